@@ -1,0 +1,73 @@
+# Sparklet's two commands: `make run` and `make test`. Each installs what it
+# needs on a fresh Debian machine with rustup Rust, and does nothing twice.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+PORT ?= 8080
+ADDR ?= 127.0.0.1:$(PORT)
+WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
+# wasm-bindgen's CLI must be exactly the library version in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test tools test-tools dist native check unit browser e2e clean
+
+## make run: build the dashboard and the server, serve on $(ADDR).
+run: dist native
+	./target/release/sparklet serve --addr $(ADDR) --dist dist
+
+## make test: everything CI checks.
+test: test-tools dist native check unit browser e2e
+	@echo "make test: all passed"
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+test-tools: tools
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing Debian chromium and chromium-driver"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
+
+## The dashboard: wasm (release, LTO), JS glue, page shell and CSS in dist/.
+dist: tools
+	cargo build -p sparklet-dashboard --target wasm32-unknown-unknown --profile wasm-release
+	rm -rf dist.tmp && mkdir -p dist.tmp/pkg
+	wasm-bindgen --target web --no-typescript --out-dir dist.tmp/pkg $(WASM)
+	cp index.html boot.js dist.tmp/ && cp -r style dist.tmp/
+	rm -rf dist && mv dist.tmp dist
+
+native:
+	cargo build -p sparklet --release
+
+check:
+	cargo fmt --all --check
+	cargo clippy -p sparklet-engine -p sparklet --all-targets -- -D warnings
+	cargo clippy -p sparklet-dashboard --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+## Native tests of the engine and the server.
+unit:
+	cargo test -p sparklet-engine -p sparklet
+
+## The engine's tests again in headless Chrome, then the dashboard's own
+## browser tests against a real `sparklet feed` on a free port.
+browser: native
+	cd engine && wasm-pack test --headless --chrome
+	scripts/with-feed.sh wasm-pack test --headless --chrome .
+
+## A real headless Chromium against `sparklet serve` (see cli/tests/e2e.rs).
+e2e: dist native
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --release --test e2e -- --ignored --nocapture
+
+clean:
+	rm -rf dist dist.tmp
+	cargo clean

@@ -1,0 +1,117 @@
+//! The streaming context: takes batches (records plus the clock time the
+//! batch was due) and returns batch reports carrying Spark's three delays.
+//! Time comes in through [`Clock`], so the engine never meets a browser.
+
+use crate::duration::Duration;
+use crate::malformed::Malformed;
+use crate::ops::Cx;
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::records::Records;
+use crate::value::Value;
+
+/// Milliseconds from any fixed origin: `performance.now()` in the page,
+/// `Instant` natively, a counter in tests.
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+}
+
+/// Spark's BatchInfo: what the Streaming UI plots for each batch.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BatchInfo {
+    /// 1-based batch number.
+    pub batch: u64,
+    /// `batch * interval`, ms since the stream started.
+    pub time_ms: u64,
+    pub records: u64,
+    /// How late processing started after the batch time.
+    pub scheduling_delay_ms: f64,
+    pub processing_ms: f64,
+    /// Scheduling delay plus processing time.
+    pub total_delay_ms: f64,
+    /// Records found malformed while processing this batch.
+    pub malformed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BatchReport {
+    pub info: BatchInfo,
+    /// The pipeline's output, `None` between window slides.
+    pub output: Option<Vec<Value>>,
+}
+
+/// Runs one pipeline over consecutive batches.
+pub struct StreamingContext {
+    pipeline: Pipeline,
+    batch: Duration,
+    completed: u64,
+    malformed: Malformed,
+}
+
+impl StreamingContext {
+    pub fn new(pipeline: &str, batch: Duration) -> Result<StreamingContext, PipelineError> {
+        Ok(StreamingContext {
+            pipeline: Pipeline::new(pipeline, batch)?,
+            batch,
+            completed: 0,
+            malformed: Malformed::default(),
+        })
+    }
+
+    pub fn batch_interval(&self) -> Duration {
+        self.batch
+    }
+
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    pub fn completed_batches(&self) -> u64 {
+        self.completed
+    }
+
+    /// Time (ms since start) of the next batch to run.
+    pub fn next_batch_time(&self) -> u64 {
+        (self.completed + 1) * self.batch.as_millis()
+    }
+
+    /// The malformed log, shared with the receiver's frame decoding.
+    pub fn malformed(&self) -> &Malformed {
+        &self.malformed
+    }
+
+    pub fn malformed_mut(&mut self) -> &mut Malformed {
+        &mut self.malformed
+    }
+
+    /// Runs the next batch. `due_ms` is the clock time at which the batch's
+    /// time was reached; the delays are measured from it.
+    pub fn run_batch(&mut self, records: &Records, due_ms: f64, clock: &dyn Clock) -> BatchReport {
+        let start = clock.now_ms();
+        let time_ms = self.next_batch_time();
+        let malformed_before = self.malformed.count();
+        self.malformed.begin_batch();
+        let output = self.pipeline.run(
+            time_ms,
+            records,
+            &mut Cx {
+                malformed: &mut self.malformed,
+            },
+        );
+        let end = clock.now_ms();
+        self.completed += 1;
+        let scheduling_delay_ms = (start - due_ms).max(0.0);
+        let processing_ms = (end - start).max(0.0);
+        BatchReport {
+            info: BatchInfo {
+                batch: self.completed,
+                time_ms,
+                records: records.len() as u64,
+                scheduling_delay_ms,
+                processing_ms,
+                total_delay_ms: scheduling_delay_ms + processing_ms,
+                malformed: self.malformed.count() - malformed_before,
+            },
+            output,
+        }
+    }
+}

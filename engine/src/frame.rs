@@ -1,0 +1,78 @@
+//! The frame decoder: a WebSocket frame's bytes into records, as DESIGN.md
+//! says (`\n`-separated, `\r\n` accepted, empty lines ignored, invalid UTF-8
+//! counted as malformed). Pure, so it is fuzzed and tested natively.
+
+use crate::malformed::Malformed;
+use crate::records::Records;
+
+/// Appends the records of a text frame; returns how many were added.
+pub fn decode_text(frame: &str, out: &mut Records) -> usize {
+    let before = out.len();
+    for line in lines(frame.as_bytes()) {
+        // Lines of a `str` split at ASCII bytes are valid UTF-8.
+        if let Ok(line) = std::str::from_utf8(line) {
+            out.push(line);
+        }
+    }
+    out.len() - before
+}
+
+/// Appends the records of a binary frame, read as UTF-8. A line that is not
+/// UTF-8 is counted as malformed and skipped; the rest of the frame is kept.
+pub fn decode_binary(frame: &[u8], out: &mut Records, malformed: &mut Malformed) -> usize {
+    if let Ok(text) = std::str::from_utf8(frame) {
+        return decode_text(text, out);
+    }
+    let before = out.len();
+    for line in lines(frame) {
+        match std::str::from_utf8(line) {
+            Ok(line) => out.push(line),
+            Err(e) => {
+                let at = e.valid_up_to();
+                malformed.record(&String::from_utf8_lossy(line), || {
+                    format!("invalid UTF-8 at byte {at} of the record")
+                });
+            }
+        }
+    }
+    out.len() - before
+}
+
+/// How many records a frame holds, without keeping them (for frames that
+/// are dropped, whose records must still be counted).
+pub fn count_records(frame: &[u8]) -> usize {
+    lines(frame).count()
+}
+
+/// Non-empty lines, `\r\n` or `\n` terminated.
+fn lines(frame: &[u8]) -> impl Iterator<Item = &[u8]> {
+    frame
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_and_empty_lines() {
+        let mut r = Records::new();
+        assert_eq!(decode_text("a b\r\n\nc\n", &mut r), 2);
+        assert_eq!(r.iter().collect::<Vec<_>>(), ["a b", "c"]);
+        assert_eq!(count_records(b"a b\r\n\nc\n"), 2);
+    }
+
+    #[test]
+    fn invalid_utf8_spoils_only_its_own_line() {
+        let (mut r, mut m) = (Records::new(), Malformed::default());
+        let n = decode_binary(b"ok\nbad \xff\xfe here\nfine", &mut r, &mut m);
+        assert_eq!(n, 2);
+        assert_eq!(r.iter().collect::<Vec<_>>(), ["ok", "fine"]);
+        assert_eq!(m.count(), 1);
+        let s = m.samples().next().unwrap();
+        assert_eq!(s.reason, "invalid UTF-8 at byte 4 of the record");
+        assert_eq!(s.record, "bad \u{fffd}\u{fffd} here");
+    }
+}

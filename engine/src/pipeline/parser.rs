@@ -1,0 +1,286 @@
+//! Turns pipeline text (`split | lower | count_by_value_and_window 10s`)
+//! into stages, with errors that name the stage, the column and what was
+//! expected there.
+
+use crate::duration::Duration;
+use crate::ops::reduce_fn::ReduceFn;
+use crate::pipeline::error::PipelineError;
+use crate::pipeline::expr_parser;
+use crate::pipeline::lexer::{lex, Tok, Token};
+use crate::pipeline::stage::{did_you_mean, snake_case, usage, Stage, WindowSpec, OPERATORS};
+
+/// A parsed stage with its name as written and its place in the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedStage {
+    pub stage: Stage,
+    pub name: String,
+    /// Byte span of the whole stage in the pipeline text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Reads tokens front to back; every error it makes points into `src`.
+pub struct Cursor<'a> {
+    pub src: &'a str,
+    toks: Vec<Token>,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.tok)
+    }
+
+    pub fn next(&mut self) -> Option<Token> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += t.is_some() as usize;
+        t
+    }
+
+    pub fn eat(&mut self, tok: &Tok) -> bool {
+        let hit = self.peek() == Some(tok);
+        self.pos += hit as usize;
+        hit
+    }
+
+    /// At the end of this stage: end of input or the next `|`.
+    pub fn at_stage_end(&self) -> bool {
+        matches!(self.peek(), None | Some(Tok::Pipe))
+    }
+
+    /// Byte offset of the next token (or the end of the text).
+    pub fn offset(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.src.len(), |t| t.start)
+    }
+
+    pub fn last_end(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(0, |t| t.end)
+    }
+
+    /// "expected X, found Y" at the next token.
+    pub fn expected(&self, what: &str) -> PipelineError {
+        match self.toks.get(self.pos) {
+            Some(t) => PipelineError::at(
+                self.src,
+                t.start,
+                t.end,
+                format!("expected {what}, found {}", t.tok.describe()),
+            ),
+            None => PipelineError::at(
+                self.src,
+                self.src.len(),
+                self.src.len() + 1,
+                format!("expected {what}, found the end of the pipeline"),
+            ),
+        }
+    }
+}
+
+/// Parses a whole pipeline into its stages.
+pub fn parse(src: &str) -> Result<Vec<ParsedStage>, PipelineError> {
+    let toks = lex(src)?;
+    let mut cur = Cursor { src, toks, pos: 0 };
+    let mut stages = Vec::new();
+    if cur.peek().is_none() {
+        return Err(PipelineError::whole(
+            "the pipeline is empty; try `split | count_by_value`",
+        ));
+    }
+    loop {
+        let index = stages.len() + 1;
+        let start = cur.offset();
+        let (stage, name) = match cur.next() {
+            Some(Token {
+                tok: Tok::Ident(word),
+                start,
+                end,
+            }) => {
+                let name = snake_case(&word);
+                let stage = parse_args(&name, &mut cur)
+                    .map_err(|e| e.in_stage(index, &word))?
+                    .ok_or_else(|| unknown_operator(src, start, end, &word, index))?;
+                if !cur.at_stage_end() {
+                    let e = cur.expected(&format!("`|` or the end (usage: {})", usage(&name)));
+                    return Err(e.in_stage(index, &word));
+                }
+                (stage, word)
+            }
+            Some(_) | None => {
+                let e = cur.expected("an operator name such as `split` or `count_by_value`");
+                return Err(e.in_stage(index, "?"));
+            }
+        };
+        stages.push(ParsedStage {
+            stage,
+            name,
+            start,
+            end: cur.last_end(),
+        });
+        if !cur.eat(&Tok::Pipe) {
+            return Ok(stages);
+        }
+    }
+}
+
+fn unknown_operator(
+    src: &str,
+    start: usize,
+    end: usize,
+    word: &str,
+    index: usize,
+) -> PipelineError {
+    let hint = match did_you_mean(&snake_case(word)) {
+        Some(op) => format!("; did you mean `{op}`?"),
+        None => format!(
+            "; operators are {}",
+            OPERATORS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    PipelineError::at(src, start, end, format!("unknown operator{hint}")).in_stage(index, word)
+}
+
+/// The arguments of operator `name`; `Ok(None)` when there is no such operator.
+fn parse_args(name: &str, cur: &mut Cursor) -> Result<Option<Stage>, PipelineError> {
+    Ok(Some(match name {
+        "split" => Stage::Split(optional_string(cur)?),
+        "lower" => Stage::Lower,
+        "upper" => Stage::Upper,
+        "trim" => Stage::Trim,
+        "json" => Stage::Json,
+        "map" => Stage::Map(expr_parser::parse_expr(cur)?),
+        "flat_map" => Stage::FlatMap(expr_parser::parse_expr(cur)?),
+        "filter" => Stage::Filter(expr_parser::parse_expr(cur)?),
+        "pair" if cur.at_stage_end() => Stage::Pair(None),
+        "pair" => Stage::Pair(Some(expr_parser::parse_expr(cur)?)),
+        "count" => Stage::Count,
+        "count_by_value" => Stage::CountByValue,
+        "reduce" => Stage::Reduce(reduce_fn(cur)?),
+        "reduce_by_key" => Stage::ReduceByKey(reduce_fn(cur)?),
+        "group_by_key" => Stage::GroupByKey,
+        "union" => Stage::Union,
+        "window" => Stage::Window(window(cur)?),
+        "count_by_window" => Stage::CountByWindow(window(cur)?),
+        "reduce_by_window" => {
+            let f = reduce_fn(cur)?;
+            Stage::ReduceByWindow(f, window(cur)?)
+        }
+        "reduce_by_key_and_window" => {
+            let f = reduce_fn(cur)?;
+            let w = window(cur)?;
+            let inverse = match cur.peek() {
+                Some(Tok::Ident(word)) if word == "inverse" => {
+                    cur.next();
+                    true
+                }
+                _ => false,
+            };
+            Stage::ReduceByKeyAndWindow(f, w, inverse)
+        }
+        "count_by_value_and_window" => Stage::CountByValueAndWindow(window(cur)?),
+        "group_by_key_and_window" => Stage::GroupByKeyAndWindow(window(cur)?),
+        "update_state_by_key" => Stage::UpdateStateByKey(reduce_fn(cur)?),
+        "top" => Stage::Top(count_arg(cur)?),
+        _ => return Ok(None),
+    }))
+}
+
+fn optional_string(cur: &mut Cursor) -> Result<Option<String>, PipelineError> {
+    if cur.at_stage_end() {
+        return Ok(None);
+    }
+    match cur.peek() {
+        Some(Tok::Str(s)) if !s.is_empty() => {
+            let s = s.clone();
+            cur.next();
+            Ok(Some(s))
+        }
+        _ => Err(cur.expected("a non-empty separator in quotes, such as \",\"")),
+    }
+}
+
+fn reduce_fn(cur: &mut Cursor) -> Result<ReduceFn, PipelineError> {
+    if let Some(Tok::Ident(word)) = cur.peek() {
+        if let Some(f) = ReduceFn::from_name(word) {
+            cur.next();
+            return Ok(f);
+        }
+    }
+    Err(cur.expected("a function: sum, min, max or count"))
+}
+
+fn duration(cur: &mut Cursor, what: &str) -> Result<Duration, PipelineError> {
+    match cur.peek() {
+        Some(Tok::Dur(d)) if d.as_millis() > 0 => {
+            let d = *d;
+            cur.next();
+            Ok(d)
+        }
+        Some(Tok::Int(_) | Tok::Float(_)) => {
+            Err(cur.expected(&format!("{what} with a unit, such as 10s or 500ms")))
+        }
+        _ => Err(cur.expected(&format!("{what}, a positive duration such as 10s or 500ms"))),
+    }
+}
+
+fn window(cur: &mut Cursor) -> Result<WindowSpec, PipelineError> {
+    let len = duration(cur, "the window length")?;
+    let slide = match cur.peek() {
+        Some(Tok::Dur(_)) => Some(duration(cur, "the slide")?),
+        _ => None,
+    };
+    Ok(WindowSpec { len, slide })
+}
+
+fn count_arg(cur: &mut Cursor) -> Result<usize, PipelineError> {
+    match cur.peek() {
+        Some(Tok::Int(n)) if *n > 0 => {
+            let n = *n as usize;
+            cur.next();
+            Ok(n)
+        }
+        _ => Err(cur.expected("a positive whole number, such as 10")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelt_operator_names_the_stage_column_and_suggestion() {
+        let e = parse("split | lower | windw 10s").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "stage 3 `windw`, column 17: unknown operator; did you mean `window`?"
+        );
+    }
+
+    #[test]
+    fn camel_case_aliases_and_inverse() {
+        let s = parse("countByValueAndWindow 30s 10s").unwrap();
+        assert!(matches!(s[0].stage, Stage::CountByValueAndWindow(_)));
+        let s = parse("pair | reduce_by_key_and_window sum 30s inverse").unwrap();
+        assert!(matches!(
+            s[1].stage,
+            Stage::ReduceByKeyAndWindow(ReduceFn::Sum, _, true)
+        ));
+    }
+
+    #[test]
+    fn missing_unit_and_trailing_junk_say_what_was_expected() {
+        let e = parse("window 10").unwrap_err();
+        assert!(e.message.contains("with a unit"), "{e}");
+        let e = parse("top 10 20").unwrap_err();
+        assert!(e.message.contains("usage: top N"), "{e}");
+        let e = parse("split |").unwrap_err();
+        assert!(e.message.contains("found the end"), "{e}");
+        assert_eq!(e.stage, Some((2, "?".into())));
+    }
+}

@@ -1,0 +1,293 @@
+//! The one record type every operator passes along: a JSON-like value with
+//! pairs, so keyed operators (`reduce_by_key`, windows, state) need no
+//! second type system.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use compact_str::CompactString;
+
+/// Strings are small-string optimised: most words fit inline, so `split`
+/// allocates nothing per word.
+pub type Str = CompactString;
+
+/// A record, or a part of one.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Str),
+    /// A key-value pair, Spark's `(K, V)`: what keyed operators consume and emit.
+    Pair(Box<(Value, Value)>),
+    List(Vec<Value>),
+    /// A JSON object, fields in their original order.
+    Object(Vec<(Str, Value)>),
+}
+
+impl Value {
+    pub fn pair(key: Value, value: Value) -> Value {
+        Value::Pair(Box::new((key, value)))
+    }
+
+    pub fn str(s: &str) -> Value {
+        Value::Str(Str::new(s))
+    }
+
+    /// The name a type error uses for this value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Pair(_) => "pair",
+            Value::List(_) => "list",
+            Value::Object(_) => "object",
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The pair's parts, or `None` when this record is not a pair.
+    pub fn as_pair(&self) -> Option<(&Value, &Value)> {
+        match self {
+            Value::Pair(p) => Some((&p.0, &p.1)),
+            _ => None,
+        }
+    }
+
+    pub fn into_pair(self) -> Result<(Value, Value), Value> {
+        match self {
+            Value::Pair(p) => Ok(*p),
+            other => Err(other),
+        }
+    }
+
+    /// A total order, used by `top` and to print keyed output in a stable
+    /// order: numbers by value (ints and floats together), then by type.
+    pub fn total_cmp(&self, other: &Value) -> Ordering {
+        fn rank(v: &Value) -> u8 {
+            match v {
+                Value::Null => 0,
+                Value::Bool(_) => 1,
+                Value::Int(_) | Value::Float(_) => 2,
+                Value::Str(_) => 3,
+                Value::Pair(_) => 4,
+                Value::List(_) => 5,
+                Value::Object(_) => 6,
+            }
+        }
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (a @ (Value::Int(_) | Value::Float(_)), b @ (Value::Int(_) | Value::Float(_))) => {
+                let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+                x.total_cmp(&y)
+            }
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Str(a), Value::Str(b)) => a.cmp(b),
+            (Value::Pair(a), Value::Pair(b)) => {
+                a.0.total_cmp(&b.0).then_with(|| a.1.total_cmp(&b.1))
+            }
+            (Value::List(a), Value::List(b)) => cmp_seq(a.iter(), b.iter()),
+            (Value::Object(a), Value::Object(b)) => {
+                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+                    let o = ka.cmp(kb).then_with(|| va.total_cmp(vb));
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            _ => rank(self).cmp(&rank(other)),
+        }
+    }
+
+    /// Builds a record from JSON. A two-element array is a pair, as in
+    /// `sparklet replay`'s input (`["a", 1]`).
+    pub fn from_json(json: serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match json {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            J::String(s) => Value::Str(Str::from(s)),
+            J::Array(items) if items.len() == 2 => {
+                let mut it = items.into_iter();
+                let (k, v) = (it.next(), it.next());
+                Value::pair(
+                    Value::from_json(k.unwrap_or_default()),
+                    Value::from_json(v.unwrap_or_default()),
+                )
+            }
+            J::Array(items) => Value::List(items.into_iter().map(Value::from_json).collect()),
+            J::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (Str::from(k), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn cmp_seq<'a>(
+    mut a: impl Iterator<Item = &'a Value>,
+    mut b: impl Iterator<Item = &'a Value>,
+) -> Ordering {
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => match x.total_cmp(y) {
+                Ordering::Equal => continue,
+                o => return o,
+            },
+        }
+    }
+}
+
+/// Keys compare as Spark's do: `1` (a long) and `1.0` (a double) are
+/// different keys; floats compare by bits so every value can be a key.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Pair(a), Value::Pair(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Null => {}
+            Value::Bool(b) => b.hash(state),
+            Value::Int(i) => i.hash(state),
+            Value::Float(f) => f.to_bits().hash(state),
+            Value::Str(s) => s.as_str().hash(state),
+            Value::Pair(p) => p.hash(state),
+            Value::List(l) => l.hash(state),
+            Value::Object(o) => o.hash(state),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+
+impl<K: Into<Value>, V: Into<Value>> From<(K, V)> for Value {
+    fn from((k, v): (K, V)) -> Value {
+        Value::pair(k.into(), v.into())
+    }
+}
+
+/// Serialises as JSON: pairs as `[k, v]`, non-finite floats as `null`.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            Value::Float(_) => s.serialize_unit(),
+            Value::Str(v) => s.serialize_str(v),
+            Value::Pair(p) => {
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element(&p.0)?;
+                seq.serialize_element(&p.1)?;
+                seq.end()
+            }
+            Value::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Object(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k.as_str(), v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Prints as JSON, which is also how records appear in the page.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => f.write_str("<unprintable>"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_element_arrays_are_pairs() {
+        let v = Value::from_json(serde_json::json!(["a", 1]));
+        assert_eq!(v, Value::from(("a", 1i64)));
+        assert_eq!(v.to_string(), r#"["a",1]"#);
+    }
+
+    #[test]
+    fn ints_and_floats_order_together_but_are_distinct_keys() {
+        assert_eq!(
+            Value::Int(2).total_cmp(&Value::Float(1.5)),
+            Ordering::Greater
+        );
+        assert_ne!(Value::Int(1), Value::Float(1.0));
+    }
+}

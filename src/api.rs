@@ -1,0 +1,95 @@
+//! `window.sparklet`: the page's JS API (DESIGN.md), for scripts, tests and
+//! benchmarks. `stats()` returns a plain object built once per call.
+
+use serde::Serialize;
+use sparklet_engine::{BatchInfo, MalformedSample, Value};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::runtime::{Runtime, Shared};
+
+#[derive(Serialize)]
+pub struct Stats<'a> {
+    pub records: u64,
+    pub batches: u64,
+    pub bytes: u64,
+    pub frames: u64,
+    pub malformed: u64,
+    pub dropped: u64,
+    pub reconnects: u64,
+    pub connected: bool,
+    /// "connecting", "live", "ended" or "closed".
+    pub state: &'static str,
+    /// Why the connection ended or failed, if it did.
+    pub state_reason: Option<&'a str>,
+    /// Received records not yet in a batch.
+    pub pending: usize,
+    pub feed: &'a str,
+    pub pipeline: &'a str,
+    pub batch_ms: u64,
+    pub last_batch: Option<&'a BatchInfo>,
+    /// The latest emitted output (pairs as `[k, v]`).
+    pub output: Option<&'a [Value]>,
+    pub output_time_ms: Option<u64>,
+    pub malformed_samples: Vec<&'a MalformedSample>,
+}
+
+impl<'a> Stats<'a> {
+    pub fn of(rt: &'a Runtime) -> Stats<'a> {
+        let counters = rt.pending.counters();
+        let latest = rt.history.latest_output();
+        let state_reason = match &rt.conn {
+            crate::runtime::ConnState::Ended(r) | crate::runtime::ConnState::Closed(r) => {
+                Some(r.as_str())
+            }
+            _ => None,
+        };
+        Stats {
+            records: counters.records,
+            batches: rt.history.total_batches(),
+            bytes: counters.bytes,
+            frames: counters.frames,
+            malformed: rt.malformed_count(),
+            dropped: counters.dropped,
+            reconnects: 0,
+            connected: rt.conn == crate::runtime::ConnState::Live,
+            state: rt.conn.label(),
+            state_reason,
+            pending: rt.pending_records(),
+            feed: &rt.settings.feed,
+            pipeline: rt.settings.pipeline.as_str(),
+            batch_ms: rt.settings.batch.as_millis(),
+            last_batch: rt.history.last(),
+            output: latest.map(|(_, out)| out.as_slice()),
+            output_time_ms: latest.map(|(t, _)| *t),
+            malformed_samples: rt
+                .frame_malformed
+                .samples()
+                .chain(rt.ctx.malformed().samples())
+                .collect(),
+        }
+    }
+
+    pub fn to_js(&self) -> JsValue {
+        // JSON-compatible: maps become plain objects, not JS `Map`s.
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        self.serialize(&ser).unwrap_or(JsValue::NULL)
+    }
+}
+
+/// Installs `window.sparklet` for the runtime held in `slot`; the slot is
+/// read at each call, so the API follows a restarted stream.
+pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let api = js_sys::Object::new();
+    let stats = Closure::<dyn Fn() -> JsValue>::new(move || match slot.borrow().as_ref() {
+        Some(rt) => Stats::of(&rt.borrow()).to_js(),
+        None => JsValue::NULL,
+    });
+    let _ = js_sys::Reflect::set(&api, &"stats".into(), stats.as_ref().unchecked_ref());
+    // The API lives as long as the page.
+    stats.forget();
+    let _ = js_sys::Reflect::set(&window, &"sparklet".into(), &api);
+}

@@ -1,0 +1,20 @@
+//! Sparklet's dashboard: the receiver, the batch scheduler and the Spark
+//! Streaming UI, running in the page over the engine crate.
+
+pub mod api;
+pub mod clock;
+pub mod history;
+pub mod receiver;
+pub mod runtime;
+pub mod scheduler;
+pub mod settings;
+pub mod ui;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Entry point: mounts the app when the page loads the module.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(ui::app::App);
+}

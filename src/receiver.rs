@@ -1,0 +1,143 @@
+//! The receiver: one WebSocket to the feed, as Spark's receivers feed its
+//! BlockGenerator. Every frame crosses into wasm once (text as a string,
+//! binary copied into a reused buffer) and is handed on whole, stamped
+//! with its arrival time; splitting into records happens in the engine.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use crate::clock::PerformanceClock;
+use sparklet_engine::Clock;
+
+/// What the receiver reports, with the `performance.now()` it happened at.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Open,
+    Text(&'a str),
+    Binary(&'a [u8]),
+    /// The socket closed; `code` 1000 is the feed's normal end.
+    Closed {
+        code: u16,
+        reason: String,
+    },
+    /// The browser reported a socket error; a `Closed` always follows.
+    Error,
+}
+
+pub type Handler = Rc<dyn Fn(Event, f64)>;
+
+type Callback<T> = Closure<dyn FnMut(T)>;
+
+/// An open (or opening) connection; dropping it closes the socket.
+pub struct Receiver {
+    socket: WebSocket,
+    _on_open: Callback<JsValue>,
+    _on_message: Callback<MessageEvent>,
+    _on_close: Callback<CloseEvent>,
+    _on_error: Callback<JsValue>,
+}
+
+impl Receiver {
+    /// Opens `url`; events go to `handler`. Fails only when the browser
+    /// refuses the URL itself (an unreachable feed fails later, as events).
+    pub fn connect(url: &str, handler: Handler) -> Result<Receiver, String> {
+        let clock = Rc::new(PerformanceClock::new().ok_or("this page has no performance clock")?);
+        let socket = WebSocket::new(url).map_err(|e| {
+            let why = e.as_string().or_else(|| {
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+            });
+            format!(
+                "cannot open `{url}`: {}",
+                why.unwrap_or_else(|| "the browser refused it".into())
+            )
+        })?;
+        socket.set_binary_type(BinaryType::Arraybuffer);
+
+        let (h, c) = (handler.clone(), clock.clone());
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| h(Event::Open, c.now_ms()));
+
+        let (h, c) = (handler.clone(), clock.clone());
+        let scratch = RefCell::new(Vec::<u8>::new());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let at = c.now_ms();
+            let data = ev.data();
+            if let Some(text) = data.as_string() {
+                h(Event::Text(&text), at);
+            } else if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
+                let view = Uint8Array::new(buf);
+                let mut bytes = scratch.borrow_mut();
+                bytes.resize(view.length() as usize, 0);
+                view.copy_to(&mut bytes);
+                h(Event::Binary(&bytes), at);
+            }
+        });
+
+        let (h, c) = (handler.clone(), clock.clone());
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
+            h(
+                Event::Closed {
+                    code: ev.code(),
+                    reason: ev.reason(),
+                },
+                c.now_ms(),
+            )
+        });
+
+        let (h, c) = (handler, clock);
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| h(Event::Error, c.now_ms()));
+
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        socket.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Receiver {
+            socket,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a control message to the feed (the feed protocol's `{"rate": N}`).
+    pub fn send(&self, text: &str) -> bool {
+        self.socket.ready_state() == WebSocket::OPEN && self.socket.send_with_str(text).is_ok()
+    }
+}
+
+impl Drop for Receiver {
+    /// Detaches the handlers before the closures are freed, so a late event
+    /// from the closing socket never calls into freed memory.
+    fn drop(&mut self) {
+        self.socket.set_onopen(None);
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        self.socket.set_onerror(None);
+        let _ = self.socket.close();
+    }
+}
+
+/// How a close code reads to a person.
+pub fn describe_close(code: u16, reason: &str, ever_opened: bool) -> String {
+    let reason = if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    };
+    match code {
+        1000 => format!("the feed ended normally (code 1000{reason})"),
+        1006 if !ever_opened => {
+            "could not connect: nothing answered at that address, or it is not a WebSocket feed (code 1006)".into()
+        }
+        1006 => "the connection was lost without a close frame (code 1006)".into(),
+        1001 => format!("the feed went away (code 1001{reason})"),
+        1009 => format!("a frame was too big for the feed's peer (code 1009{reason})"),
+        c => format!("closed with code {c}{reason}"),
+    }
+}

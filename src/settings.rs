@@ -1,0 +1,95 @@
+//! The dashboard's settings (feed URL, pipeline, batch interval) and their
+//! home in the page URL: `?feed=...&pipeline=...&batch=500ms` starts at
+//! once, and the page writes its current settings back so a view can be
+//! shared and reloaded.
+
+use sparklet_engine::{Duration, DEFAULT_PIPELINE};
+
+pub const MIN_BATCH: Duration = Duration::from_millis(100);
+pub const MAX_BATCH: Duration = Duration::from_secs(10);
+pub const DEFAULT_BATCH: Duration = Duration::from_secs(1);
+
+/// Batch intervals the control offers; any other in range also works.
+pub const BATCH_CHOICES: [&str; 8] = ["100ms", "200ms", "250ms", "500ms", "1s", "2s", "5s", "10s"];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub feed: String,
+    pub pipeline: String,
+    pub batch: Duration,
+}
+
+impl Settings {
+    /// Settings from a query string (`?a=b&...`, as `location.search`),
+    /// the words feed of `host` when none is given. Bad values fall back
+    /// to the default and are reported.
+    pub fn from_query(search: &str, default_feed: &str) -> (Settings, Vec<String>) {
+        let mut problems = Vec::new();
+        let params = web_sys::UrlSearchParams::new_with_str(search).ok();
+        let get = |k: &str| {
+            params
+                .as_ref()
+                .and_then(|p| p.get(k))
+                .filter(|v| !v.trim().is_empty())
+        };
+        let batch = match get("batch") {
+            None => DEFAULT_BATCH,
+            Some(b) => parse_batch(&b).unwrap_or_else(|e| {
+                problems.push(format!("batch={b}: {e}; using {DEFAULT_BATCH}"));
+                DEFAULT_BATCH
+            }),
+        };
+        let settings = Settings {
+            feed: get("feed").unwrap_or_else(|| default_feed.to_string()),
+            pipeline: get("pipeline").unwrap_or_else(|| DEFAULT_PIPELINE.to_string()),
+            batch,
+        };
+        (settings, problems)
+    }
+
+    /// The query string for these settings.
+    pub fn to_query(&self) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
+        params.append("feed", &self.feed);
+        params.append("pipeline", &self.pipeline);
+        params.append("batch", &self.batch.to_string());
+        format!("?{}", String::from(params.to_string()))
+    }
+}
+
+/// A batch interval from the URL or the control: a duration in range.
+pub fn parse_batch(text: &str) -> Result<Duration, String> {
+    let d: Duration = text.parse()?;
+    if d < MIN_BATCH || d > MAX_BATCH {
+        return Err(format!(
+            "the batch interval must be between {MIN_BATCH} and {MAX_BATCH}"
+        ));
+    }
+    Ok(d)
+}
+
+/// Checks a feed URL before the socket is opened, so a typo gets a message
+/// that names it rather than a browser exception.
+pub fn check_feed_url(url: &str) -> Result<(), String> {
+    let parsed = web_sys::Url::new(url)
+        .map_err(|_| format!("`{url}` is not a URL; a feed looks like ws://host:port/path"))?;
+    match parsed.protocol().as_str() {
+        "ws:" | "wss:" => Ok(()),
+        p => Err(format!(
+            "`{url}` uses {p} but a feed must be a WebSocket URL (ws:// or wss://)"
+        )),
+    }
+}
+
+/// The demo words feed of the server that served this page.
+pub fn default_feed(location: &web_sys::Location) -> String {
+    let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}://{host}/feed/words")
+}

@@ -1,0 +1,122 @@
+//! The settings form: feed URL, pipeline (checked as one types, with the
+//! parser's message and a caret under the place it points at) and batch
+//! interval. Applying keeps the connection unless the feed URL changed.
+
+use leptos::prelude::*;
+use sparklet_engine::{Pipeline, PipelineError};
+
+use crate::settings::{parse_batch, Settings, BATCH_CHOICES};
+
+/// The form's fields, as signals the page and the URL share.
+#[derive(Clone, Copy)]
+pub struct Form {
+    pub feed: RwSignal<String>,
+    pub pipeline: RwSignal<String>,
+    pub batch: RwSignal<String>,
+    /// The problem with the current input, if any.
+    pub error: RwSignal<Option<FormError>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormError {
+    Pipeline(PipelineError),
+    Other(String),
+}
+
+impl Form {
+    pub fn new(s: &Settings) -> Form {
+        Form {
+            feed: RwSignal::new(s.feed.clone()),
+            pipeline: RwSignal::new(s.pipeline.clone()),
+            batch: RwSignal::new(s.batch.to_string()),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// The settings the form holds, or what is wrong with them.
+    pub fn settings(&self) -> Result<Settings, FormError> {
+        let batch = parse_batch(&self.batch.get_untracked()).map_err(FormError::Other)?;
+        let pipeline = self.pipeline.get_untracked();
+        Pipeline::new(&pipeline, batch).map_err(FormError::Pipeline)?;
+        Ok(Settings {
+            feed: self.feed.get_untracked().trim().to_string(),
+            pipeline,
+            batch,
+        })
+    }
+
+    fn check(&self) {
+        self.error.set(self.settings().err());
+    }
+}
+
+pub fn settings_form(form: Form, on_apply: impl Fn(Settings) + 'static) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match form.settings() {
+            Ok(s) => on_apply(s),
+            Err(e) => form.error.set(Some(e)),
+        }
+    };
+    // The URL may ask for an interval the list lacks (`batch=300ms`).
+    let mut choices: Vec<String> = BATCH_CHOICES.iter().map(|c| c.to_string()).collect();
+    let current = form.batch.get_untracked();
+    if !choices.contains(&current) {
+        choices.push(current);
+    }
+    let options = choices
+        .into_iter()
+        .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+        .collect_view();
+    let pipeline_error = move || match form.error.get() {
+        Some(FormError::Pipeline(p)) => {
+            let caret = format!(
+                "{}{}",
+                " ".repeat(p.span.0),
+                "^".repeat((p.span.1 - p.span.0).max(1))
+            );
+            view! {
+                <div class="form-error" role="alert" data-testid="pipeline-error">
+                    <pre class="caret" aria-hidden="true">{caret}</pre>
+                    <span>{p.to_string()}</span>
+                </div>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    };
+    let other_error = move || match form.error.get() {
+        Some(FormError::Other(m)) => view! {
+            <div class="form-error" role="alert" data-testid="form-error"><span>{m}</span></div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
+    view! {
+        <form class="controls" on:submit=submit data-testid="settings">
+            <label class="field feed">
+                <span>"Feed"</span>
+                <input type="text" spellcheck="false" data-testid="feed-input"
+                    prop:value=move || form.feed.get()
+                    on:input=move |ev| form.feed.set(event_target_value(&ev)) />
+            </label>
+            <label class="field batch">
+                <span>"Batch interval"</span>
+                <select data-testid="batch-select"
+                    prop:value=move || form.batch.get()
+                    on:change=move |ev| { form.batch.set(event_target_value(&ev)); form.check(); }>
+                    {options}
+                </select>
+            </label>
+            <label class="field pipeline">
+                <span>"Pipeline"</span>
+                <input type="text" spellcheck="false" class="mono" data-testid="pipeline-input"
+                    prop:value=move || form.pipeline.get()
+                    on:input=move |ev| { form.pipeline.set(event_target_value(&ev)); form.check(); } />
+                {pipeline_error}
+            </label>
+            <button type="submit" data-testid="apply">"Apply"</button>
+            {other_error}
+        </form>
+    }
+}

@@ -1,0 +1,56 @@
+//! Shared by the dashboard's browser tests: where the real feed is, how to
+//! fetch its ground truth, and how to wait on real timers.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// `ws://127.0.0.1:PORT` of the `sparklet feed` that `make test` starts
+/// (scripts/with-feed.sh) before compiling these tests.
+pub fn feed_base() -> &'static str {
+    option_env!("SPARKLET_TEST_FEED")
+        .expect("SPARKLET_TEST_FEED is not set: run these tests through scripts/with-feed.sh (make browser)")
+}
+
+pub fn feed(path_and_query: &str) -> String {
+    format!("{}{path_and_query}", feed_base())
+}
+
+/// Fetches `/feed/words/truth?...` from the same server over HTTP.
+pub async fn truth(query: &str) -> BTreeMap<String, i64> {
+    let url = format!(
+        "{}/feed/words/truth?{query}",
+        feed_base().replacen("ws://", "http://", 1)
+    );
+    let window = web_sys::window().expect("a window");
+    let resp = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .expect("truth fetch");
+    let resp: web_sys::Response = resp.dyn_into().expect("a Response");
+    assert!(resp.ok(), "truth answered {}", resp.status());
+    let text = JsFuture::from(resp.text().expect("a body"))
+        .await
+        .expect("truth body");
+    serde_json::from_str(&text.as_string().expect("text")).expect("truth is a JSON object")
+}
+
+/// Waits on real timers until `cond` holds; false after `timeout_ms`.
+pub async fn until(timeout_ms: u32, mut cond: impl FnMut() -> bool) -> bool {
+    let mut waited = 0;
+    while !cond() {
+        if waited >= timeout_ms {
+            return false;
+        }
+        TimeoutFuture::new(20).await;
+        waited += 20;
+    }
+    true
+}
+
+pub async fn sleep(ms: u32) {
+    TimeoutFuture::new(ms).await;
+}

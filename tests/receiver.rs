@@ -1,0 +1,89 @@
+//! The receiver against a real `sparklet feed`: every record arrives, once,
+//! and the feed's normal end reads as one.
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use sparklet_dashboard::receiver::{Event, Receiver};
+use sparklet_engine::{Malformed, PendingBuffer};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Default)]
+struct Seen {
+    pending: Option<PendingBuffer>,
+    malformed: Malformed,
+    opened: bool,
+    closed: Option<u16>,
+    last_arrival: f64,
+    arrivals_in_order: bool,
+}
+
+#[wasm_bindgen_test]
+async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
+    let seen = Rc::new(RefCell::new(Seen {
+        pending: Some(PendingBuffer::new(64 << 20)),
+        arrivals_in_order: true,
+        ..Seen::default()
+    }));
+    let s = seen.clone();
+    let handler = Rc::new(move |ev: Event, at: f64| {
+        let mut s = s.borrow_mut();
+        s.arrivals_in_order &= at >= s.last_arrival;
+        s.last_arrival = at;
+        let Seen {
+            pending, malformed, ..
+        } = &mut *s;
+        let pending = pending.as_mut().unwrap();
+        match ev {
+            Event::Open => s.opened = true,
+            Event::Text(t) => pending.push_text(t, at),
+            Event::Binary(b) => pending.push_binary(b, at, malformed),
+            Event::Closed { code, .. } => s.closed = Some(code),
+            Event::Error => {}
+        }
+    });
+    let url = common::feed("/feed/words?rate=0&limit=20000&seed=3&frame=250");
+    let _receiver = Receiver::connect(&url, handler).expect("the URL is valid");
+    assert!(
+        common::until(20_000, || seen.borrow().closed.is_some()).await,
+        "feed never closed"
+    );
+
+    let mut s = seen.borrow_mut();
+    assert!(s.opened);
+    assert_eq!(
+        s.closed,
+        Some(1000),
+        "a feed that reached its limit closes with 1000"
+    );
+    assert!(s.arrivals_in_order, "arrival stamps never go backwards");
+    let pending = s.pending.as_mut().unwrap();
+    let c = pending.counters();
+    assert_eq!(c.records, 20_000);
+    assert_eq!(c.frames, 80, "20,000 records in frames of 250");
+    assert_eq!(c.dropped, 0);
+    assert!(c.bytes > 20_000);
+
+    let records = pending.take_until(f64::INFINITY);
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for word in records.iter().flat_map(str::split_whitespace) {
+        *counts.entry(word.to_string()).or_default() += 1;
+    }
+    drop(s);
+    assert_eq!(counts, common::truth("seed=3&limit=20000").await);
+}
+
+#[wasm_bindgen_test]
+fn a_url_the_browser_refuses_is_an_error_not_a_panic() {
+    let err = Receiver::connect("ws://exa mple/", Rc::new(|_, _| {}))
+        .err()
+        .expect("refused");
+    assert!(err.contains("cannot open `ws://exa mple/`"), "{err}");
+}

@@ -1,0 +1,140 @@
+//! The page's stream end to end inside the browser: real socket, real
+//! timers. Batch times are exact multiples of the interval, no record is
+//! lost or counted twice, and bad feed URLs become visible states.
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use sparklet_dashboard::runtime::{ConnState, Runtime};
+use sparklet_dashboard::settings::Settings;
+use sparklet_engine::{Clock, Duration};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
+    Settings {
+        feed,
+        pipeline: pipeline.into(),
+        batch: Duration::from_millis(batch_ms),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_record() {
+    let feed = common::feed("/feed/words?rate=3000&seed=11");
+    let rt = Runtime::start(
+        settings(feed, "split | count", 100),
+        Rc::new(|_: &Runtime| {}),
+    )
+    .unwrap();
+    common::sleep(1500).await;
+    let r = rt.borrow();
+    let elapsed = r.clock.now_ms() - r.batches.start_ms;
+    let infos: Vec<_> = r.history.batches().iter().cloned().collect();
+    assert!(
+        (infos.len() as f64 - elapsed / 100.0).abs() <= 1.0,
+        "{} batches in {elapsed:.0} ms of 100 ms batches",
+        infos.len()
+    );
+    for (i, b) in infos.iter().enumerate() {
+        assert_eq!(b.batch, i as u64 + 1);
+        assert_eq!(
+            b.time_ms,
+            (i as u64 + 1) * 100,
+            "batch k has time k * interval"
+        );
+        assert!(b.scheduling_delay_ms >= 0.0 && b.processing_ms >= 0.0);
+        assert_eq!(b.total_delay_ms, b.scheduling_delay_ms + b.processing_ms);
+    }
+    let in_batches: u64 = infos.iter().map(|b| b.records).sum();
+    let received = r.pending.counters().records;
+    assert!(
+        received > 1000,
+        "the feed sent {received} records in 1.5 s at 3000/s"
+    );
+    assert_eq!(
+        in_batches + r.pending_records() as u64,
+        received,
+        "none lost, none twice"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_word_count_state_equals_the_feeds_truth() {
+    let feed = common::feed("/feed/words?rate=0&limit=30000&seed=5");
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let rt = Runtime::start(settings(feed, pipeline, 200), Rc::new(|_: &Runtime| {})).unwrap();
+    let done = common::until(30_000, || {
+        let r = rt.borrow();
+        matches!(r.conn, ConnState::Ended(_))
+            && r.pending_records() == 0
+            && r.history.total_records() == 30_000
+    })
+    .await;
+    assert!(done, "the feed did not end and drain in time");
+    let r = rt.borrow();
+    let (_, output) = r.history.latest_output().expect("an output");
+    let got: BTreeMap<String, i64> = output
+        .iter()
+        .map(|p| {
+            let (k, v) = p.as_pair().expect("pairs");
+            (k.as_str().unwrap().to_string(), v.as_f64().unwrap() as i64)
+        })
+        .collect();
+    drop(r);
+    assert_eq!(got, common::truth("seed=5&limit=30000").await);
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons() {
+    let quiet = || Rc::new(|_: &Runtime| {});
+    let rt = Runtime::start(
+        settings("ws://127.0.0.1:9/nothing".into(), "count", 100),
+        quiet(),
+    )
+    .unwrap();
+    let closed = common::until(10_000, || matches!(rt.borrow().conn, ConnState::Closed(_))).await;
+    assert!(closed, "an unreachable feed must end up closed");
+    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+        unreachable!()
+    };
+    assert!(reason.contains("could not connect"), "{reason}");
+
+    let rt = Runtime::start(
+        settings("http://example.com/feed".into(), "count", 100),
+        quiet(),
+    )
+    .unwrap();
+    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+        panic!("http is not a feed")
+    };
+    assert!(reason.contains("must be a WebSocket URL"), "{reason}");
+
+    let rt = Runtime::start(settings("not a url".into(), "count", 100), quiet()).unwrap();
+    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+        panic!("not a URL")
+    };
+    assert!(reason.contains("is not a URL"), "{reason}");
+    // The stream itself keeps running (empty batches), as Spark's would.
+    common::sleep(350).await;
+    assert!(rt.borrow().history.total_batches() >= 2);
+}
+
+#[wasm_bindgen_test]
+fn a_pipeline_that_cannot_run_is_refused_with_its_stage() {
+    let Err(e) = Runtime::start(
+        settings("ws://127.0.0.1:9/".into(), "split | windw 2s", 1000),
+        Rc::new(|_: &Runtime| {}),
+    ) else {
+        panic!("refused");
+    };
+    assert_eq!(
+        e.to_string(),
+        "stage 2 `windw`, column 9: unknown operator; did you mean `window`?"
+    );
+}
