@@ -59,10 +59,14 @@ unit:
 	cargo test -p sparklet-engine -p sparklet
 
 ## The engine's tests again in headless Chrome, then the dashboard's own
-## browser tests against a real `sparklet feed` on a free port.
+## browser tests against a real `sparklet feed` on a free port. (The
+## dashboard is the workspace root, where `wasm-pack test` would also build
+## the native-only CLI for wasm, so it gets the runner wasm-pack would use.)
 browser: native
 	cd engine && wasm-pack test --headless --chrome
-	scripts/with-feed.sh wasm-pack test --headless --chrome .
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	CHROMEDRIVER=$$(command -v chromedriver) \
+		scripts/with-feed.sh cargo test -p sparklet-dashboard --target wasm32-unknown-unknown
 
 ## A real headless Chromium against `sparklet serve` (see cli/tests/e2e.rs).
 e2e: dist native

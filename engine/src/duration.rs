@@ -24,7 +24,7 @@ impl Duration {
 
     /// Spark's `Duration.isMultipleOf`.
     pub fn is_multiple_of(self, other: Duration) -> bool {
-        other.0 != 0 && self.0 % other.0 == 0
+        other.0 != 0 && self.0.is_multiple_of(other.0)
     }
 
     /// Parses a number and a unit (`ms`, `s`, `m`, `h`); used by the lexer
@@ -38,7 +38,7 @@ impl Duration {
             _ => return Err(format!("unknown time unit `{unit}` (use ms, s, m or h)")),
         };
         let ms = value * factor;
-        if !ms.is_finite() || ms < 0.0 || ms > 1e15 {
+        if !ms.is_finite() || !(0.0..=1e15).contains(&ms) {
             return Err(format!("duration {value}{unit} is out of range"));
         }
         if ms.fract() != 0.0 {
@@ -70,9 +70,9 @@ impl FromStr for Duration {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
-        if ms != 0 && ms % 60_000 == 0 {
+        if ms != 0 && ms.is_multiple_of(60_000) {
             write!(f, "{}m", ms / 60_000)
-        } else if ms != 0 && ms % 1000 == 0 {
+        } else if ms != 0 && ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)
         } else {
             write!(f, "{ms}ms")

@@ -12,8 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 /// `ws://127.0.0.1:PORT` of the `sparklet feed` that `make test` starts
 /// (scripts/with-feed.sh) before compiling these tests.
 pub fn feed_base() -> &'static str {
-    option_env!("SPARKLET_TEST_FEED")
-        .expect("SPARKLET_TEST_FEED is not set: run these tests through scripts/with-feed.sh (make browser)")
+    match option_env!("SPARKLET_TEST_FEED") {
+        Some(url) => url,
+        None => panic!("SPARKLET_TEST_FEED is not set: run these tests through scripts/with-feed.sh (make browser)"),
+    }
 }
 
 pub fn feed(path_and_query: &str) -> String {

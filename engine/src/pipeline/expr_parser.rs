@@ -46,7 +46,7 @@ fn comparison(cur: &mut Cursor) -> Result<Expr, PipelineError> {
         Some(Tok::Ge) => CmpOp::Ge,
         _ => return Ok(left),
     };
-    cur.next();
+    cur.advance();
     let right = primary(cur)?;
     // Two literals of different types can never compare: say so now
     // rather than on the first record.
@@ -76,16 +76,16 @@ fn primary(cur: &mut Cursor) -> Result<Expr, PipelineError> {
     match tok {
         Tok::Dot => path(cur),
         Tok::Int(i) => {
-            cur.next();
+            cur.advance();
             Ok(Expr::Lit(Value::Int(i)))
         }
         Tok::Float(f) => {
-            cur.next();
+            cur.advance();
             Ok(Expr::Lit(Value::Float(f)))
         }
         Tok::Minus => {
-            cur.next();
-            match cur.next().map(|t| t.tok) {
+            cur.advance();
+            match cur.advance().map(|t| t.tok) {
                 Some(Tok::Int(i)) => Ok(Expr::Lit(Value::Int(-i))),
                 Some(Tok::Float(f)) => Ok(Expr::Lit(Value::Float(-f))),
                 _ => Err(PipelineError::at(
@@ -97,11 +97,11 @@ fn primary(cur: &mut Cursor) -> Result<Expr, PipelineError> {
             }
         }
         Tok::Str(s) => {
-            cur.next();
+            cur.advance();
             Ok(Expr::Lit(Value::Str(Str::from(s))))
         }
         Tok::LParen => {
-            cur.next();
+            cur.advance();
             let first = parse_expr(cur)?;
             let e = if cur.eat(&Tok::Comma) {
                 Expr::Pair(Box::new(first), Box::new(parse_expr(cur)?))
@@ -120,7 +120,7 @@ fn primary(cur: &mut Cursor) -> Result<Expr, PipelineError> {
 
 fn ident(cur: &mut Cursor, word: &str) -> Result<Expr, PipelineError> {
     let start = cur.offset();
-    cur.next();
+    cur.advance();
     match word {
         "true" => return Ok(Expr::Lit(Value::Bool(true))),
         "false" => return Ok(Expr::Lit(Value::Bool(false))),
@@ -170,7 +170,7 @@ fn path(cur: &mut Cursor) -> Result<Expr, PipelineError> {
     let mut steps = Vec::new();
     while cur.peek() == Some(&Tok::Dot) {
         let dot_end = cur.offset() + 1;
-        cur.next();
+        cur.advance();
         if cur.offset() != dot_end {
             break;
         }
@@ -179,7 +179,7 @@ fn path(cur: &mut Cursor) -> Result<Expr, PipelineError> {
             Some(Tok::Int(i)) if i >= 0 => steps.push(Step::Index(i as usize)),
             _ => break,
         }
-        cur.next();
+        cur.advance();
     }
     Ok(Expr::Path(steps))
 }

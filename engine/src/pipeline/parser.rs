@@ -31,7 +31,7 @@ impl<'a> Cursor<'a> {
         self.toks.get(self.pos).map(|t| &t.tok)
     }
 
-    pub fn next(&mut self) -> Option<Token> {
+    pub fn advance(&mut self) -> Option<Token> {
         let t = self.toks.get(self.pos).cloned();
         self.pos += t.is_some() as usize;
         t
@@ -92,7 +92,7 @@ pub fn parse(src: &str) -> Result<Vec<ParsedStage>, PipelineError> {
     loop {
         let index = stages.len() + 1;
         let start = cur.offset();
-        let (stage, name) = match cur.next() {
+        let (stage, name) = match cur.advance() {
             Some(Token {
                 tok: Tok::Ident(word),
                 start,
@@ -176,7 +176,7 @@ fn parse_args(name: &str, cur: &mut Cursor) -> Result<Option<Stage>, PipelineErr
             let w = window(cur)?;
             let inverse = match cur.peek() {
                 Some(Tok::Ident(word)) if word == "inverse" => {
-                    cur.next();
+                    cur.advance();
                     true
                 }
                 _ => false,
@@ -198,7 +198,7 @@ fn optional_string(cur: &mut Cursor) -> Result<Option<String>, PipelineError> {
     match cur.peek() {
         Some(Tok::Str(s)) if !s.is_empty() => {
             let s = s.clone();
-            cur.next();
+            cur.advance();
             Ok(Some(s))
         }
         _ => Err(cur.expected("a non-empty separator in quotes, such as \",\"")),
@@ -208,7 +208,7 @@ fn optional_string(cur: &mut Cursor) -> Result<Option<String>, PipelineError> {
 fn reduce_fn(cur: &mut Cursor) -> Result<ReduceFn, PipelineError> {
     if let Some(Tok::Ident(word)) = cur.peek() {
         if let Some(f) = ReduceFn::from_name(word) {
-            cur.next();
+            cur.advance();
             return Ok(f);
         }
     }
@@ -219,7 +219,7 @@ fn duration(cur: &mut Cursor, what: &str) -> Result<Duration, PipelineError> {
     match cur.peek() {
         Some(Tok::Dur(d)) if d.as_millis() > 0 => {
             let d = *d;
-            cur.next();
+            cur.advance();
             Ok(d)
         }
         Some(Tok::Int(_) | Tok::Float(_)) => {
@@ -242,7 +242,7 @@ fn count_arg(cur: &mut Cursor) -> Result<usize, PipelineError> {
     match cur.peek() {
         Some(Tok::Int(n)) if *n > 0 => {
             let n = *n as usize;
-            cur.next();
+            cur.advance();
             Ok(n)
         }
         _ => Err(cur.expected("a positive whole number, such as 10")),

@@ -17,7 +17,7 @@ pub struct WindowClock {
 
 impl WindowClock {
     pub fn emits_at(&self, t: u64) -> bool {
-        t % self.slide == 0
+        t.is_multiple_of(self.slide)
     }
 }
 

@@ -1,0 +1,148 @@
+//! One feed connection: pacing, framing, client messages and the close.
+//!
+//! The loop alternates between sending frames that are due and waiting for
+//! the next tick, and looks at the client between any two frames, so a
+//! `{"rate": N}` message takes effect promptly even in the middle of an
+//! unpaced burst. Frames are queued with `feed` and flushed once per burst:
+//! at rate 0 that leaves the write syscalls to the socket buffer's size
+//! rather than one per frame.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
+use serde::Deserialize;
+use tokio::time::{sleep_until, timeout, Instant};
+
+use super::pacing::Pacer;
+use super::params::FeedParams;
+use super::FeedKind;
+
+/// The pacing granularity: due records go out together at most this often,
+/// so a feed at 100 000 records/s sends frames, not a syscall per record.
+const TICK: Duration = Duration::from_millis(10);
+
+/// How long to wait for the client's half of the close handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// WebSocket close code for a normal end (RFC 6455, 7.4.1).
+const NORMAL_CLOSURE: u16 = 1000;
+
+/// The one client message the feed understands.
+#[derive(Deserialize)]
+struct RateChange {
+    rate: u64,
+}
+
+/// Streams `params` on `socket` until the limit or until the client leaves.
+pub async fn stream(mut socket: WebSocket, kind: FeedKind, params: FeedParams) {
+    // An error here is the client going away mid-stream: nothing to report
+    // to anyone, and nothing else to clean up.
+    let _ = run(&mut socket, kind, &params).await;
+}
+
+/// What woke the loop while it had nothing due.
+enum Wake {
+    Client(Option<Result<Message, axum::Error>>),
+    Tick,
+}
+
+async fn run(
+    socket: &mut WebSocket,
+    kind: FeedKind,
+    params: &FeedParams,
+) -> Result<(), axum::Error> {
+    let end = params.limit.unwrap_or(u64::MAX);
+    let mut next = params.from;
+    let mut pacer = Pacer::new(params.rate, Instant::now(), next);
+    // Records `[next, target)` are due and are being sent; at `wake` the
+    // schedule is looked at again.
+    let mut target = next;
+    let mut wake = Instant::now();
+    let mut frame = String::new();
+
+    while next < end {
+        let wake_reason = if next < target {
+            // Mid-burst: only look at the client if it has already spoken.
+            tokio::select! {
+                biased;
+                msg = socket.recv() => Wake::Client(msg),
+                () = std::future::ready(()) => Wake::Tick,
+            }
+        } else {
+            socket.flush().await?;
+            tokio::select! {
+                biased;
+                msg = socket.recv() => Wake::Client(msg),
+                () = sleep_until(wake) => Wake::Tick,
+            }
+        };
+
+        match wake_reason {
+            Wake::Client(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return Ok(()),
+            Wake::Client(Some(Ok(Message::Text(text)))) => {
+                if let Ok(change) = serde_json::from_str::<RateChange>(&text) {
+                    let now = Instant::now();
+                    pacer = Pacer::new(change.rate, now, next);
+                    target = next;
+                    wake = now;
+                }
+            }
+            // Pings are answered by the protocol layer; anything else is
+            // not a message the feed defines.
+            Wake::Client(Some(Ok(_))) => {}
+            Wake::Tick if next < target => {
+                let count = (target - next).min(params.frame as u64);
+                build_frame(&mut frame, kind, params.seed, next, count);
+                socket.feed(Message::Text(frame.as_str().into())).await?;
+                next += count;
+            }
+            Wake::Tick => {
+                let now = Instant::now();
+                target = pacer.due(now).min(end);
+                wake = if pacer.rate() == 0 {
+                    now
+                } else {
+                    pacer.due_at(target.saturating_add(1)).max(now + TICK)
+                };
+            }
+        }
+    }
+
+    let close = CloseFrame {
+        code: NORMAL_CLOSURE,
+        reason: "limit reached".into(),
+    };
+    socket.send(Message::Close(Some(close))).await?;
+    // Let the client answer the close handshake so it sees a clean close,
+    // but never hold the task open for a client that does not answer.
+    let _ = timeout(CLOSE_GRACE, async {
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+    .await;
+    Ok(())
+}
+
+/// Fills `frame` with records `[first, first + count)`, one per line. The
+/// buffer is reused across frames, so a steady stream allocates nothing.
+fn build_frame(frame: &mut String, kind: FeedKind, seed: u64, first: u64, count: u64) {
+    frame.clear();
+    let ts_ms = match kind {
+        FeedKind::Events => now_ms(),
+        FeedKind::Words => 0,
+    };
+    for index in first..first + count {
+        if index > first {
+            frame.push('\n');
+        }
+        kind.write_record(seed, index, ts_ms, frame);
+    }
+}
+
+/// Wall-clock milliseconds since the Unix epoch (0 if the clock is before it).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}

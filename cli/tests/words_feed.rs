@@ -1,0 +1,164 @@
+//! The words feed as a client sees it: counts, resumption, framing, pacing,
+//! and agreement with the truth endpoint.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::{connect, fetch_feed, get_json, receive_all, send_text, start};
+
+#[tokio::test]
+async fn sends_exactly_limit_records_then_closes_normally() {
+    let addr = start(None).await;
+    let got = fetch_feed(addr, "/feed/words?rate=0&limit=1234&seed=3").await;
+    let records = got.records();
+    assert_eq!(records.len(), 1234);
+    assert_eq!(got.close_code, Some(1000));
+    assert!(records.iter().all(|r| !r.is_empty()));
+    // The first word is capitalised, the rest lower case: `lower` matters.
+    assert!(records
+        .iter()
+        .all(|r| r.starts_with(|c: char| c.is_ascii_uppercase())));
+    let words: Vec<&str> = records.iter().flat_map(|r| r.split(' ')).collect();
+    assert!(words
+        .iter()
+        .any(|w| w.chars().all(|c| c.is_ascii_lowercase())));
+}
+
+#[tokio::test]
+async fn limit_zero_closes_at_once() {
+    let addr = start(None).await;
+    let got = fetch_feed(addr, "/feed/words?limit=0").await;
+    assert!(got.frames.is_empty());
+    assert_eq!(got.close_code, Some(1000));
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_records_and_another_seed_others() {
+    let addr = start(None).await;
+    let a = fetch_feed(addr, "/feed/words?rate=0&limit=50&seed=11")
+        .await
+        .records();
+    let b = fetch_feed(addr, "/feed/words?rate=0&limit=50&seed=11")
+        .await
+        .records();
+    let c = fetch_feed(addr, "/feed/words?rate=0&limit=50&seed=12")
+        .await
+        .records();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[tokio::test]
+async fn from_resumes_at_exactly_that_record() {
+    let addr = start(None).await;
+    let full = fetch_feed(addr, "/feed/words?rate=0&limit=500&seed=7")
+        .await
+        .records();
+    let tail = fetch_feed(addr, "/feed/words?rate=0&limit=500&seed=7&from=123").await;
+    assert_eq!(tail.records(), full[123..]);
+    assert_eq!(tail.close_code, Some(1000));
+
+    let past_the_end = fetch_feed(addr, "/feed/words?rate=0&limit=500&from=500").await;
+    assert!(past_the_end.frames.is_empty());
+    assert_eq!(past_the_end.close_code, Some(1000));
+}
+
+#[tokio::test]
+async fn truth_equals_counting_the_words_received() {
+    let addr = start(None).await;
+    let got = fetch_feed(addr, "/feed/words?rate=0&limit=3000&seed=5").await;
+    let mut counted: BTreeMap<String, u64> = BTreeMap::new();
+    for record in got.records() {
+        for word in record.split_ascii_whitespace() {
+            *counted.entry(word.to_owned()).or_default() += 1;
+        }
+    }
+    let truth: BTreeMap<String, u64> =
+        serde_json::from_value(get_json(addr, "/feed/words/truth?seed=5&limit=3000").await)
+            .expect("{word: count}");
+    assert_eq!(truth, counted);
+    // The capitalised first words are counted apart from the lower-case ones.
+    assert!(truth.contains_key("The") && truth.contains_key("the"));
+}
+
+#[tokio::test]
+async fn frames_hold_at_most_frame_whole_records() {
+    let addr = start(None).await;
+    let one_per_frame = fetch_feed(addr, "/feed/words?rate=0&limit=200&frame=1").await;
+    assert_eq!(one_per_frame.frames.len(), 200);
+
+    let grouped = fetch_feed(addr, "/feed/words?rate=0&limit=200&frame=7").await;
+    let sizes: Vec<usize> = grouped
+        .frames
+        .iter()
+        .map(|f| f.split('\n').count())
+        .collect();
+    assert!(sizes.iter().all(|&n| (1..=7).contains(&n)), "{sizes:?}");
+    assert!(sizes.contains(&7), "{sizes:?}");
+    // Same records in the same order: none was split across two frames.
+    assert_eq!(grouped.records(), one_per_frame.records());
+}
+
+#[tokio::test]
+async fn a_rate_spreads_records_over_time() {
+    let addr = start(None).await;
+    let started = Instant::now();
+    let got = fetch_feed(addr, "/feed/words?rate=200&limit=100").await;
+    let elapsed = started.elapsed();
+    assert_eq!(got.records().len(), 100);
+    // 100 records at 200/s: the last is due at 0.5 s.
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    // Paced, yet grouped per tick: far fewer frames than records.
+    assert!(got.frames.len() < 100, "{} frames", got.frames.len());
+}
+
+#[tokio::test]
+async fn a_rate_message_changes_the_pace() {
+    let addr = start(None).await;
+    // At 1 record/s this would take 20 s; at 40/s it takes about half a second.
+    let mut client = connect(addr, "/feed/words?rate=1&limit=20").await;
+    let started = Instant::now();
+    send_text(&mut client, "hello").await;
+    send_text(&mut client, r#"{"speed": 5}"#).await;
+    send_text(&mut client, r#"{"rate": 40}"#).await;
+    let got = receive_all(&mut client).await;
+    let elapsed = started.elapsed();
+    assert_eq!(got.records().len(), 20);
+    assert_eq!(got.close_code, Some(1000));
+    assert!(
+        elapsed >= Duration::from_millis(350),
+        "not unpaced: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "not still at 1/s: {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_zero_by_message_sends_the_rest_at_once() {
+    let addr = start(None).await;
+    let mut client = connect(addr, "/feed/words?rate=2&limit=1000").await;
+    let started = Instant::now();
+    send_text(&mut client, r#"{"rate": 0}"#).await;
+    let got = receive_all(&mut client).await;
+    assert_eq!(got.records().len(), 1000);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_does_not_hurt_the_server() {
+    let addr = start(None).await;
+    for _ in 0..3 {
+        let client = connect(addr, "/feed/words?rate=0").await;
+        drop(client);
+    }
+    let got = fetch_feed(addr, "/feed/words?rate=0&limit=10").await;
+    assert_eq!(got.records().len(), 10);
+}

@@ -1,0 +1,67 @@
+//! The batch scheduler on real timers, alone in its own browser page so
+//! no other test's work delays its timers: batch k has time k * interval,
+//! batches are never cut early or skipped, and every received record is in
+//! exactly one batch.
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::rc::Rc;
+
+use sparklet_dashboard::runtime::Runtime;
+use sparklet_dashboard::settings::Settings;
+use sparklet_engine::{Clock, Duration};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
+    Settings {
+        feed,
+        pipeline: pipeline.into(),
+        batch: Duration::from_millis(batch_ms),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_record() {
+    let feed = common::feed("/feed/words?rate=3000&seed=11");
+    let rt = Runtime::start(
+        settings(feed, "split | count", 100),
+        Rc::new(|_: &Runtime| {}),
+    )
+    .unwrap();
+    common::sleep(1500).await;
+    let r = rt.borrow();
+    let elapsed = r.clock.now_ms() - r.batches.start_ms;
+    let infos: Vec<_> = r.history.batches().iter().cloned().collect();
+    // Never early; at most the batch whose timer is about to fire is missing.
+    let due = (elapsed / 100.0).floor() as usize;
+    assert!(
+        infos.len() == due || infos.len() + 1 == due,
+        "{} batches in {elapsed:.0} ms of 100 ms batches",
+        infos.len()
+    );
+    for (i, b) in infos.iter().enumerate() {
+        assert_eq!(b.batch, i as u64 + 1);
+        assert_eq!(
+            b.time_ms,
+            (i as u64 + 1) * 100,
+            "batch k has time k * interval"
+        );
+        assert!(b.scheduling_delay_ms >= 0.0 && b.processing_ms >= 0.0);
+        assert_eq!(b.total_delay_ms, b.scheduling_delay_ms + b.processing_ms);
+    }
+    let in_batches: u64 = infos.iter().map(|b| b.records).sum();
+    let received = r.pending.counters().records;
+    assert!(
+        received > 1000,
+        "the feed sent {received} records in 1.5 s at 3000/s"
+    );
+    assert_eq!(
+        in_batches + r.pending_records() as u64,
+        received,
+        "none lost, none twice"
+    );
+}
