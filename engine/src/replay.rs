@@ -15,31 +15,51 @@ pub struct Emitted {
     pub output: Vec<Value>,
 }
 
-/// Runs `batches` in order; with `pad_to`, empty batches are added until
-/// that many have run. Malformed records are counted into `malformed`.
+/// A pipeline fed one recorded batch at a time.
+pub struct Replay {
+    pipeline: Pipeline,
+    batch: Duration,
+    batches_run: u64,
+}
+
+impl Replay {
+    pub fn new(pipeline: &str, batch: Duration) -> Result<Replay, PipelineError> {
+        Ok(Replay { pipeline: Pipeline::new(pipeline, batch)?, batch, batches_run: 0 })
+    }
+
+    pub fn batches_run(&self) -> u64 {
+        self.batches_run
+    }
+
+    /// Runs the next batch; `Some` when the pipeline emits at its time.
+    pub fn run(&mut self, input: Vec<Value>, malformed: &mut Malformed) -> Option<Emitted> {
+        self.batches_run += 1;
+        let time_ms = self.batches_run * self.batch.as_millis();
+        malformed.begin_batch();
+        let output = self.pipeline.run_values(time_ms, input, &mut Cx { malformed })?;
+        Some(Emitted { time_ms, output })
+    }
+}
+
+/// Runs `batches` in order; with `exactly`, runs that many batches,
+/// dropping extra input or padding with empty batches.
 pub fn replay(
     pipeline: &str,
     batch: Duration,
     batches: impl IntoIterator<Item = Vec<Value>>,
-    pad_to: Option<u64>,
+    exactly: Option<u64>,
     malformed: &mut Malformed,
 ) -> Result<Vec<Emitted>, PipelineError> {
-    let mut p = Pipeline::new(pipeline, batch)?;
-    let mut out = Vec::new();
-    let mut k = 0u64;
+    let mut r = Replay::new(pipeline, batch)?;
     let mut batches = batches.into_iter();
-    loop {
+    let mut out = Vec::new();
+    while exactly.is_none_or(|n| r.batches_run() < n) {
         let input = match batches.next() {
-            Some(b) if pad_to.is_none_or(|n| k < n) => b,
-            None if pad_to.is_some_and(|n| k < n) => Vec::new(),
-            _ => break,
+            Some(b) => b,
+            None if exactly.is_some() => Vec::new(),
+            None => break,
         };
-        k += 1;
-        let time_ms = k * batch.as_millis();
-        malformed.begin_batch();
-        if let Some(output) = p.run_values(time_ms, input, &mut Cx { malformed }) {
-            out.push(Emitted { time_ms, output });
-        }
+        out.extend(r.run(input, malformed));
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! `run`, and a file.
 
 mod feed;
+mod replay;
 mod serve;
 
 use std::io::Write;
@@ -17,8 +18,9 @@ pub enum Command {
     Serve(serve::Args),
     /// Serve the demo feeds alone.
     Feed(feed::Args),
-    // `replay` (run a pipeline natively over recorded batches) and `bench`
-    // (engine and page figures) belong here, each with its own module.
+    /// Run a pipeline natively over recorded batches (JSON lines in and out).
+    Replay(replay::Args),
+    // `bench` (engine and page figures) belongs here, with its own module.
 }
 
 /// Runs `command`; the exit code is the command's to choose (`replay`
@@ -27,6 +29,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(args),
         Command::Feed(args) => feed::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }
 

@@ -1,0 +1,170 @@
+//! `sparklet replay` as a user runs it: the real binary, JSON lines in and
+//! out. Its output equals the engine API's on the same batches, and bad
+//! input is a message on stderr with exit status 2.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use sparklet_engine::replay::replay;
+use sparklet_engine::{Duration, Malformed, Value};
+
+fn sparklet_replay(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sparklet"))
+        .arg("replay")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sparklet binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write input");
+    child.wait_with_output().expect("replay finishes")
+}
+
+/// Seeded word batches, some empty, as JSON lines.
+fn word_batches(n: usize) -> (String, Vec<Vec<Value>>) {
+    let mut state = 42u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let words = ["spark", "stream", "batch", "window", "rdd", "dstream"];
+    let batches: Vec<Vec<String>> = (0..n)
+        .map(|_| {
+            (0..next() % 6)
+                .map(|_| format!("{} {}", words[next() % 6], words[next() % 6]))
+                .collect()
+        })
+        .collect();
+    let text = batches
+        .iter()
+        .map(|b| serde_json::to_string(b).unwrap() + "\n")
+        .collect();
+    let values = batches
+        .into_iter()
+        .map(|b| b.iter().map(|s| Value::str(s)).collect())
+        .collect();
+    (text, values)
+}
+
+#[test]
+fn output_equals_the_engine_api_for_the_word_count_operators() {
+    let (text, values) = word_batches(25);
+    for pipeline in [
+        "split | lower | count_by_value_and_window 4s 2s | top 3",
+        "split | count_by_value | update_state_by_key sum",
+        "split | pair | reduce_by_key_and_window sum 3s inverse",
+        "split | map (., len(.)) | reduce_by_key max",
+    ] {
+        let out = sparklet_replay(
+            &[
+                "--pipeline",
+                pipeline,
+                "--batch",
+                "500ms",
+                "--batches",
+                "30",
+            ],
+            &text,
+        );
+        assert!(
+            out.status.success(),
+            "{pipeline}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
+            .collect();
+        let mut m = Malformed::default();
+        let api = replay(
+            pipeline,
+            Duration::from_millis(500),
+            values.clone(),
+            Some(30),
+            &mut m,
+        )
+        .unwrap();
+        let want: Vec<serde_json::Value> = api
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect();
+        assert_eq!(got, want, "{pipeline}");
+        // 30 batches of 500 ms: the last output is at 15 s, or at 14 s, the
+        // last multiple of a 2 s slide.
+        let last = if pipeline.contains("4s 2s") {
+            14000
+        } else {
+            15000
+        };
+        assert_eq!(got.last().unwrap()["time_ms"], last, "{pipeline}");
+    }
+}
+
+#[test]
+fn batches_pads_with_empty_batches_and_truncates() {
+    let out = sparklet_replay(
+        &["--pipeline", "count", "--batches", "3"],
+        "[1,2]\n[3]\n[4]\n[5]\n",
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"time_ms\":1000,\"output\":[2]}\n{\"time_ms\":2000,\"output\":[1]}\n{\"time_ms\":3000,\"output\":[1]}\n"
+    );
+    let out = sparklet_replay(&["--pipeline", "count", "--batches", "2"], "[[\"a\", 1]]\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"time_ms\":1000,\"output\":[1]}\n{\"time_ms\":2000,\"output\":[0]}\n"
+    );
+}
+
+#[test]
+fn bad_pipelines_and_bad_lines_exit_2_with_the_reason() {
+    let out = sparklet_replay(&["--pipeline", "split | windw 2s"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("stage 2 `windw`") && err.contains("did you mean `window`"),
+        "{err}"
+    );
+
+    let out = sparklet_replay(&["--pipeline", "count"], "[1]\n{\"a\": 1}\n");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("input line 2: expected a JSON array of records, got an object"),
+        "{err}"
+    );
+
+    let out = sparklet_replay(&["--pipeline", "count_by_value_and_window 1500ms"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("not a multiple of the batch interval"));
+}
+
+#[test]
+fn malformed_records_are_skipped_and_reported() {
+    let out = sparklet_replay(
+        &["--pipeline", "json | map .n | reduce sum"],
+        "[\"{\\\"n\\\": 2}\", \"oops\"]\n",
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"time_ms\":1000,\"output\":[2]}\n"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1 malformed records") && err.contains("invalid JSON"),
+        "{err}"
+    );
+}
