@@ -70,7 +70,7 @@ browser: native
 
 ## A real headless Chromium against `sparklet serve` (see cli/tests/e2e.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --release --test e2e -- --ignored --nocapture
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e -- --ignored --test-threads=1
 
 clean:
 	rm -rf dist dist.tmp

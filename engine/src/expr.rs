@@ -121,10 +121,12 @@ fn walk<'a>(rec: &'a Value, steps: &[Step]) -> Result<&'a Value, EvalError> {
             (Step::Index(1), Value::Pair(p)) => &p.1,
             (Step::Index(i), Value::List(items)) => items.get(*i).unwrap_or(NULL),
             (_, Value::Null) => NULL,
-            (Step::Field(name), other) => return Err(EvalError(format!(
+            (Step::Field(name), other) => {
+                return Err(EvalError(format!(
                 "`.{name}`: the value is a {}, not an object (add a `json` stage to parse records)",
                 other.type_name()
-            ))),
+            )))
+            }
             (Step::Index(i), other) => {
                 return Err(EvalError(format!(
                     "`.{i}`: the value is a {}, not a pair or list",

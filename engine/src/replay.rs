@@ -24,7 +24,11 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(pipeline: &str, batch: Duration) -> Result<Replay, PipelineError> {
-        Ok(Replay { pipeline: Pipeline::new(pipeline, batch)?, batch, batches_run: 0 })
+        Ok(Replay {
+            pipeline: Pipeline::new(pipeline, batch)?,
+            batch,
+            batches_run: 0,
+        })
     }
 
     pub fn batches_run(&self) -> u64 {
@@ -36,7 +40,9 @@ impl Replay {
         self.batches_run += 1;
         let time_ms = self.batches_run * self.batch.as_millis();
         malformed.begin_batch();
-        let output = self.pipeline.run_values(time_ms, input, &mut Cx { malformed })?;
+        let output = self
+            .pipeline
+            .run_values(time_ms, input, &mut Cx { malformed })?;
         Some(Emitted { time_ms, output })
     }
 }

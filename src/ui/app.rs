@@ -158,7 +158,7 @@ fn cards(s: Option<Snapshot>) -> impl IntoView {
                 {Timeline { points: records, unit: "records", reference: None, testid: "records-chart" }.view()}
             </section>
             <section class="card">
-                <h2>"Processing time per batch"</h2>
+                <h2>"Processing time per batch (ms)"</h2>
                 {Timeline {
                     points: processing,
                     unit: "ms",

@@ -40,8 +40,9 @@ pub fn bar_chart(bars: Vec<(String, f64)>) -> impl IntoView {
     view! { <ol class="bars" data-testid="top-bars">{rows}</ol> }
 }
 
-/// A timeline of per-batch values with a y axis in `unit`, and an optional
-/// dashed reference line (the batch interval on the processing chart).
+/// A timeline of per-batch values with a y axis in `unit` (named in the
+/// card's title and the chart's accessible title), and an optional dashed
+/// reference line (the batch interval on the processing chart).
 pub struct Timeline<'a> {
     pub points: Vec<(f64, f64)>,
     pub unit: &'a str,
@@ -49,11 +50,11 @@ pub struct Timeline<'a> {
     pub testid: &'static str,
 }
 
-const W: f64 = 560.0;
+const W: f64 = 420.0;
 const H: f64 = 170.0;
-const LEFT: f64 = 52.0;
+const LEFT: f64 = 46.0;
 const RIGHT: f64 = 10.0;
-const TOP: f64 = 22.0;
+const TOP: f64 = 12.0;
 const BOTTOM: f64 = 30.0;
 
 impl Timeline<'_> {
@@ -110,7 +111,6 @@ impl Timeline<'_> {
             <svg class="timeline" viewBox=format!("0 0 {W} {H}") role="img" data-testid=self.testid>
                 <title>{format!("per batch, in {unit}")}</title>
                 {ticks}
-                <text class="axis-label" x=4.0 y=12.0 text-anchor="start">{unit}</text>
                 <polygon class="area" points=area></polygon>
                 <polyline class="series" points=line></polyline>
                 {reference}

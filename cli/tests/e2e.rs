@@ -1,0 +1,212 @@
+//! End to end, as a user sees it: `sparklet serve` with the built
+//! dashboard, a real headless Chromium, real WebSockets. Needs Chromium,
+//! chromedriver and `dist/`, so `make e2e` runs these (they are ignored by
+//! a plain `cargo test`).
+
+mod browser;
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use browser::{encode, Browser};
+use futures_util::SinkExt;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+fn pairs_to_map(output: &serde_json::Value) -> BTreeMap<String, i64> {
+    output
+        .as_array()
+        .expect("output is a list")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().expect("a word").to_string(),
+                p[1].as_i64().expect("a count"),
+            )
+        })
+        .collect()
+}
+
+/// The acceptance test: the page's running word count over a
+/// limited feed equals the feed's ground truth, exactly.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn word_count_totals_equal_the_feeds_truth() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = format!("ws://{addr}/feed/words?rate=0&limit=20000&seed=7");
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=1s",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the feed ends and every record is in a batch", |s| {
+            s["state"] == "ended"
+                && s["pending"] == 0
+                && s["records"] == 20000
+                && s["batches"].as_u64() >= Some(1)
+        })
+        .await;
+    let truth =
+        pairs_from_truth(common::get_json(addr, "/feed/words/truth?seed=7&limit=20000").await);
+    assert_eq!(stats["records"], 20000);
+    assert_eq!(stats["malformed"], 0);
+    assert_eq!(stats["dropped"], 0);
+    assert_eq!(
+        pairs_to_map(&stats["output"]),
+        truth,
+        "the page's totals equal /feed/words/truth"
+    );
+    b.screenshot("word-count-totals").await;
+    b.close().await;
+}
+
+fn pairs_from_truth(truth: serde_json::Value) -> BTreeMap<String, i64> {
+    truth
+        .as_object()
+        .expect("truth is an object")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_i64().expect("a count")))
+        .collect()
+}
+
+/// Opening the URL with no parameters shows a live word count of the
+/// server's own words feed within 2 seconds.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn the_bare_url_shows_a_live_word_count_within_two_seconds() {
+    let addr = common::start(Some(browser::dist())).await;
+    let b = Browser::start().await;
+    let opened = Instant::now();
+    b.goto(&format!("http://{addr}/")).await;
+    let deadline = opened + Duration::from_secs(2);
+    while b.count("[data-testid='bar']").await < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "no top-10 chart within 2 s of opening the page"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let shown = opened.elapsed();
+    let stats = b.stats().await;
+    assert_eq!(stats["feed"], format!("ws://{addr}/feed/words"));
+    assert_eq!(
+        stats["pipeline"],
+        "split | lower | count_by_value_and_window 10s | top 10"
+    );
+    assert_eq!(stats["batch_ms"], 1000);
+    assert_eq!(stats["state"], "live");
+    let title = b.text_of("results-title").await.unwrap_or_default();
+    assert!(title.starts_with("Results at"), "{title}");
+    eprintln!("top-10 chart drawn {shown:?} after opening the page");
+    // Let a few batches slide through the window for the picture.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let summary = b.text_of("summary").await.unwrap_or_default();
+    assert!(
+        summary.starts_with("Running batches of 1 s for"),
+        "{summary}"
+    );
+    b.screenshot("default-word-count").await;
+    b.close().await;
+}
+
+/// Bad feed URLs are errors shown in the page, not a blank page.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn unreachable_and_malformed_feed_urls_show_an_error_in_the_page() {
+    let addr = common::start(Some(browser::dist())).await;
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}",
+        encode("ws://127.0.0.1:9/feed")
+    ))
+    .await;
+    let detail = b
+        .wait_for_text("conn-detail", "could not connect", 10)
+        .await;
+    assert!(detail.contains("code 1006"), "{detail}");
+    assert_eq!(b.text_of("conn-state").await.as_deref(), Some("closed"));
+
+    b.goto(&format!(
+        "http://{addr}/?feed={}",
+        encode("localhost:8080/feed")
+    ))
+    .await;
+    b.wait_for_text("conn-detail", "must be a WebSocket URL", 5)
+        .await;
+    b.screenshot("bad-feed-url").await;
+
+    b.goto(&format!(
+        "http://{addr}/?pipeline={}",
+        encode("split | windw 10s")
+    ))
+    .await;
+    let error = b
+        .wait_for_text("pipeline-error", "did you mean `window`", 5)
+        .await;
+    assert!(error.contains("stage 2 `windw`, column 9"), "{error}");
+    b.close().await;
+}
+
+/// A third-party feed (a plain tokio-tungstenite server, not ours) sends
+/// a binary frame holding invalid UTF-8 between good frames: that record
+/// is counted as malformed with its reason, and the rest is counted.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_frame_that_is_not_utf8_is_malformed_and_the_stream_goes_on() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let feed_addr = feed.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let (tcp, _) = feed.accept().await.expect("the page connects");
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.expect("upgrade");
+        let frames = [
+            Message::text("alpha beta\nbeta"),
+            Message::binary(b"gamma\nbad \xff\xfe bytes\ndelta".to_vec()),
+            Message::text("beta\r\n\r\nalpha"),
+        ];
+        for frame in frames {
+            ws.send(frame).await.expect("send");
+        }
+        let close = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "done".into(),
+        };
+        ws.send(Message::Close(Some(close))).await.expect("close");
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let b = Browser::start().await;
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let url = format!("ws://{feed_addr}/");
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
+        encode(&url),
+        encode(pipeline)
+    ))
+    .await;
+    let stats = b
+        .wait_for_stats(15, "the third-party feed ends and drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 6
+        })
+        .await;
+    assert_eq!(stats["malformed"], 1);
+    assert_eq!(
+        stats["malformed_samples"][0]["reason"],
+        "invalid UTF-8 at byte 4 of the record"
+    );
+    let want: BTreeMap<String, i64> = [("alpha", 2), ("beta", 3), ("delta", 1), ("gamma", 1)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(pairs_to_map(&stats["output"]), want);
+    b.wait_for_text("total-malformed", "1", 5).await;
+    b.wait_for_text("malformed", "invalid UTF-8", 5).await;
+    b.screenshot("malformed-frame").await;
+    b.close().await;
+}
