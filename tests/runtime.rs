@@ -10,25 +10,19 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use sparklet_dashboard::runtime::{ConnState, Runtime};
-use sparklet_dashboard::settings::Settings;
-use sparklet_engine::Duration;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
-    Settings {
-        feed,
-        pipeline: pipeline.into(),
-        batch: Duration::from_millis(batch_ms),
-    }
-}
 
 #[wasm_bindgen_test]
 async fn the_word_count_state_equals_the_feeds_truth() {
     let feed = common::feed("/feed/words?rate=0&limit=30000&seed=5");
     let pipeline = "split | count_by_value | update_state_by_key sum";
-    let rt = Runtime::start(settings(feed, pipeline, 200), Rc::new(|_: &Runtime| {})).unwrap();
+    let rt = Runtime::start(
+        common::settings(feed, pipeline, 200),
+        Rc::new(|_: &Runtime| {}),
+    )
+    .unwrap();
     let done = common::until(30_000, || {
         let r = rt.borrow();
         matches!(r.conn, ConnState::Ended(_))
@@ -54,7 +48,7 @@ async fn the_word_count_state_equals_the_feeds_truth() {
 async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons() {
     let quiet = || Rc::new(|_: &Runtime| {});
     let rt = Runtime::start(
-        settings("ws://127.0.0.1:9/nothing".into(), "count", 100),
+        common::settings("ws://127.0.0.1:9/nothing".into(), "count", 100),
         quiet(),
     )
     .unwrap();
@@ -66,7 +60,7 @@ async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons()
     assert!(reason.contains("could not connect"), "{reason}");
 
     let rt = Runtime::start(
-        settings("http://example.com/feed".into(), "count", 100),
+        common::settings("http://example.com/feed".into(), "count", 100),
         quiet(),
     )
     .unwrap();
@@ -75,7 +69,7 @@ async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons()
     };
     assert!(reason.contains("must be a WebSocket URL"), "{reason}");
 
-    let rt = Runtime::start(settings("not a url".into(), "count", 100), quiet()).unwrap();
+    let rt = Runtime::start(common::settings("not a url".into(), "count", 100), quiet()).unwrap();
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
         panic!("not a URL")
     };
@@ -88,7 +82,7 @@ async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons()
 #[wasm_bindgen_test]
 fn a_pipeline_that_cannot_run_is_refused_with_its_stage() {
     let Err(e) = Runtime::start(
-        settings("ws://127.0.0.1:9/".into(), "split | windw 2s", 1000),
+        common::settings("ws://127.0.0.1:9/".into(), "split | windw 2s", 1000),
         Rc::new(|_: &Runtime| {}),
     ) else {
         panic!("refused");

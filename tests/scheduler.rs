@@ -10,25 +10,16 @@ mod common;
 use std::rc::Rc;
 
 use sparklet_dashboard::runtime::Runtime;
-use sparklet_dashboard::settings::Settings;
-use sparklet_engine::{Clock, Duration};
+use sparklet_engine::Clock;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
-    Settings {
-        feed,
-        pipeline: pipeline.into(),
-        batch: Duration::from_millis(batch_ms),
-    }
-}
 
 #[wasm_bindgen_test]
 async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_record() {
     let feed = common::feed("/feed/words?rate=3000&seed=11");
     let rt = Runtime::start(
-        settings(feed, "split | count", 100),
+        common::settings(feed, "split | count", 100),
         Rc::new(|_: &Runtime| {}),
     )
     .unwrap();

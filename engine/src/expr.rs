@@ -219,6 +219,9 @@ fn call(f: Func, args: &[Value]) -> Result<Value, EvalError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn path(fields: &[&str]) -> Expr {

@@ -23,3 +23,8 @@ pub use pending::{PendingBuffer, ReceiverCounters};
 pub use pipeline::{Pipeline, PipelineError, DEFAULT_PIPELINE};
 pub use records::Records;
 pub use value::{Str, Value};
+
+// The unit tests run in headless Chrome too (`wasm-pack test`), so native
+// and wasm builds of every operator are checked against the same cases.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

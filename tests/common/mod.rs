@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use gloo_timers::future::TimeoutFuture;
+use sparklet_dashboard::settings::Settings;
+use sparklet_engine::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -55,4 +57,12 @@ pub async fn until(timeout_ms: u32, mut cond: impl FnMut() -> bool) -> bool {
 
 pub async fn sleep(ms: u32) {
     TimeoutFuture::new(ms).await;
+}
+
+pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
+    Settings {
+        feed,
+        pipeline: pipeline.into(),
+        batch: Duration::from_millis(batch_ms),
+    }
 }

@@ -100,6 +100,9 @@ fn pick(a: Value, b: Value, want: Ordering) -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

@@ -108,6 +108,9 @@ fn not_a_string(rec: &Value, op: &str, cx: &mut Cx) {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use crate::malformed::Malformed;
 

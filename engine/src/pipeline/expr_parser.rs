@@ -186,6 +186,9 @@ fn path(cur: &mut Cursor) -> Result<Expr, PipelineError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use crate::pipeline::parser::parse;
     use crate::pipeline::stage::Stage;
     use crate::value::{Str, Value};

@@ -236,6 +236,9 @@ fn lex_string(src: &str, start: usize) -> Result<(String, usize), PipelineError>
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {

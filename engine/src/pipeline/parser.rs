@@ -251,6 +251,9 @@ fn count_arg(cur: &mut Cursor) -> Result<usize, PipelineError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]
