@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use sparklet_engine::pending::DEFAULT_PENDING_LIMIT;
-use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, StreamingContext};
+use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner};
 
 use crate::clock::PerformanceClock;
 use crate::history::History;
@@ -45,7 +45,7 @@ pub type Publish = Rc<dyn Fn(&Runtime)>;
 
 pub struct Runtime {
     pub settings: Settings,
-    pub ctx: StreamingContext,
+    pub ctx: PipelineRunner,
     pub pending: PendingBuffer,
     /// Frames that were not valid UTF-8; the engine keeps its own log.
     pub frame_malformed: Malformed,
@@ -64,7 +64,7 @@ pub struct Runtime {
 impl Runtime {
     /// Validates `settings`, connects to the feed and starts cutting batches.
     pub fn start(settings: Settings, publish: Publish) -> Result<Shared, PipelineError> {
-        let ctx = StreamingContext::new(&settings.pipeline, settings.batch)?;
+        let ctx = PipelineRunner::new(&settings.pipeline, settings.batch)?;
         let clock = PerformanceClock::new()
             .ok_or_else(|| PipelineError::whole("this page has no performance clock"))?;
         let now = clock.now_ms();
@@ -134,7 +134,7 @@ impl Runtime {
                 return;
             }
             let records = self.pending.take_until(due);
-            let report = self.ctx.run_batch(&records, due, &self.clock);
+            let report = self.ctx.run_batch(records, due, &self.clock);
             self.history.push(report);
         }
     }
@@ -143,7 +143,7 @@ impl Runtime {
 /// Applies new settings. A new pipeline or batch interval restarts the
 /// engine on the same connection; a new feed URL also reconnects.
 pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
-    let ctx = StreamingContext::new(&settings.pipeline, settings.batch)?;
+    let ctx = PipelineRunner::new(&settings.pipeline, settings.batch)?;
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;

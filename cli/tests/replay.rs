@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use sparklet_engine::replay::replay;
-use sparklet_engine::{Duration, Malformed, Value};
+use sparklet_engine::{Duration, Value};
 
 fn sparklet_replay(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sparklet"))
@@ -84,13 +84,11 @@ fn output_equals_the_engine_api_for_the_word_count_operators() {
             .lines()
             .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
             .collect();
-        let mut m = Malformed::default();
-        let api = replay(
+        let (api, _) = replay(
             pipeline,
             Duration::from_millis(500),
             values.clone(),
             Some(30),
-            &mut m,
         )
         .unwrap();
         let want: Vec<serde_json::Value> = api

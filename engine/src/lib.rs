@@ -3,25 +3,24 @@
 //! about browsers, sockets or wall clocks, so the same operators run
 //! natively, in wasm, and in `sparklet replay`.
 
-pub mod context;
+pub mod dstream;
 pub mod duration;
 pub mod expr;
 pub mod frame;
 pub mod malformed;
-pub mod ops;
 pub mod pending;
 pub mod pipeline;
 pub mod records;
 pub mod replay;
+pub mod runner;
 pub mod value;
-pub mod window;
 
-pub use context::{BatchInfo, BatchReport, Clock, StreamingContext};
 pub use duration::Duration;
 pub use malformed::{Malformed, MalformedSample};
 pub use pending::{PendingBuffer, ReceiverCounters};
 pub use pipeline::{Pipeline, PipelineError, DEFAULT_PIPELINE};
 pub use records::Records;
+pub use runner::{BatchInfo, BatchReport, Clock, PipelineRunner};
 pub use value::{Str, Value};
 
 // The unit tests run in headless Chrome too (`wasm-pack test`), so native

@@ -4,7 +4,6 @@
 
 use crate::duration::Duration;
 use crate::malformed::Malformed;
-use crate::ops::Cx;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::value::Value;
 
@@ -18,44 +17,40 @@ pub struct Emitted {
 /// A pipeline fed one recorded batch at a time.
 pub struct Replay {
     pipeline: Pipeline,
-    batch: Duration,
-    batches_run: u64,
 }
 
 impl Replay {
     pub fn new(pipeline: &str, batch: Duration) -> Result<Replay, PipelineError> {
         Ok(Replay {
             pipeline: Pipeline::new(pipeline, batch)?,
-            batch,
-            batches_run: 0,
         })
     }
 
     pub fn batches_run(&self) -> u64 {
-        self.batches_run
+        self.pipeline.batches_run()
+    }
+
+    pub fn malformed(&self) -> &Malformed {
+        self.pipeline.malformed()
     }
 
     /// Runs the next batch; `Some` when the pipeline emits at its time.
-    pub fn run(&mut self, input: Vec<Value>, malformed: &mut Malformed) -> Option<Emitted> {
-        self.batches_run += 1;
-        let time_ms = self.batches_run * self.batch.as_millis();
-        malformed.begin_batch();
-        let output = self
-            .pipeline
-            .run_values(time_ms, input, &mut Cx { malformed })?;
+    pub fn run(&mut self, input: Vec<Value>) -> Option<Emitted> {
+        let time_ms = self.pipeline.next_batch_time();
+        let output = self.pipeline.run_values(input)?;
         Some(Emitted { time_ms, output })
     }
 }
 
 /// Runs `batches` in order; with `exactly`, runs that many batches,
-/// dropping extra input or padding with empty batches.
+/// dropping extra input or padding with empty batches. Returns what was
+/// emitted and the malformed records met.
 pub fn replay(
     pipeline: &str,
     batch: Duration,
     batches: impl IntoIterator<Item = Vec<Value>>,
     exactly: Option<u64>,
-    malformed: &mut Malformed,
-) -> Result<Vec<Emitted>, PipelineError> {
+) -> Result<(Vec<Emitted>, Malformed), PipelineError> {
     let mut r = Replay::new(pipeline, batch)?;
     let mut batches = batches.into_iter();
     let mut out = Vec::new();
@@ -65,7 +60,7 @@ pub fn replay(
             None if exactly.is_some() => Vec::new(),
             None => break,
         };
-        out.extend(r.run(input, malformed));
+        out.extend(r.run(input));
     }
-    Ok(out)
+    Ok((out, r.malformed().clone()))
 }

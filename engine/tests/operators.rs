@@ -11,7 +11,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 use std::collections::BTreeMap;
 
 use common::{batches, run, shown};
-use sparklet_engine::{Clock, Duration, Records, StreamingContext};
+use sparklet_engine::{Clock, Duration, PipelineRunner, Records};
 
 fn outputs(pipeline: &str, input: &str) -> Vec<String> {
     shown(&run(pipeline, 1000, batches(input)))
@@ -86,13 +86,11 @@ fn top_orders_by_value_then_key() {
 
 #[test]
 fn bad_records_are_counted_and_the_batch_goes_on() {
-    let mut m = sparklet_engine::Malformed::default();
-    let out = sparklet_engine::replay::replay(
+    let (out, m) = sparklet_engine::replay::replay(
         "json | map .n | reduce sum",
         Duration::from_secs(1),
         batches(r#"[["{\"n\": 2}", "not json", "{\"n\": \"x\"}", "{\"n\": 3}"]]"#),
         None,
-        &mut m,
     )
     .unwrap();
     assert_eq!(shown(&out), [(1000, "[5]".into())]);
@@ -128,14 +126,14 @@ fn word_count_over_lines_equals_a_plain_count() {
                 .join(" ")
         })
         .collect();
-    let mut ctx = StreamingContext::new(
+    let mut ctx = PipelineRunner::new(
         "split | lower | count_by_value_and_window 10s | top 10",
         Duration::from_secs(1),
     )
     .unwrap();
     let clock = Ticks(std::cell::Cell::new(1000.0));
     let records: Records = lines.iter().map(String::as_str).collect();
-    let report = ctx.run_batch(&records, 999.0, &clock);
+    let report = ctx.run_batch(records, 999.0, &clock);
     assert_eq!(report.info.batch, 1);
     assert_eq!(report.info.time_ms, 1000);
     assert_eq!(report.info.records, 500);
@@ -157,11 +155,40 @@ fn word_count_over_lines_equals_a_plain_count() {
         })
         .collect();
     assert_eq!(got, want);
-    let second = ctx.run_batch(&Records::new(), 2000.0, &clock);
+    let second = ctx.run_batch(Records::new(), 2000.0, &clock);
     assert_eq!(second.info.time_ms, 2000);
     assert_eq!(
         second.output.unwrap().len(),
         want.len(),
         "the 10 s window still holds batch 1"
+    );
+}
+
+/// `split` fused with the source (reading packed lines) gives what it
+/// gives on string values, and the string maps follow Unicode.
+#[test]
+fn split_from_lines_equals_split_from_values_and_case_maps_are_unicode() {
+    let lines = ["The quick  brown", "", "fox\tjumps", "ÉCOLE école"];
+    let pipeline = "split | lower | count_by_value";
+    let mut fused = sparklet_engine::Pipeline::new(pipeline, Duration::from_secs(1)).unwrap();
+    let from_lines = fused.run(lines.into_iter().collect()).unwrap();
+    let values = vec![lines
+        .iter()
+        .map(|l| sparklet_engine::Value::str(l))
+        .collect()];
+    let from_values = run(pipeline, 1000, values).remove(0).output;
+    assert_eq!(from_lines, from_values);
+    let shown = serde_json::to_string(&from_lines).unwrap();
+    assert_eq!(
+        shown,
+        r#"[["brown",1],["fox",1],["jumps",1],["quick",1],["the",1],["école",2]]"#
+    );
+    assert_eq!(outputs("upper", r#"[["straße", 3]]"#), [r#"["STRASSE"]"#]);
+    let (_, m) =
+        sparklet_engine::replay::replay("lower", Duration::from_secs(1), batches("[[3]]"), None)
+            .unwrap();
+    assert_eq!(
+        m.samples().next().unwrap().reason,
+        "lower needs a string, got a number"
     );
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use sparklet_engine::replay::Replay;
-use sparklet_engine::{Duration, Malformed, Value};
+use sparklet_engine::{Duration, Value};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,7 +52,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => Box::new(io::stdin().lock()),
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut malformed = Malformed::default();
     let wanted = args.batches.unwrap_or(u64::MAX);
     for (n, line) in input.lines().enumerate() {
         if replay.batches_run() >= wanted {
@@ -66,12 +65,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(b) => b,
             Err(e) => return Ok(refuse(&format!("input line {}: {e}", n + 1))),
         };
-        emit(&mut out, replay.run(batch, &mut malformed))?;
+        emit(&mut out, replay.run(batch))?;
     }
     while args.batches.is_some() && replay.batches_run() < wanted {
-        emit(&mut out, replay.run(Vec::new(), &mut malformed))?;
+        emit(&mut out, replay.run(Vec::new()))?;
     }
     out.flush().context("writing output")?;
+    let malformed = replay.malformed();
     if malformed.count() > 0 {
         eprintln!(
             "sparklet replay: {} malformed records, skipped; for example:",

@@ -3,10 +3,10 @@
 //! expected there.
 
 use crate::duration::Duration;
-use crate::ops::reduce_fn::ReduceFn;
 use crate::pipeline::error::PipelineError;
 use crate::pipeline::expr_parser;
 use crate::pipeline::lexer::{lex, Tok, Token};
+use crate::pipeline::reduce_fn::ReduceFn;
 use crate::pipeline::stage::{did_you_mean, snake_case, usage, Stage, WindowSpec, OPERATORS};
 
 /// A parsed stage with its name as written and its place in the text.

@@ -3,7 +3,7 @@
 
 use crate::duration::Duration;
 use crate::expr::Expr;
-use crate::ops::reduce_fn::ReduceFn;
+use crate::pipeline::reduce_fn::ReduceFn;
 
 /// A window's length and slide; `slide: None` means the parent's slide
 /// (the batch interval for a window right after the source).

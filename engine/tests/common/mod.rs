@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use sparklet_engine::replay::{replay, Emitted};
-use sparklet_engine::{Duration, Malformed, Value};
+use sparklet_engine::{Duration, Value};
 
 /// A small deterministic generator (SplitMix64): tests need reproducible
 /// randomness in wasm too, where no OS entropy is wanted.
@@ -69,8 +69,9 @@ pub fn ms(ms: u64) -> Duration {
 /// Runs `pipeline` over `batches` (batch interval `batch_ms`) and returns
 /// what it emitted; panics with the pipeline error if it does not build.
 pub fn run(pipeline: &str, batch_ms: u64, batches: Vec<Vec<Value>>) -> Vec<Emitted> {
-    let mut m = Malformed::default();
-    replay(pipeline, ms(batch_ms), batches, None, &mut m).unwrap_or_else(|e| panic!("{e}"))
+    replay(pipeline, ms(batch_ms), batches, None)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0
 }
 
 /// Builds batches from JSON text, e.g. `[["a","b"],[],["a"]]`.

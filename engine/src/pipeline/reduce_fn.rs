@@ -39,23 +39,27 @@ impl ReduceFn {
         matches!(self, ReduceFn::Sum | ReduceFn::Count)
     }
 
-    /// A single value as a partial aggregate; checks its type.
-    pub fn lift(self, v: Value) -> Result<Value, String> {
-        match self {
-            ReduceFn::Count => Ok(Value::Int(1)),
-            ReduceFn::Sum => match v {
-                Value::Int(_) | Value::Float(_) => Ok(v),
-                other => Err(format!("sum needs numbers, got a {}", other.type_name())),
-            },
-            ReduceFn::Min | ReduceFn::Max => match v {
-                Value::Int(_) | Value::Float(_) | Value::Str(_) => Ok(v),
-                other => Err(format!(
-                    "{} needs numbers or strings, got a {}",
-                    self.name(),
-                    other.type_name()
-                )),
-            },
+    /// A single value as a partial aggregate; a value of the wrong type
+    /// comes back with the reason.
+    pub fn lift(self, v: Value) -> Result<Value, (Value, String)> {
+        let ok = match (self, &v) {
+            (ReduceFn::Count, _) => return Ok(Value::Int(1)),
+            (ReduceFn::Sum, Value::Int(_) | Value::Float(_)) => true,
+            (ReduceFn::Min | ReduceFn::Max, Value::Int(_) | Value::Float(_) | Value::Str(_)) => {
+                true
+            }
+            _ => false,
+        };
+        if ok {
+            return Ok(v);
         }
+        let wants = if self == ReduceFn::Sum {
+            "numbers"
+        } else {
+            "numbers or strings"
+        };
+        let reason = format!("{} needs {wants}, got a {}", self.name(), v.type_name());
+        Err((v, reason))
     }
 
     /// Combines two partial aggregates (both from `lift` or `combine`).
@@ -117,6 +121,7 @@ mod tests {
         assert!(f
             .lift(Value::str("x"))
             .unwrap_err()
+            .1
             .contains("sum needs numbers"));
     }
 }

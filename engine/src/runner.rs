@@ -1,10 +1,10 @@
-//! The streaming context: takes batches (records plus the clock time the
-//! batch was due) and returns batch reports carrying Spark's three delays.
-//! Time comes in through [`Clock`], so the engine never meets a browser.
+//! The pipeline runner: what the page drives. It takes each batch's
+//! records and the clock time the batch was due, runs the pipeline, and
+//! returns Spark's BatchInfo with its three delays. Time comes in through
+//! [`Clock`], so the engine never meets a browser.
 
 use crate::duration::Duration;
 use crate::malformed::Malformed;
-use crate::ops::Cx;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::records::Records;
 use crate::value::Value;
@@ -39,26 +39,20 @@ pub struct BatchReport {
     pub output: Option<Vec<Value>>,
 }
 
-/// Runs one pipeline over consecutive batches.
-pub struct StreamingContext {
+/// Runs one pipeline over consecutive batches and reports on each.
+pub struct PipelineRunner {
     pipeline: Pipeline,
-    batch: Duration,
-    completed: u64,
-    malformed: Malformed,
 }
 
-impl StreamingContext {
-    pub fn new(pipeline: &str, batch: Duration) -> Result<StreamingContext, PipelineError> {
-        Ok(StreamingContext {
+impl PipelineRunner {
+    pub fn new(pipeline: &str, batch: Duration) -> Result<PipelineRunner, PipelineError> {
+        Ok(PipelineRunner {
             pipeline: Pipeline::new(pipeline, batch)?,
-            batch,
-            completed: 0,
-            malformed: Malformed::default(),
         })
     }
 
     pub fn batch_interval(&self) -> Duration {
-        self.batch
+        self.pipeline.batch_interval()
     }
 
     pub fn pipeline(&self) -> &Pipeline {
@@ -66,50 +60,39 @@ impl StreamingContext {
     }
 
     pub fn completed_batches(&self) -> u64 {
-        self.completed
+        self.pipeline.batches_run()
     }
 
     /// Time (ms since start) of the next batch to run.
     pub fn next_batch_time(&self) -> u64 {
-        (self.completed + 1) * self.batch.as_millis()
+        self.pipeline.next_batch_time()
     }
 
-    /// The malformed log, shared with the receiver's frame decoding.
+    /// Records the pipeline could not handle.
     pub fn malformed(&self) -> &Malformed {
-        &self.malformed
-    }
-
-    pub fn malformed_mut(&mut self) -> &mut Malformed {
-        &mut self.malformed
+        self.pipeline.malformed()
     }
 
     /// Runs the next batch. `due_ms` is the clock time at which the batch's
     /// time was reached; the delays are measured from it.
-    pub fn run_batch(&mut self, records: &Records, due_ms: f64, clock: &dyn Clock) -> BatchReport {
+    pub fn run_batch(&mut self, records: Records, due_ms: f64, clock: &dyn Clock) -> BatchReport {
         let start = clock.now_ms();
         let time_ms = self.next_batch_time();
-        let malformed_before = self.malformed.count();
-        self.malformed.begin_batch();
-        let output = self.pipeline.run(
-            time_ms,
-            records,
-            &mut Cx {
-                malformed: &mut self.malformed,
-            },
-        );
+        let count = records.len() as u64;
+        let malformed_before = self.malformed().count();
+        let output = self.pipeline.run(records);
         let end = clock.now_ms();
-        self.completed += 1;
         let scheduling_delay_ms = (start - due_ms).max(0.0);
         let processing_ms = (end - start).max(0.0);
         BatchReport {
             info: BatchInfo {
-                batch: self.completed,
+                batch: self.completed_batches(),
                 time_ms,
-                records: records.len() as u64,
+                records: count,
                 scheduling_delay_ms,
                 processing_ms,
                 total_delay_ms: scheduling_delay_ms + processing_ms,
-                malformed: self.malformed.count() - malformed_before,
+                malformed: self.malformed().count() - malformed_before,
             },
             output,
         }

@@ -1,0 +1,118 @@
+//! Spark's StreamingContext for the typed API: it makes input streams,
+//! holds the output operations, and runs batch after batch, batch k at
+//! time `k * batch`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::dstream::{source, Cx, DStream, Queue, TextQueue, TextStream};
+use crate::duration::Duration;
+use crate::malformed::Malformed;
+
+/// Every output a context runs, as Spark's output operations.
+type Output = Box<dyn FnMut(u64, &mut Cx)>;
+
+type Emissions<T> = Rc<RefCell<Vec<(u64, Vec<T>)>>>;
+
+/// Spark's StreamingContext for the typed API: makes input streams,
+/// registers outputs, and runs batch after batch (batch k at `k * batch`).
+pub struct StreamingContext {
+    batch: Duration,
+    outputs: Vec<Output>,
+    batches_run: u64,
+    malformed: Malformed,
+}
+
+impl StreamingContext {
+    pub fn new(batch: Duration) -> StreamingContext {
+        assert!(batch.as_millis() > 0, "the batch interval must be positive");
+        StreamingContext {
+            batch,
+            outputs: Vec::new(),
+            batches_run: 0,
+            malformed: Malformed::default(),
+        }
+    }
+
+    pub fn batch_interval(&self) -> Duration {
+        self.batch
+    }
+
+    /// Spark's `queueStream`: each batch takes the next pushed vector, or
+    /// nothing when none is queued.
+    pub fn queue_stream<T: 'static>(&self) -> (Queue<T>, DStream<T>) {
+        source::queue_stream(self.batch)
+    }
+
+    /// A stream of text lines, packed as the receiver packs them; its first
+    /// operator can read the lines without making a value per line.
+    pub fn text_stream(&self) -> (TextQueue, TextStream) {
+        source::text_stream(self.batch)
+    }
+
+    /// Spark's `foreachRDD`: calls `f(time_ms, batch)` at every emission.
+    pub fn foreach_batch<T: 'static>(
+        &mut self,
+        mut stream: DStream<T>,
+        mut f: impl FnMut(u64, Vec<T>) + 'static,
+    ) {
+        self.outputs.push(Box::new(move |t, cx| {
+            if let Some(batch) = stream.compute(t, cx) {
+                f(t, batch);
+            }
+        }));
+    }
+
+    /// Collects every emission `(time_ms, batch)`, as Spark's test output
+    /// stream does.
+    pub fn collect<T: 'static>(&mut self, stream: DStream<T>) -> Collected<T> {
+        let out = Collected(Rc::default());
+        let sink = out.0.clone();
+        self.foreach_batch(stream, move |t, batch| sink.borrow_mut().push((t, batch)));
+        out
+    }
+
+    /// Time (ms) of the next batch to run.
+    pub fn next_batch_time(&self) -> u64 {
+        (self.batches_run + 1) * self.batch.as_millis()
+    }
+
+    pub fn batches_run(&self) -> u64 {
+        self.batches_run
+    }
+
+    /// Runs the next batch through every output; returns its time.
+    pub fn run_batch(&mut self) -> u64 {
+        let t = self.next_batch_time();
+        self.batches_run += 1;
+        self.malformed.begin_batch();
+        let mut cx = Cx {
+            malformed: &mut self.malformed,
+        };
+        for output in &mut self.outputs {
+            output(t, &mut cx);
+        }
+        t
+    }
+
+    pub fn run_batches(&mut self, n: u64) {
+        for _ in 0..n {
+            self.run_batch();
+        }
+    }
+
+    /// Records the `try_` operators could not handle.
+    pub fn malformed(&self) -> &Malformed {
+        &self.malformed
+    }
+}
+
+/// The emissions of a collected stream, `(time_ms, batch)`, oldest first.
+pub struct Collected<T>(Emissions<T>);
+
+impl<T> Collected<T> {
+    /// Takes what was collected so far.
+    pub fn take(&self) -> Vec<(u64, Vec<T>)> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}

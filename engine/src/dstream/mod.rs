@@ -1,0 +1,101 @@
+//! The typed DStream API: what a Spark user writes, in Rust. A `DStream<T>`
+//! yields, at each of its emission times, the batch of `T`s it computed;
+//! operators are methods that wrap their parent, all built on one
+//! [`DStream::unary`] builder, so an operator is a small function, not a
+//! change to a scheduler. The pipeline language compiles to this API.
+//!
+//! ```
+//! use sparklet_engine::dstream::StreamingContext;
+//! use sparklet_engine::Duration;
+//!
+//! let mut ssc = StreamingContext::new(Duration::from_secs(1));
+//! let (input, lines) = ssc.queue_stream::<String>();
+//! let counts = lines
+//!     .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+//!     .count_by_value_and_window(Duration::from_secs(2), None)
+//!     .unwrap();
+//! let out = ssc.collect(counts);
+//! input.push(vec!["a b".to_string()]);
+//! input.push(vec!["b".to_string()]);
+//! ssc.run_batches(2);
+//! let mut last = out.take().pop().unwrap().1;
+//! last.sort();
+//! assert_eq!(last, vec![("a".to_string(), 1), ("b".to_string(), 2)]);
+//! ```
+
+pub mod aggregate;
+pub mod context;
+pub mod reduced;
+pub mod share;
+pub mod source;
+pub mod state;
+pub mod top;
+pub mod transform;
+pub mod window;
+
+use crate::duration::Duration;
+use crate::malformed::Malformed;
+
+pub use context::{Collected, StreamingContext};
+pub use source::{Queue, TextQueue, TextStream};
+pub use state::{State, StateSpec};
+pub use window::WindowError;
+
+/// What an operator may touch besides its own state: the malformed log,
+/// where `try_` operators put the records they could not handle.
+pub struct Cx<'a> {
+    pub malformed: &'a mut Malformed,
+}
+
+type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
+
+/// A discretized stream: at each multiple of `slide`, a batch of `T`.
+pub struct DStream<T> {
+    compute: Compute<T>,
+    slide: Duration,
+    batch: Duration,
+}
+
+impl<T: 'static> DStream<T> {
+    pub(crate) fn from_fn(
+        slide: Duration,
+        batch: Duration,
+        compute: impl FnMut(u64, &mut Cx) -> Option<Vec<T>> + 'static,
+    ) -> DStream<T> {
+        DStream {
+            compute: Box::new(compute),
+            slide,
+            batch,
+        }
+    }
+
+    /// How often this stream emits (the batch interval, or a window's slide).
+    pub fn slide(&self) -> Duration {
+        self.slide
+    }
+
+    /// The context's batch interval.
+    pub fn batch_interval(&self) -> Duration {
+        self.batch
+    }
+
+    /// The builder every operator uses: at each time the parent emits,
+    /// `op` turns its batch into this stream's output, or `None` when this
+    /// stream does not emit then. `slide` is how often the result emits.
+    pub fn unary<U: 'static>(
+        self,
+        slide: Duration,
+        mut op: impl FnMut(u64, Vec<T>, &mut Cx) -> Option<Vec<U>> + 'static,
+    ) -> DStream<U> {
+        let mut parent = self.compute;
+        DStream::from_fn(slide, self.batch, move |t, cx| {
+            let input = parent(t, cx)?;
+            op(t, input, cx)
+        })
+    }
+
+    /// Computes this stream at time `t` (ms since the start).
+    pub(crate) fn compute(&mut self, t: u64, cx: &mut Cx) -> Option<Vec<T>> {
+        (self.compute)(t, cx)
+    }
+}

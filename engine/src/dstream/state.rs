@@ -1,0 +1,179 @@
+//! State across batches: Spark's `updateStateByKey` (a running value per
+//! key, the whole state emitted every batch) and `mapWithState` (a mapping
+//! function per record with access to the key's state, and a timeout that
+//! retires idle keys with one last call).
+
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
+
+use crate::dstream::DStream;
+use crate::duration::Duration;
+
+impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
+    /// Spark's `updateStateByKey(f)`: at every batch, `f(new values, old
+    /// state)` for every key that has state or new values; `None` removes
+    /// the key. Emits the whole state.
+    pub fn update_state_by_key<S: Clone + 'static>(
+        self,
+        mut f: impl FnMut(Vec<V>, Option<S>) -> Option<S> + 'static,
+    ) -> DStream<(K, S)> {
+        let slide = self.slide;
+        let mut state: FxHashMap<K, S> = FxHashMap::default();
+        self.unary(slide, move |_, batch, _| {
+            let mut news: FxHashMap<K, Vec<V>> = FxHashMap::default();
+            for (k, v) in batch {
+                news.entry(k).or_default().push(v);
+            }
+            // Keys with state but no new values are updated too, as Spark's.
+            let old_keys: Vec<K> = state
+                .keys()
+                .filter(|k| !news.contains_key(*k))
+                .cloned()
+                .collect();
+            for k in old_keys {
+                let old = state.remove(&k);
+                if let Some(s) = f(Vec::new(), old) {
+                    state.insert(k, s);
+                }
+            }
+            for (k, vs) in news {
+                let old = state.remove(&k);
+                if let Some(s) = f(vs, old) {
+                    state.insert(k, s);
+                }
+            }
+            Some(state.iter().map(|(k, s)| (k.clone(), s.clone())).collect())
+        })
+    }
+
+    /// Spark's `mapWithState(spec)`: the mapped values of every record,
+    /// and of every key that timed out in this batch.
+    pub fn map_with_state<S: Clone + 'static, M: 'static>(
+        self,
+        spec: StateSpec<K, V, S, M>,
+    ) -> DStream<M> {
+        self.map_with_state_snapshots(spec).0
+    }
+
+    /// `map_with_state` and its `stateSnapshots()`: the state after each
+    /// batch, as a second stream.
+    pub fn map_with_state_snapshots<S: Clone + 'static, M: 'static>(
+        self,
+        spec: StateSpec<K, V, S, M>,
+    ) -> (DStream<M>, DStream<(K, S)>) {
+        let slide = self.slide;
+        let StateSpec { mut func, timeout } = spec;
+        // Per key: the state and the time of the last batch that had data.
+        let mut states: FxHashMap<K, (S, u64)> = FxHashMap::default();
+        let both = self.unary(slide, move |t, batch, _| {
+            let mut mapped = Vec::new();
+            let mut seen: FxHashMap<K, ()> = FxHashMap::default();
+            for (k, v) in batch {
+                let mut state = State::from(states.remove(&k).map(|(s, _)| s));
+                mapped.extend(func(t, &k, Some(v), &mut state));
+                if let Some(s) = state.into_value() {
+                    states.insert(k.clone(), (s, t));
+                }
+                seen.insert(k, ());
+            }
+            if let Some(timeout) = timeout {
+                // Spark: keys last updated before `t - timeout` time out.
+                let threshold = t.saturating_sub(timeout.as_millis());
+                let idle: Vec<K> = states
+                    .iter()
+                    .filter(|(k, (_, updated))| *updated < threshold && !seen.contains_key(*k))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in idle {
+                    if let Some((s, _)) = states.remove(&k) {
+                        let mut state = State {
+                            value: Some(s),
+                            timing_out: true,
+                        };
+                        mapped.extend(func(t, &k, None, &mut state));
+                    }
+                }
+            }
+            let snapshot: Vec<(K, S)> = states
+                .iter()
+                .map(|(k, (s, _))| (k.clone(), s.clone()))
+                .collect();
+            Some(vec![(mapped, snapshot)])
+        });
+        let (mapped, snapshots) = both.unzip();
+        (mapped.flat_map(|m| m), snapshots.flat_map(|s| s))
+    }
+}
+
+type MappingFn<K, V, S, M> = Box<dyn FnMut(u64, &K, Option<V>, &mut State<S>) -> Option<M>>;
+
+/// Spark's StateSpec: the mapping function `(time_ms, key, value, state)
+/// -> Option<mapped>` and an optional idle timeout.
+pub struct StateSpec<K, V, S, M> {
+    func: MappingFn<K, V, S, M>,
+    timeout: Option<Duration>,
+}
+
+impl<K, V, S, M> StateSpec<K, V, S, M> {
+    pub fn function(
+        f: impl FnMut(u64, &K, Option<V>, &mut State<S>) -> Option<M> + 'static,
+    ) -> Self {
+        StateSpec {
+            func: Box::new(f),
+            timeout: None,
+        }
+    }
+
+    /// Keys that get no data for `timeout` are called once more, with no
+    /// value and `is_timing_out()` true, then removed.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A key's state inside the mapping function, as Spark's `State[S]`.
+pub struct State<S> {
+    value: Option<S>,
+    timing_out: bool,
+}
+
+impl<S> From<Option<S>> for State<S> {
+    fn from(value: Option<S>) -> State<S> {
+        State {
+            value,
+            timing_out: false,
+        }
+    }
+}
+
+impl<S> State<S> {
+    pub fn exists(&self) -> bool {
+        self.value.is_some()
+    }
+
+    pub fn get(&self) -> Option<&S> {
+        self.value.as_ref()
+    }
+
+    /// Sets the state. Spark refuses this on a timing-out key; here it is
+    /// ignored, since the key is removed right after.
+    pub fn update(&mut self, s: S) {
+        if !self.timing_out {
+            self.value = Some(s);
+        }
+    }
+
+    pub fn remove(&mut self) {
+        self.value = None;
+    }
+
+    pub fn is_timing_out(&self) -> bool {
+        self.timing_out
+    }
+
+    fn into_value(self) -> Option<S> {
+        self.value
+    }
+}

@@ -1,0 +1,227 @@
+//! Compiles parsed stages to the typed DStream API over [`Value`]s. Every
+//! stage is one or two calls on `DStream<Value>`; keyed stages convert to
+//! `(key, value)` tuples and back, so windows and state are the very
+//! operators a Rust user calls. Records a stage cannot handle (a number
+//! where `lower` wants a string, `sum` over text) are counted as malformed
+//! with the reason.
+
+use std::cmp::Ordering;
+
+use crate::dstream::source::split_into;
+use crate::dstream::DStream;
+use crate::pipeline::reduce_fn::ReduceFn;
+use crate::pipeline::stage::Stage;
+use crate::value::{Str, Value};
+
+type Refusal = (String, String);
+
+/// Applies one stage; `Err` is a message for the stage (a window that does
+/// not fit, `union` in a one-source pipeline).
+pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String> {
+    let err = |e: crate::dstream::WindowError| e.to_string();
+    Ok(match stage.clone() {
+        Stage::Split(sep) => s.try_flat_map(move |v| match v {
+            Value::Str(line) => {
+                let mut words = Vec::new();
+                split_into(&line, sep.as_deref(), |w| {
+                    words.push(Value::Str(Str::new(w)))
+                });
+                Ok(words)
+            }
+            other => Err(needs_string(&other, "split")),
+        }),
+        Stage::Lower => {
+            s.try_map(|v| string_map(v, "lower", |s| s.make_ascii_lowercase(), str::to_lowercase))
+        }
+        Stage::Upper => {
+            s.try_map(|v| string_map(v, "upper", |s| s.make_ascii_uppercase(), str::to_uppercase))
+        }
+        Stage::Trim => s.try_map(|v| match v {
+            Value::Str(s) if s.trim().len() == s.len() => Ok(Value::Str(s)),
+            Value::Str(s) => Ok(Value::str(s.trim())),
+            other => Err(needs_string(&other, "trim")),
+        }),
+        Stage::Json => s.try_map(|v| match v.as_str().map(serde_json::from_str) {
+            Some(Ok(json)) => Ok(Value::from_json(json)),
+            Some(Err(e)) => Err((v.to_string(), format!("invalid JSON: {e}"))),
+            None => Err(needs_string(&v, "json")),
+        }),
+        Stage::Map(e) => s.try_map(move |v| match e.eval(&v) {
+            Ok(out) => Ok(out),
+            Err(err) => Err((v.to_string(), format!("map: {err}"))),
+        }),
+        Stage::FlatMap(e) => s.try_flat_map(move |v| match e.eval(&v) {
+            Ok(Value::List(items)) => Ok(items),
+            Ok(Value::Null) => Ok(Vec::new()),
+            Ok(other) => Err((
+                v.to_string(),
+                format!("flat_map needs a list, got a {}", other.type_name()),
+            )),
+            Err(err) => Err((v.to_string(), format!("flat_map: {err}"))),
+        }),
+        Stage::Filter(e) => s.try_flat_map(move |v| match e.test(&v) {
+            Ok(keep) => Ok(keep.then_some(v)),
+            Err(err) => Err((v.to_string(), format!("filter: {err}"))),
+        }),
+        Stage::Pair(None) => s.map(|v| Value::pair(v, Value::Int(1))),
+        Stage::Pair(Some(e)) => s.try_map(move |v| match e.eval(&v) {
+            Ok(x) => Ok(Value::pair(v, x)),
+            Err(err) => Err((v.to_string(), format!("pair: {err}"))),
+        }),
+        Stage::Count => s.count().map(Value::Int),
+        Stage::CountByValue => s.count_by_value().map(counted),
+        Stage::Reduce(f) => lifted(s, f, "reduce").reduce(move |a, b| f.combine(a, b)),
+        Stage::ReduceByKey(f) => pairs_lifted(s, f, "reduce_by_key")
+            .reduce_by_key(move |a, b| f.combine(a, b))
+            .map(joined),
+        Stage::GroupByKey => pairs(s, "group_by_key").group_by_key().map(grouped),
+        Stage::Union => {
+            return Err(
+                "union joins several sources, and a pipeline typed here has one; \
+                        use `DStream::union` in the Rust API"
+                    .into(),
+            )
+        }
+        Stage::Window(w) => s.window(w.len, w.slide).map_err(err)?,
+        Stage::CountByWindow(w) => s
+            .count_by_window(w.len, w.slide)
+            .map_err(err)?
+            .map(Value::Int),
+        Stage::ReduceByWindow(f, w) => {
+            let combine = move |a, b| f.combine(a, b);
+            lifted(s, f, "reduce_by_window")
+                .reduce_by_window(combine, w.len, w.slide)
+                .map_err(err)?
+        }
+        Stage::ReduceByKeyAndWindow(f, w, false) => pairs_lifted(s, f, "reduce_by_key_and_window")
+            .reduce_by_key_and_window(move |a, b| f.combine(a, b), w.len, w.slide)
+            .map_err(err)?
+            .map(joined),
+        Stage::ReduceByKeyAndWindow(f, w, true) => {
+            if !f.is_invertible() {
+                return Err(format!(
+                    "`inverse` needs an invertible function (sum or count); {} has no inverse, \
+                     drop `inverse` to recompute each window",
+                    f.name()
+                ));
+            }
+            pairs_lifted(s, f, "reduce_by_key_and_window")
+                .reduce_by_key_and_window_inverse(
+                    move |a, b| f.combine(a, b),
+                    move |a, b| f.inverse(a, b),
+                    w.len,
+                    w.slide,
+                    None,
+                )
+                .map_err(err)?
+                .map(joined)
+        }
+        Stage::CountByValueAndWindow(w) => s
+            .count_by_value_and_window(w.len, w.slide)
+            .map_err(err)?
+            .map(counted),
+        Stage::GroupByKeyAndWindow(w) => pairs(s, "group_by_key_and_window")
+            .group_by_key_and_window(w.len, w.slide)
+            .map_err(err)?
+            .map(grouped),
+        Stage::UpdateStateByKey(f) => pairs_lifted(s, f, "update_state_by_key")
+            .update_state_by_key(move |values, old| {
+                values.into_iter().fold(old, |acc, v| Some(fold(f, acc, v)))
+            })
+            .map(joined),
+        Stage::Top(n) => pairs(s, "top")
+            .top_by(n, by_value_then_smaller_key)
+            .map(joined),
+    })
+}
+
+/// Whether a stage's output is keyed pairs in hash order, which the
+/// pipeline sorts by key so results are stable and diffable.
+pub fn emits_unordered_pairs(stage: &Stage) -> bool {
+    matches!(
+        stage,
+        Stage::CountByValue
+            | Stage::ReduceByKey(_)
+            | Stage::GroupByKey
+            | Stage::ReduceByKeyAndWindow(..)
+            | Stage::CountByValueAndWindow(_)
+            | Stage::GroupByKeyAndWindow(_)
+            | Stage::UpdateStateByKey(_)
+    )
+}
+
+fn fold(f: ReduceFn, acc: Option<Value>, v: Value) -> Value {
+    match acc {
+        Some(a) => f.combine(a, v),
+        None => v,
+    }
+}
+
+fn by_value_then_smaller_key(a: &(Value, Value), b: &(Value, Value)) -> Ordering {
+    a.1.total_cmp(&b.1).then_with(|| b.0.total_cmp(&a.0))
+}
+
+fn counted((k, n): (Value, i64)) -> Value {
+    Value::pair(k, Value::Int(n))
+}
+
+fn joined((k, v): (Value, Value)) -> Value {
+    Value::pair(k, v)
+}
+
+fn grouped((k, vs): (Value, Vec<Value>)) -> Value {
+    Value::pair(k, Value::List(vs))
+}
+
+fn needs_string(v: &Value, op: &str) -> Refusal {
+    (
+        v.to_string(),
+        format!("{op} needs a string, got a {}", v.type_name()),
+    )
+}
+
+/// `lower`/`upper`: in place for ASCII (most words), Unicode rules otherwise.
+fn string_map(
+    v: Value,
+    op: &str,
+    ascii: fn(&mut str),
+    unicode: fn(&str) -> String,
+) -> Result<Value, Refusal> {
+    match v {
+        Value::Str(mut s) if s.is_ascii() => {
+            ascii(&mut s);
+            Ok(Value::Str(s))
+        }
+        Value::Str(s) => Ok(Value::Str(Str::from(unicode(&s)))),
+        other => Err(needs_string(&other, op)),
+    }
+}
+
+/// Records as `(key, value)` tuples; a record that is not a pair is malformed.
+fn pairs(s: DStream<Value>, op: &'static str) -> DStream<(Value, Value)> {
+    s.try_map(move |v| {
+        v.into_pair().map_err(|other| {
+            let reason = format!(
+                "{op} needs (key, value) pairs, got a {}; add `pair` or `map (.k, .v)` before it",
+                other.type_name()
+            );
+            (other.to_string(), reason)
+        })
+    })
+}
+
+/// Pairs whose values `f` accepts (`sum` needs numbers).
+fn pairs_lifted(s: DStream<Value>, f: ReduceFn, op: &'static str) -> DStream<(Value, Value)> {
+    pairs(s, op).try_map(move |(k, v)| match f.lift(v) {
+        Ok(v) => Ok((k, v)),
+        Err((v, reason)) => Err((Value::pair(k, v).to_string(), format!("{op}: {reason}"))),
+    })
+}
+
+/// Records that `f` accepts.
+fn lifted(s: DStream<Value>, f: ReduceFn, op: &'static str) -> DStream<Value> {
+    s.try_map(move |v| {
+        f.lift(v)
+            .map_err(|(v, reason)| (v.to_string(), format!("{op}: {reason}")))
+    })
+}
