@@ -1,6 +1,7 @@
 //! The subcommands, one module each. Adding one is a variant here, an arm in
 //! `run`, and a file.
 
+mod bench;
 mod feed;
 mod replay;
 mod serve;
@@ -20,7 +21,8 @@ pub enum Command {
     Feed(feed::Args),
     /// Run a pipeline natively over recorded batches (JSON lines in and out).
     Replay(replay::Args),
-    // `bench` (engine and page figures) belongs here, with its own module.
+    /// Performance figures in one table (`--engine`: the native engine).
+    Bench(bench::Args),
 }
 
 /// Runs `command`; the exit code is the command's to choose (`replay`
@@ -30,6 +32,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Feed(args) => feed::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

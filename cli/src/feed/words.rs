@@ -1,8 +1,8 @@
 //! The words feed's records: short lines of common English words.
 //!
 //! This is the input of Spark's own first example, the streaming word count,
-//! so the dashboard's default pipeline (`split | lower | pair | reduce_by_key
-//! sum`) has something realistic to chew on: a skewed vocabulary (a few words
+//! so the dashboard's default pipeline (`split | lower |
+//! count_by_value_and_window 10s | top 10`) has something realistic to chew on: a skewed vocabulary (a few words
 //! dominate, as in real text) and a capitalised first word, so `lower`
 //! visibly changes the counts.
 

@@ -37,7 +37,19 @@ impl<T: 'static> DStream<T> {
         self,
         mut f: impl FnMut(T) -> Result<U, (String, String)> + 'static,
     ) -> DStream<U> {
-        self.try_flat_map(move |x| f(x).map(Some))
+        let slide = self.slide;
+        self.unary(slide, move |_, batch, cx: &mut Cx| {
+            // `filter_map` + `collect` reuses the batch's buffer when `U`
+            // fits in `T`'s place: no second allocation on the hot path.
+            let out = batch.into_iter().filter_map(|x| match f(x) {
+                Ok(y) => Some(y),
+                Err((shown, reason)) => {
+                    cx.malformed.record(&shown, || reason);
+                    None
+                }
+            });
+            Some(out.collect())
+        })
     }
 
     /// `flat_map` for functions that may refuse a record.
