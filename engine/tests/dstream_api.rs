@@ -195,7 +195,7 @@ fn spark_update_state_by_key_and_removal() {
     // Returning None removes the key: keep a key only while it gets data.
     let active = run_keys(input, |s| {
         s.update_state_by_key(|values: Vec<i64>, _: Option<i64>| {
-            (!values.is_empty()).then(|| values.len() as i64)
+            (!values.is_empty()).then_some(values.len() as i64)
         })
     });
     assert_eq!(
