@@ -210,3 +210,30 @@ async fn a_frame_that_is_not_utf8_is_malformed_and_the_stream_goes_on() {
     b.screenshot("malformed-frame").await;
     b.close().await;
 }
+
+/// The events feed's JSON through `json`, `map` and state in the page:
+/// requests per path equal the feed's truth.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn json_events_per_path_equal_the_feeds_truth() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = format!("ws://{addr}/feed/events?rate=0&limit=30000&seed=3");
+    let pipeline = "json | map (.path, 1) | update_state_by_key sum";
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the events feed ends and drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 30000
+        })
+        .await;
+    let truth = common::get_json(addr, "/feed/events/truth?seed=3&limit=30000").await;
+    let want = pairs_from_truth(truth["path"].clone());
+    assert_eq!(stats["malformed"], 0);
+    assert_eq!(pairs_to_map(&stats["output"]), want);
+    b.close().await;
+}
