@@ -20,6 +20,20 @@ pub struct ReceiverCounters {
     pub dropped: u64,
 }
 
+/// What a batch takes from the buffer (Spark's received block): the
+/// records, and when each frame of them arrived.
+#[derive(Debug, Default)]
+pub struct Block {
+    pub records: Records,
+    pub frames: Vec<FrameArrival>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameArrival {
+    pub records: u64,
+    pub at_ms: f64,
+}
+
 /// The bounded buffer between the receiver and the batch scheduler.
 #[derive(Debug)]
 pub struct PendingBuffer {
@@ -87,22 +101,28 @@ impl PendingBuffer {
         }
     }
 
-    /// Takes every record that arrived at or before `due_ms`.
-    pub fn take_until(&mut self, due_ms: f64) -> Records {
+    /// Takes every record that arrived at or before `due_ms`, with the
+    /// arrival time of each frame they came in.
+    pub fn take_until(&mut self, due_ms: f64) -> Block {
         let mut upto = 0;
+        let mut frames = Vec::new();
         while let Some(&(end, arrival)) = self.frames.front() {
             if arrival > due_ms {
                 break;
             }
+            frames.push(FrameArrival {
+                records: (end - upto) as u64,
+                at_ms: arrival,
+            });
             upto = end;
             self.frames.pop_front();
         }
         let rest = self.records.split_off(upto);
-        let taken = std::mem::replace(&mut self.records, rest);
+        let records = std::mem::replace(&mut self.records, rest);
         for frame in &mut self.frames {
             frame.0 -= upto;
         }
-        taken
+        Block { records, frames }
     }
 }
 
@@ -120,9 +140,14 @@ mod tests {
         p.push_text("c", 20.0);
         p.push_text("d\ne", 35.0);
         let first = p.take_until(20.0);
-        assert_eq!(first.iter().collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert!(p.take_until(30.0).is_empty());
-        assert_eq!(p.take_until(40.0).iter().collect::<Vec<_>>(), ["d", "e"]);
+        assert_eq!(first.records.iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+        let arrivals: Vec<_> = first.frames.iter().map(|f| (f.records, f.at_ms)).collect();
+        assert_eq!(arrivals, [(2, 10.0), (1, 20.0)]);
+        assert!(p.take_until(30.0).records.is_empty());
+        assert_eq!(
+            p.take_until(40.0).records.iter().collect::<Vec<_>>(),
+            ["d", "e"]
+        );
         assert_eq!(p.counters().records, 5);
         assert_eq!(p.counters().frames, 3);
     }
@@ -134,6 +159,6 @@ mod tests {
         p.push_text("ghi\njkl\nmno", 2.0);
         assert_eq!(p.counters().dropped, 3);
         assert_eq!(p.counters().records, 5);
-        assert_eq!(p.take_until(5.0).len(), 2);
+        assert_eq!(p.take_until(5.0).records.len(), 2);
     }
 }

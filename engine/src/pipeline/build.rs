@@ -70,10 +70,12 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
         }),
         Stage::Count => s.count().map(Value::Int),
         Stage::CountByValue => s.count_by_value().map(counted),
-        Stage::Reduce(f) => lifted(s, f, "reduce").reduce(move |a, b| f.combine(a, b)),
+        Stage::Reduce(f) => lifted(s, f, "reduce")
+            .reduce(move |a, b| f.combine(a, b))
+            .map(move |v| f.finish(v)),
         Stage::ReduceByKey(f) => pairs_lifted(s, f, "reduce_by_key")
             .reduce_by_key(move |a, b| f.combine(a, b))
-            .map(joined),
+            .map(move |kv| finished(f, kv)),
         Stage::GroupByKey => pairs(s, "group_by_key").group_by_key().map(grouped),
         Stage::Union => {
             return Err(
@@ -92,15 +94,16 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
             lifted(s, f, "reduce_by_window")
                 .reduce_by_window(combine, w.len, w.slide)
                 .map_err(err)?
+                .map(move |v| f.finish(v))
         }
         Stage::ReduceByKeyAndWindow(f, w, false) => pairs_lifted(s, f, "reduce_by_key_and_window")
             .reduce_by_key_and_window(move |a, b| f.combine(a, b), w.len, w.slide)
             .map_err(err)?
-            .map(joined),
+            .map(move |kv| finished(f, kv)),
         Stage::ReduceByKeyAndWindow(f, w, true) => {
             if !f.is_invertible() {
                 return Err(format!(
-                    "`inverse` needs an invertible function (sum or count); {} has no inverse, \
+                    "`inverse` needs an invertible function (sum, count or mean); {} has no inverse, \
                      drop `inverse` to recompute each window",
                     f.name()
                 ));
@@ -114,7 +117,7 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
                     None,
                 )
                 .map_err(err)?
-                .map(joined)
+                .map(move |kv| finished(f, kv))
         }
         Stage::CountByValueAndWindow(w) => s
             .count_by_value_and_window(w.len, w.slide)
@@ -128,7 +131,7 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
             .update_state_by_key(move |values, old| {
                 values.into_iter().fold(old, |acc, v| Some(fold(f, acc, v)))
             })
-            .map(joined),
+            .map(move |kv| finished(f, kv)),
         Stage::Top(n) => pairs(s, "top")
             .top_by(n, by_value_then_smaller_key)
             .map(joined),
@@ -159,6 +162,11 @@ fn fold(f: ReduceFn, acc: Option<Value>, v: Value) -> Value {
 
 fn by_value_then_smaller_key(a: &(Value, Value), b: &(Value, Value)) -> Ordering {
     a.1.total_cmp(&b.1).then_with(|| b.0.total_cmp(&a.0))
+}
+
+/// A keyed partial aggregate as its output pair (`mean` divides here).
+fn finished(f: ReduceFn, (k, v): (Value, Value)) -> Value {
+    Value::pair(k, f.finish(v))
 }
 
 fn counted((k, n): (Value, i64)) -> Value {

@@ -212,7 +212,7 @@ fn reduce_fn(cur: &mut Cursor) -> Result<ReduceFn, PipelineError> {
             return Ok(f);
         }
     }
-    Err(cur.expected("a function: sum, min, max or count"))
+    Err(cur.expected("a function: sum, min, max, count or mean"))
 }
 
 fn duration(cur: &mut Cursor, what: &str) -> Result<Duration, PipelineError> {
