@@ -27,9 +27,9 @@ pub struct Stats<'a> {
     pub feed: &'a str,
     pub pipeline: &'a str,
     pub batch_ms: u64,
-    pub last_batch: Option<&'a BatchInfo>,
+    pub last_batch: Option<BatchInfo>,
     /// The latest emitted output (pairs as `[k, v]`).
-    pub output: Option<&'a [Value]>,
+    pub output: Option<Vec<Value>>,
     pub output_time_ms: Option<u64>,
     pub malformed_samples: Vec<&'a MalformedSample>,
 }
@@ -37,16 +37,11 @@ pub struct Stats<'a> {
 impl<'a> Stats<'a> {
     pub fn of(rt: &'a Runtime) -> Stats<'a> {
         let counters = rt.pending.counters();
-        let latest = rt.history.latest_output();
-        let state_reason = match &rt.conn {
-            crate::runtime::ConnState::Ended(r) | crate::runtime::ConnState::Closed(r) => {
-                Some(r.as_str())
-            }
-            _ => None,
-        };
+        let listener = rt.listener.borrow();
+        let latest = listener.latest_output();
         Stats {
             records: counters.records,
-            batches: rt.history.total_batches(),
+            batches: listener.total_batches(),
             bytes: counters.bytes,
             frames: counters.frames,
             malformed: rt.malformed_count(),
@@ -54,18 +49,18 @@ impl<'a> Stats<'a> {
             reconnects: 0,
             connected: rt.conn == crate::runtime::ConnState::Live,
             state: rt.conn.label(),
-            state_reason,
+            state_reason: rt.conn.reason(),
             pending: rt.pending_records(),
             feed: &rt.settings.feed,
             pipeline: rt.settings.pipeline.as_str(),
             batch_ms: rt.settings.batch.as_millis(),
-            last_batch: rt.history.last(),
-            output: latest.map(|(_, out)| out.as_slice()),
+            last_batch: listener.last().map(|b| b.info.clone()),
+            output: latest.map(|(_, out)| out.clone()),
             output_time_ms: latest.map(|(t, _)| *t),
             malformed_samples: rt
                 .frame_malformed
                 .samples()
-                .chain(rt.ctx.malformed().samples())
+                .chain(rt.runner.malformed().samples())
                 .collect(),
         }
     }

@@ -3,7 +3,7 @@
 
 pub mod api;
 pub mod clock;
-pub mod history;
+pub mod listener;
 pub mod receiver;
 pub mod runtime;
 pub mod scheduler;

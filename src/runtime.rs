@@ -1,17 +1,18 @@
-//! The page's stream: one receiver, one pending buffer, one streaming
-//! context and the batch timer, wired together. Everything per record
-//! happens inside the engine; this file runs once per frame (append) and
-//! once per batch (cut, run, publish).
+//! The page's stream: one receiver, one pending buffer, one pipeline runner
+//! and the batch timer, wired together. Everything per record happens in
+//! the engine; this file runs once per frame (append) and once per batch
+//! (cut, run, record), and asks for a redraw at most once per batch.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use sparklet_engine::pending::DEFAULT_PENDING_LIMIT;
-use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner};
+use sparklet_engine::latency::{event_time, LatencySummary};
+use sparklet_engine::pending::{Block, DEFAULT_PENDING_LIMIT};
+use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner, Records};
 
 use crate::clock::PerformanceClock;
-use crate::history::History;
+use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use crate::receiver::{describe_close, Event, Receiver};
 use crate::scheduler::{wake_at, BatchClock};
 use crate::settings::{check_feed_url, Settings};
@@ -36,25 +37,33 @@ impl ConnState {
             ConnState::Closed(_) => "closed",
         }
     }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ConnState::Ended(r) | ConnState::Closed(r) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 pub type Shared = Rc<RefCell<Runtime>>;
 
-/// Called after every batch and every connection change.
-pub type Publish = Rc<dyn Fn(&Runtime)>;
+/// Called when the listener has news; the page redraws on its next frame.
+pub type Publish = Rc<dyn Fn()>;
+
+/// How many records of a batch are scanned for their event time.
+const EVENT_TIME_SAMPLE: usize = 256;
 
 pub struct Runtime {
     pub settings: Settings,
-    pub ctx: PipelineRunner,
+    pub runner: PipelineRunner,
     pub pending: PendingBuffer,
-    /// Frames that were not valid UTF-8; the engine keeps its own log.
+    /// Frames that were not valid UTF-8; the pipeline keeps its own log.
     pub frame_malformed: Malformed,
-    pub history: History,
+    pub listener: Rc<RefCell<Listener>>,
     pub conn: ConnState,
     ever_opened: bool,
     pub batches: BatchClock,
-    /// `Date.now()` when the stream started, for "since 10:04:11".
-    pub started_wall_ms: f64,
     pub clock: PerformanceClock,
     receiver: Option<Receiver>,
     timer: Option<Timeout>,
@@ -63,24 +72,28 @@ pub struct Runtime {
 
 impl Runtime {
     /// Validates `settings`, connects to the feed and starts cutting batches.
-    pub fn start(settings: Settings, publish: Publish) -> Result<Shared, PipelineError> {
-        let ctx = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+    pub fn start(
+        settings: Settings,
+        listener: Rc<RefCell<Listener>>,
+        publish: Publish,
+    ) -> Result<Shared, PipelineError> {
+        let runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
         let clock = PerformanceClock::new()
             .ok_or_else(|| PipelineError::whole("this page has no performance clock"))?;
         let now = clock.now_ms();
+        *listener.borrow_mut() = Listener::new(js_sys::Date::now());
         let rt = Rc::new(RefCell::new(Runtime {
             batches: BatchClock {
                 start_ms: now,
                 interval_ms: settings.batch.as_millis(),
             },
             settings,
-            ctx,
+            runner,
             pending: PendingBuffer::new(DEFAULT_PENDING_LIMIT),
             frame_malformed: Malformed::default(),
-            history: History::default(),
+            listener,
             conn: ConnState::Connecting,
             ever_opened: false,
-            started_wall_ms: js_sys::Date::now(),
             clock,
             receiver: None,
             timer: None,
@@ -88,6 +101,7 @@ impl Runtime {
         }));
         connect(&rt);
         schedule(&rt);
+        rt.borrow().announce();
         Ok(rt)
     }
 
@@ -98,7 +112,27 @@ impl Runtime {
 
     /// Every malformed record: bad frames and bad records in the pipeline.
     pub fn malformed_count(&self) -> u64 {
-        self.frame_malformed.count() + self.ctx.malformed().count()
+        self.frame_malformed.count() + self.runner.malformed().count()
+    }
+
+    /// Copies the receiver's status into the listener and asks for a redraw.
+    fn announce(&self) {
+        let counters = self.pending.counters();
+        let samples = self
+            .frame_malformed
+            .samples()
+            .chain(self.runner.malformed().samples());
+        self.listener.borrow_mut().status = Status {
+            settings: Some(self.settings.clone()),
+            conn: Some(self.conn.clone()),
+            received: counters.records,
+            bytes: counters.bytes,
+            dropped: counters.dropped,
+            pending: self.pending.len(),
+            malformed: self.malformed_count(),
+            malformed_samples: samples.cloned().collect(),
+        };
+        (self.publish)();
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
@@ -110,7 +144,7 @@ impl Runtime {
             Event::Open => {
                 self.ever_opened = true;
                 self.conn = ConnState::Live;
-                (self.publish.clone())(self);
+                self.announce();
             }
             Event::Closed { code, reason } => {
                 let text = describe_close(code, &reason, self.ever_opened);
@@ -119,7 +153,7 @@ impl Runtime {
                 } else {
                     ConnState::Closed(text)
                 };
-                (self.publish.clone())(self);
+                self.announce();
             }
             Event::Error => {}
         }
@@ -128,32 +162,83 @@ impl Runtime {
     /// Runs every batch whose time has come, oldest first.
     fn run_due_batches(&mut self) {
         loop {
-            let k = self.ctx.completed_batches() + 1;
+            let k = self.runner.completed_batches() + 1;
             let due = self.batches.due_ms(k);
             if due > self.clock.now_ms() {
                 return;
             }
-            let records = self.pending.take_until(due);
-            let report = self.ctx.run_batch(records, due, &self.clock);
-            self.history.push(report);
+            let Block { records, frames } = self.pending.take_until(due);
+            let input_sample: Vec<String> = records
+                .iter()
+                .take(crate::listener::INPUT_SAMPLE)
+                .map(str::to_string)
+                .collect();
+            let event_times = sample_event_times(&records, &self.settings.event_time);
+            let report = self.runner.run_batch(records, due, &self.clock);
+            let done_perf = self.clock.now_ms();
+            let done_wall = js_sys::Date::now();
+            let latency = match event_times {
+                Some(mut samples) => {
+                    samples.iter_mut().for_each(|s| s.0 = done_wall - s.0);
+                    LatencySummary::of(&mut samples)
+                        .map(|l| (LatencyFrom::EventTime(self.settings.event_time.clone()), l))
+                }
+                None => {
+                    let mut samples: Vec<(f64, u64)> = frames
+                        .iter()
+                        .map(|f| (done_perf - f.at_ms, f.records))
+                        .collect();
+                    LatencySummary::of(&mut samples).map(|l| (LatencyFrom::Arrival, l))
+                }
+            };
+            let record = BatchRecord::new(
+                report.info,
+                self.settings.batch.as_millis(),
+                input_sample.iter().map(String::as_str),
+                report.output.as_deref(),
+                latency,
+            );
+            self.listener
+                .borrow_mut()
+                .on_batch_completed(record, report.output);
         }
     }
+}
+
+/// Event times of an even sample of `records` (each standing for its share
+/// of the batch), or `None` when the records do not carry `field`.
+fn sample_event_times(records: &Records, field: &str) -> Option<Vec<(f64, u64)>> {
+    let n = records.len();
+    if n == 0 || field.is_empty() {
+        return None;
+    }
+    let step = n.div_ceil(EVENT_TIME_SAMPLE);
+    let weight = step as u64;
+    let samples: Vec<(f64, u64)> = (0..n)
+        .step_by(step)
+        .filter_map(|i| {
+            records
+                .get(i)
+                .and_then(|line| event_time(line, field))
+                .map(|t| (t, weight))
+        })
+        .collect();
+    (!samples.is_empty()).then_some(samples)
 }
 
 /// Applies new settings. A new pipeline or batch interval restarts the
 /// engine on the same connection; a new feed URL also reconnects.
 pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
-    let ctx = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+    let runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;
-        r.ctx = ctx;
-        r.history = History::default();
+        r.runner = runner;
+        *r.listener.borrow_mut() = Listener::new(js_sys::Date::now());
         r.batches = BatchClock {
             start_ms: r.clock.now_ms(),
             interval_ms: settings.batch.as_millis(),
         };
-        r.started_wall_ms = js_sys::Date::now();
         r.settings = settings;
         r.timer = None;
         reconnect
@@ -162,8 +247,7 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         connect(rt);
     }
     schedule(rt);
-    let r = rt.borrow();
-    (r.publish.clone())(&r);
+    rt.borrow().announce();
     Ok(())
 }
 
@@ -193,7 +277,7 @@ fn connect(rt: &Shared) {
 fn schedule(rt: &Shared) {
     let weak = Rc::downgrade(rt);
     let mut r = rt.borrow_mut();
-    let due = r.batches.due_ms(r.ctx.completed_batches() + 1);
+    let due = r.batches.due_ms(r.runner.completed_batches() + 1);
     let now = r.clock.now_ms();
     r.timer = Some(wake_at(due, now, move || {
         if let Some(rt) = weak.upgrade() {
@@ -206,7 +290,7 @@ fn tick(rt: &Shared) {
     {
         let mut r = rt.borrow_mut();
         r.run_due_batches();
-        (r.publish.clone())(&r);
+        r.announce();
     }
     schedule(rt);
 }

@@ -17,7 +17,12 @@ pub struct Settings {
     pub feed: String,
     pub pipeline: String,
     pub batch: Duration,
+    /// The record field holding an event time in ms since the epoch, for
+    /// the latency view (`ts` unless the URL says `event_time=...`).
+    pub event_time: String,
 }
+
+pub const DEFAULT_EVENT_TIME: &str = "ts";
 
 impl Settings {
     /// Settings from a query string (`?a=b&...`, as `location.search`),
@@ -43,6 +48,7 @@ impl Settings {
             feed: get("feed").unwrap_or_else(|| default_feed.to_string()),
             pipeline: get("pipeline").unwrap_or_else(|| DEFAULT_PIPELINE.to_string()),
             batch,
+            event_time: get("event_time").unwrap_or_else(|| DEFAULT_EVENT_TIME.to_string()),
         };
         (settings, problems)
     }
@@ -55,6 +61,9 @@ impl Settings {
         params.append("feed", &self.feed);
         params.append("pipeline", &self.pipeline);
         params.append("batch", &self.batch.to_string());
+        if self.event_time != DEFAULT_EVENT_TIME {
+            params.append("event_time", &self.event_time);
+        }
         format!("?{}", String::from(params.to_string()))
     }
 }

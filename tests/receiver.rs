@@ -72,7 +72,7 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
     assert_eq!(c.dropped, 0);
     assert!(c.bytes > 20_000);
 
-    let records = pending.take_until(f64::INFINITY);
+    let records = pending.take_until(f64::INFINITY).records;
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for word in records.iter().flat_map(str::split_whitespace) {
         *counts.entry(word.to_string()).or_default() += 1;

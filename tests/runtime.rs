@@ -7,9 +7,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
-use sparklet_dashboard::runtime::{ConnState, Runtime};
+use sparklet_dashboard::runtime::ConnState;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -18,22 +17,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn the_word_count_state_equals_the_feeds_truth() {
     let feed = common::feed("/feed/words?rate=0&limit=30000&seed=5");
     let pipeline = "split | count_by_value | update_state_by_key sum";
-    let rt = Runtime::start(
-        common::settings(feed, pipeline, 200),
-        Rc::new(|_: &Runtime| {}),
-    )
-    .unwrap();
+    let rt = common::start(common::settings(feed, pipeline, 200)).unwrap();
     let done = common::until(30_000, || {
         let r = rt.borrow();
         matches!(r.conn, ConnState::Ended(_))
             && r.pending_records() == 0
-            && r.history.total_records() == 30_000
+            && r.listener.borrow().total_records() == 30_000
     })
     .await;
     assert!(done, "the feed did not end and drain in time");
     let truth = common::truth("seed=5&limit=30000").await;
     let r = rt.borrow();
-    let (_, output) = r.history.latest_output().expect("an output");
+    let listener = r.listener.borrow();
+    let (_, output) = listener.latest_output().expect("an output");
     let got: BTreeMap<String, i64> = output
         .iter()
         .map(|p| {
@@ -46,11 +42,11 @@ async fn the_word_count_state_equals_the_feeds_truth() {
 
 #[wasm_bindgen_test]
 async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons() {
-    let quiet = || Rc::new(|_: &Runtime| {});
-    let rt = Runtime::start(
-        common::settings("ws://127.0.0.1:9/nothing".into(), "count", 100),
-        quiet(),
-    )
+    let rt = common::start(common::settings(
+        "ws://127.0.0.1:9/nothing".into(),
+        "count",
+        100,
+    ))
     .unwrap();
     let closed = common::until(10_000, || matches!(rt.borrow().conn, ConnState::Closed(_))).await;
     assert!(closed, "an unreachable feed must end up closed");
@@ -59,32 +55,34 @@ async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons()
     };
     assert!(reason.contains("could not connect"), "{reason}");
 
-    let rt = Runtime::start(
-        common::settings("http://example.com/feed".into(), "count", 100),
-        quiet(),
-    )
+    let rt = common::start(common::settings(
+        "http://example.com/feed".into(),
+        "count",
+        100,
+    ))
     .unwrap();
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
         panic!("http is not a feed")
     };
     assert!(reason.contains("must be a WebSocket URL"), "{reason}");
 
-    let rt = Runtime::start(common::settings("not a url".into(), "count", 100), quiet()).unwrap();
+    let rt = common::start(common::settings("not a url".into(), "count", 100)).unwrap();
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
         panic!("not a URL")
     };
     assert!(reason.contains("is not a URL"), "{reason}");
     // The stream itself keeps running (empty batches), as Spark's would.
     common::sleep(350).await;
-    assert!(rt.borrow().history.total_batches() >= 2);
+    assert!(rt.borrow().listener.borrow().total_batches() >= 2);
 }
 
 #[wasm_bindgen_test]
 fn a_pipeline_that_cannot_run_is_refused_with_its_stage() {
-    let Err(e) = Runtime::start(
-        common::settings("ws://127.0.0.1:9/".into(), "split | windw 2s", 1000),
-        Rc::new(|_: &Runtime| {}),
-    ) else {
+    let Err(e) = common::start(common::settings(
+        "ws://127.0.0.1:9/".into(),
+        "split | windw 2s",
+        1000,
+    )) else {
         panic!("refused");
     };
     assert_eq!(

@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::rc::Rc;
-
-use sparklet_dashboard::runtime::Runtime;
 use sparklet_engine::Clock;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -18,15 +15,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_record() {
     let feed = common::feed("/feed/words?rate=3000&seed=11");
-    let rt = Runtime::start(
-        common::settings(feed, "split | count", 100),
-        Rc::new(|_: &Runtime| {}),
-    )
-    .unwrap();
+    let rt = common::start(common::settings(feed, "split | count", 100)).unwrap();
     common::sleep(1500).await;
     let r = rt.borrow();
     let elapsed = r.clock.now_ms() - r.batches.start_ms;
-    let infos: Vec<_> = r.history.batches().iter().cloned().collect();
+    let infos: Vec<_> = r
+        .listener
+        .borrow()
+        .batches()
+        .iter()
+        .map(|b| b.info.clone())
+        .collect();
     // Never early; at most the batch whose timer is about to fire is missing.
     let due = (elapsed / 100.0).floor() as usize;
     assert!(

@@ -13,6 +13,8 @@ pub struct Form {
     pub feed: RwSignal<String>,
     pub pipeline: RwSignal<String>,
     pub batch: RwSignal<String>,
+    /// Kept from the URL; no field edits it.
+    pub event_time: RwSignal<String>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
 }
@@ -29,6 +31,7 @@ impl Form {
             feed: RwSignal::new(s.feed.clone()),
             pipeline: RwSignal::new(s.pipeline.clone()),
             batch: RwSignal::new(s.batch.to_string()),
+            event_time: RwSignal::new(s.event_time.clone()),
             error: RwSignal::new(None),
         }
     }
@@ -42,6 +45,7 @@ impl Form {
             feed: self.feed.get_untracked().trim().to_string(),
             pipeline,
             batch,
+            event_time: self.event_time.get_untracked(),
         })
     }
 
@@ -50,14 +54,68 @@ impl Form {
     }
 }
 
-pub fn settings_form(form: Form, on_apply: impl Fn(Settings) + 'static) -> impl IntoView {
+/// Example pipelines to start from: (name, feed path on this server,
+/// pipeline, batch interval).
+pub const EXAMPLES: [(&str, &str, &str, &str); 4] = [
+    (
+        "Word count (words feed)",
+        "/feed/words",
+        "split | lower | count_by_value_and_window 10s | top 10",
+        "1s",
+    ),
+    (
+        "Error rate by service (events feed)",
+        "/feed/events?rate=2000",
+        "json | map (.path, .level == \"error\") | reduce_by_key_and_window mean 10s 1s inverse",
+        "1s",
+    ),
+    (
+        "Sliding top users (events feed)",
+        "/feed/events?rate=2000",
+        "json | map .user | count_by_value_and_window 30s 5s | top 10",
+        "1s",
+    ),
+    (
+        "Running totals (words feed)",
+        "/feed/words",
+        "split | lower | count_by_value | update_state_by_key sum",
+        "1s",
+    ),
+];
+
+pub fn settings_form(
+    form: Form,
+    feed_base: String,
+    on_apply: impl Fn(Settings) + Clone + 'static,
+) -> impl IntoView {
+    let apply = on_apply.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        match form.settings() {
+            Ok(s) => apply(s),
+            Err(e) => form.error.set(Some(e)),
+        }
+    };
+    let pick = move |ev: leptos::ev::Event| {
+        let Ok(i) = event_target_value(&ev).parse::<usize>() else {
+            return;
+        };
+        let Some((_, path, pipeline, batch)) = EXAMPLES.get(i) else {
+            return;
+        };
+        form.feed.set(format!("{feed_base}{path}"));
+        form.pipeline.set(pipeline.to_string());
+        form.batch.set(batch.to_string());
         match form.settings() {
             Ok(s) => on_apply(s),
             Err(e) => form.error.set(Some(e)),
         }
     };
+    let examples = EXAMPLES
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ..))| view! { <option value=i.to_string()>{*name}</option> })
+        .collect_view();
     // The URL may ask for an interval the list lacks (`batch=300ms`).
     let mut choices: Vec<String> = BATCH_CHOICES.iter().map(|c| c.to_string()).collect();
     let current = form.batch.get_untracked();
@@ -114,6 +172,13 @@ pub fn settings_form(form: Form, on_apply: impl Fn(Settings) + 'static) -> impl 
                     prop:value=move || form.pipeline.get()
                     on:input=move |ev| { form.pipeline.set(event_target_value(&ev)); form.check(); } />
                 {pipeline_error}
+            </label>
+            <label class="field examples">
+                <span>"Examples"</span>
+                <select data-testid="examples" on:change=pick>
+                    <option value="" selected>"Pick an example…"</option>
+                    {examples}
+                </select>
             </label>
             <button type="submit" data-testid="apply">"Apply"</button>
             {other_error}

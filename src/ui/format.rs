@@ -64,3 +64,41 @@ pub fn rate(per_s: f64) -> String {
         format!("{}/s", count(per_s.round() as u64))
     }
 }
+
+/// A result value: whole numbers with separators; fractions with three
+/// decimals below 1 (rates, means) and two above.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        let n = count(v.abs() as u64);
+        if v < 0.0 {
+            format!("-{n}")
+        } else {
+            n
+        }
+    } else if v.abs() < 1.0 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A batch's wall-clock time: `10:04:12.500`, or `10:04:12` on whole seconds.
+pub fn batch_time(epoch_ms: f64) -> String {
+    let d = js_sys::Date::new(&epoch_ms.into());
+    let ms = d.get_milliseconds();
+    if ms == 0 {
+        format!(
+            "{:02}:{:02}:{:02}",
+            d.get_hours(),
+            d.get_minutes(),
+            d.get_seconds()
+        )
+    } else {
+        format!(
+            "{:02}:{:02}:{:02}.{ms:03}",
+            d.get_hours(),
+            d.get_minutes(),
+            d.get_seconds()
+        )
+    }
+}

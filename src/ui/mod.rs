@@ -1,8 +1,15 @@
-//! The dashboard's views, in Leptos: one component tree fed by one
-//! snapshot signal that changes once per batch.
+//! The dashboard's views, in Leptos. Every view reads the listener through
+//! the [`board::Board`], which redraws at most once per animation frame.
 
 pub mod app;
+pub mod batches;
+pub mod board;
 pub mod charts;
 pub mod controls;
+pub mod detail;
+pub mod errors;
 pub mod format;
-pub mod snapshot;
+pub mod header;
+pub mod latency;
+pub mod results;
+pub mod statistics;

@@ -64,5 +64,16 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         feed,
         pipeline: pipeline.into(),
         batch: Duration::from_millis(batch_ms),
+        event_time: "ts".into(),
     }
+}
+
+/// Starts the page's runtime with a listener of its own and no view.
+pub fn start(
+    settings: Settings,
+) -> Result<sparklet_dashboard::runtime::Shared, sparklet_engine::PipelineError> {
+    let listener = std::rc::Rc::new(std::cell::RefCell::new(
+        sparklet_dashboard::listener::Listener::default(),
+    ));
+    sparklet_dashboard::runtime::Runtime::start(settings, listener, std::rc::Rc::new(|| {}))
 }

@@ -1,0 +1,153 @@
+//! What the Streaming UI knows of a run, as Spark's
+//! StreamingJobProgressListener keeps it: the last 1000 batches (figures, a
+//! sample of their input and output, latency), the latest output, totals,
+//! and the receiver's status. Views read it; the runtime writes it once per
+//! batch. Bounded by design: a run of days holds what a run of a minute does.
+
+use std::collections::VecDeque;
+
+use sparklet_engine::latency::LatencySummary;
+use sparklet_engine::{BatchInfo, MalformedSample, Value};
+
+use crate::runtime::ConnState;
+use crate::settings::Settings;
+
+pub const HISTORY_LIMIT: usize = 1000;
+/// Input records kept per batch for its detail view.
+pub const INPUT_SAMPLE: usize = 10;
+/// Output rows kept per batch for its detail view.
+pub const OUTPUT_SAMPLE: usize = 20;
+
+/// Where a batch's latency was measured from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LatencyFrom {
+    /// The records' event time, field `.0` (ms since the epoch).
+    EventTime(String),
+    /// Their arrival in the page.
+    Arrival,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchRecord {
+    pub info: BatchInfo,
+    /// Records per second of batch interval.
+    pub input_rate: f64,
+    pub input_sample: Vec<String>,
+    /// Output rows, `None` between window slides.
+    pub output_len: Option<usize>,
+    pub output_sample: Vec<String>,
+    /// The output when it is one number (`count`, `reduce`).
+    pub scalar: Option<f64>,
+    pub latency: Option<(LatencyFrom, LatencySummary)>,
+}
+
+/// The receiver and settings, as of the last update.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Status {
+    pub settings: Option<Settings>,
+    pub conn: Option<ConnState>,
+    pub received: u64,
+    pub bytes: u64,
+    pub dropped: u64,
+    pub pending: usize,
+    pub malformed: u64,
+    pub malformed_samples: Vec<MalformedSample>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Listener {
+    batches: VecDeque<BatchRecord>,
+    latest: Option<(u64, Vec<Value>)>,
+    total_batches: u64,
+    total_records: u64,
+    /// `Date.now()` when the stream started.
+    pub started_wall_ms: f64,
+    pub status: Status,
+}
+
+impl Listener {
+    pub fn new(started_wall_ms: f64) -> Listener {
+        Listener {
+            started_wall_ms,
+            ..Listener::default()
+        }
+    }
+
+    /// Spark's `onBatchCompleted`.
+    pub fn on_batch_completed(&mut self, record: BatchRecord, output: Option<Vec<Value>>) {
+        self.total_batches += 1;
+        self.total_records += record.info.records;
+        if let Some(out) = output {
+            self.latest = Some((record.info.time_ms, out));
+        }
+        if self.batches.len() == HISTORY_LIMIT {
+            self.batches.pop_front();
+        }
+        self.batches.push_back(record);
+    }
+
+    pub fn batches(&self) -> &VecDeque<BatchRecord> {
+        &self.batches
+    }
+
+    pub fn batch(&self, number: u64) -> Option<&BatchRecord> {
+        let first = self.batches.front()?.info.batch;
+        self.batches.get(number.checked_sub(first)? as usize)
+    }
+
+    pub fn last(&self) -> Option<&BatchRecord> {
+        self.batches.back()
+    }
+
+    /// The latest emitted output and its batch time.
+    pub fn latest_output(&self) -> Option<&(u64, Vec<Value>)> {
+        self.latest.as_ref()
+    }
+
+    pub fn total_batches(&self) -> u64 {
+        self.total_batches
+    }
+
+    pub fn total_records(&self) -> u64 {
+        self.total_records
+    }
+}
+
+impl BatchRecord {
+    /// The record of a completed batch: samples its input and output.
+    pub fn new<'a>(
+        info: BatchInfo,
+        batch_ms: u64,
+        input: impl Iterator<Item = &'a str>,
+        output: Option<&[Value]>,
+        latency: Option<(LatencyFrom, LatencySummary)>,
+    ) -> BatchRecord {
+        let input_rate = info.records as f64 * 1000.0 / batch_ms.max(1) as f64;
+        let scalar = match output {
+            Some([single]) => single.as_f64(),
+            _ => None,
+        };
+        BatchRecord {
+            input_rate,
+            input_sample: input.take(INPUT_SAMPLE).map(|s| shorten(s, 300)).collect(),
+            output_len: output.map(<[Value]>::len),
+            output_sample: output
+                .unwrap_or_default()
+                .iter()
+                .take(OUTPUT_SAMPLE)
+                .map(|v| shorten(&v.to_string(), 300))
+                .collect(),
+            scalar,
+            latency,
+            info,
+        }
+    }
+}
+
+/// At most `chars` characters of `s`, with an ellipsis when cut.
+fn shorten(s: &str, chars: usize) -> String {
+    match s.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,42 @@
+//! Errors: records that could not be used (counted, with the last few and
+//! the reason), records dropped by a full buffer, and the connection's
+//! trouble, in one place.
+
+use leptos::prelude::*;
+
+use crate::ui::board::Board;
+use crate::ui::format;
+
+pub fn errors(board: Board) -> impl IntoView {
+    let body = move || {
+        board.read(|l| {
+            let s = &l.status;
+            let samples = s
+                .malformed_samples
+                .iter()
+                .map(|m| view! { <li><span class="reason">{m.reason.clone()}</span><code>{m.record.clone()}</code></li> })
+                .collect_view();
+            let conn = s.conn.as_ref().and_then(|c| c.reason()).map(|r| view! { <p class="conn-note">{r.to_string()}</p> });
+            view! {
+                <dl class="figures">
+                    <dt>"Malformed records"</dt><dd data-testid="total-malformed">{format::count(s.malformed)}</dd>
+                    <dt>"Dropped (buffer full)"</dt><dd data-testid="total-dropped">{format::count(s.dropped)}</dd>
+                    <dt>"Received"</dt><dd>{format::count(s.received)}</dd>
+                </dl>
+                {conn}
+                <h3>"Latest malformed records"</h3>
+                {if s.malformed_samples.is_empty() {
+                    view! { <p class="empty">"None so far."</p> }.into_any()
+                } else {
+                    view! { <ul class="malformed" data-testid="malformed">{samples}</ul> }.into_any()
+                }}
+            }
+        })
+    };
+    view! {
+        <section class="card wide" data-testid="errors">
+            <h2>"Errors"</h2>
+            {body}
+        </section>
+    }
+}

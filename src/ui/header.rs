@@ -1,0 +1,68 @@
+//! The header: the run in one sentence ("Running batches of 1 s for 3 min
+//! 12 s since 10:04:11 (192 completed batches, 1,920,000 records)"), the
+//! connection with its reason, the feed, and pause and clear.
+
+use leptos::prelude::*;
+
+use crate::runtime::ConnState;
+use crate::ui::board::Board;
+use crate::ui::format;
+
+pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
+    let summary = move || {
+        board.read(|l| {
+            let Some(settings) = l.status.settings.as_ref() else {
+                return "Not running".to_string();
+            };
+            format!(
+                "Running batches of {} for {} since {} ({} completed batches, {} records)",
+                format::interval(settings.batch.as_millis()),
+                format::elapsed(js_sys::Date::now() - l.started_wall_ms),
+                format::clock_time(l.started_wall_ms),
+                format::count(l.total_batches()),
+                format::count(l.total_records()),
+            )
+        })
+    };
+    let conn = move || board.read(|l| l.status.conn.clone().unwrap_or(ConnState::Connecting));
+    let feed = move || {
+        board.read(|l| {
+            l.status
+                .settings
+                .as_ref()
+                .map(|s| s.feed.clone())
+                .unwrap_or_default()
+        })
+    };
+    let pause = move |_| {
+        let now = !board.paused.get_untracked();
+        board.paused.set(now);
+        if !now {
+            board.refresh();
+        }
+    };
+    view! {
+        <header class="topbar">
+            <div class="brand">"Sparklet"</div>
+            <div class="status">
+                <span class=move || format!("pill {}", conn().label()) data-testid="conn-state">{move || conn().label()}</span>
+                <span class="feed-url" title=feed>{feed}</span>
+            </div>
+            <div class="summary" data-testid="summary">{summary}</div>
+            <div class="header-actions">
+                <button type="button" class="secondary" data-testid="pause" on:click=pause
+                    title="Freeze the view; the stream keeps running">
+                    {move || if board.paused.get() { "Resume view" } else { "Pause view" }}
+                </button>
+                <button type="button" class="secondary" data-testid="clear" on:click=move |_| on_clear()
+                    title="Restart the pipeline with empty state and history, on the same connection">
+                    "Clear"
+                </button>
+            </div>
+            {move || conn().reason().map(|r| {
+                let class = format!("conn-detail {}", conn().label());
+                view! { <div class=class role="status" data-testid="conn-detail">{r.to_string()}</div> }
+            })}
+        </header>
+    }
+}
