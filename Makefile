@@ -12,7 +12,7 @@ WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test tools test-tools dist native check unit browser e2e clean
+.PHONY: run test tools test-tools dist native check unit browser e2e screenshots clean
 
 ## make run: build the dashboard and the server, serve on $(ADDR).
 run: dist native
@@ -71,6 +71,12 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (see cli/tests/e2e.rs).
 e2e: dist native
 	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e -- --ignored --test-threads=1
+
+## Regenerates the README's screenshots into docs/ (a real run, real feed).
+screenshots: dist native
+	SPARKLET_DIST=$(CURDIR)/dist SPARKLET_SCREENSHOTS=$(CURDIR)/docs \
+		cargo test -p sparklet --test e2e -- --ignored --test-threads=1 \
+		the_bare_url error_rate_by_service a_frame_that_is_not_utf8
 
 clean:
 	rm -rf dist dist.tmp

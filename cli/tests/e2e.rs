@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use browser::{encode, Browser};
+use fantoccini::Locator;
 use futures_util::SinkExt;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -205,6 +206,7 @@ async fn a_frame_that_is_not_utf8_is_malformed_and_the_stream_goes_on() {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     assert_eq!(pairs_to_map(&stats["output"]), want);
+    b.click("tab-errors").await;
     b.wait_for_text("total-malformed", "1", 5).await;
     b.wait_for_text("malformed", "invalid UTF-8", 5).await;
     b.screenshot("malformed-frame").await;
@@ -235,5 +237,80 @@ async fn json_events_per_path_equal_the_feeds_truth() {
     let want = pairs_from_truth(truth["path"].clone());
     assert_eq!(stats["malformed"], 0);
     assert_eq!(pairs_to_map(&stats["output"]), want);
+    b.close().await;
+}
+
+/// The events feed with the "error rate by service" example: statistics,
+/// results and latency all show something, and so does the picture.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn error_rate_by_service_fills_statistics_results_and_latency() {
+    let addr = common::start(Some(browser::dist())).await;
+    let b = Browser::start().await;
+    b.goto(&format!("http://{addr}/")).await;
+    b.wait_for_stats(10, "the page runs", |s| s["batches"].as_u64() >= Some(1))
+        .await;
+    // Pick the example as a user would.
+    b.client
+        .execute(
+            "const s = document.querySelector(\"[data-testid='examples']\");\
+             s.value = '1'; s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("pick the example");
+    let stats = b
+        .wait_for_stats(15, "the example runs on the events feed", |s| {
+            s["feed"]
+                .as_str()
+                .is_some_and(|f| f.contains("/feed/events"))
+                && s["batches"].as_u64() >= Some(3)
+        })
+        .await;
+    assert!(stats["pipeline"]
+        .as_str()
+        .unwrap()
+        .contains("mean 10s 1s inverse"));
+    let rates = stats["output"].as_array().expect("keyed output");
+    assert!(!rates.is_empty(), "error rates per path");
+    assert!(
+        rates
+            .iter()
+            .all(|p| (0.0..=1.0).contains(&p[1].as_f64().unwrap_or(-1.0))),
+        "rates are in [0, 1]: {rates:?}"
+    );
+    assert!(b.count("[data-testid='bar']").await >= 3);
+    b.screenshot("error-rate-results").await;
+
+    b.click("tab-statistics").await;
+    let avg = b.wait_for_text("avg-input-rate", "records/s", 5).await;
+    assert!(!avg.starts_with("0 "), "the input rate is not zero: {avg}");
+    b.screenshot("error-rate-statistics").await;
+
+    b.click("tab-latency").await;
+    let source = b.wait_for_text("latency-source", "event time", 5).await;
+    assert!(source.contains("`ts`"), "{source}");
+    let p50 = b.text_of("latency-p50").await.unwrap_or_default();
+    assert!(p50.ends_with(" ms"), "{p50}");
+    b.screenshot("error-rate-latency").await;
+
+    b.click("tab-batches").await;
+    b.wait_for_text("batches", "Completed batches", 5).await;
+    let rows = b.count("[data-testid='batch-row']").await;
+    assert!(rows >= 3, "{rows} rows");
+    b.client
+        .find(Locator::Css("[data-testid='batch-row'] button"))
+        .await
+        .expect("a batch")
+        .click()
+        .await
+        .expect("open it");
+    b.wait_for_text("detail-title", "Batch", 5).await;
+    let input = b.text_of("detail-input").await.unwrap_or_default();
+    assert!(
+        input.contains("\"level\""),
+        "the detail shows the batch's input records: {input}"
+    );
+    b.screenshot("error-rate-batches").await;
     b.close().await;
 }

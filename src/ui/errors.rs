@@ -16,7 +16,10 @@ pub fn errors(board: Board) -> impl IntoView {
                 .iter()
                 .map(|m| view! { <li><span class="reason">{m.reason.clone()}</span><code>{m.record.clone()}</code></li> })
                 .collect_view();
-            let conn = s.conn.as_ref().and_then(|c| c.reason()).map(|r| view! { <p class="conn-note">{r.to_string()}</p> });
+            let conn = s.conn.as_ref().and_then(|c| {
+                let class = format!("conn-note {}", c.label());
+                c.reason().map(|r| view! { <p class=class>{r.to_string()}</p> })
+            });
             view! {
                 <dl class="figures">
                     <dt>"Malformed records"</dt><dd data-testid="total-malformed">{format::count(s.malformed)}</dd>

@@ -66,7 +66,11 @@ pub fn latency(board: Board) -> impl IntoView {
                 </dl>
                 <div class="latency-charts">
                     <div>
-                        <h3>"Per batch: p99, p95 and p50 (ms)"</h3>
+                        <h3>"Per batch, in ms: "
+                            <span class="legend p99">"p99"</span>" "
+                            <span class="legend p95">"p95"</span>" "
+                            <span class="legend p50">"p50"</span>
+                        </h3>
                         {timeline.view(move |b| board.selected.set(Some(b)))}
                     </div>
                     <div>

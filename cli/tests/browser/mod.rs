@@ -135,14 +135,28 @@ impl Browser {
         }
     }
 
-    /// Saves a screenshot under `target/e2e/NAME.png` and returns its path.
+    /// Saves a screenshot under `target/e2e/NAME.png` (or the directory in
+    /// `SPARKLET_SCREENSHOTS`), checks it is not blank, returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
+        assert_not_blank(&png, name);
+        let dir = std::env::var_os("SPARKLET_SCREENSHOTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e"));
         std::fs::create_dir_all(&dir).expect("target/e2e");
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write the screenshot");
         path
+    }
+
+    /// Clicks the element with `data-testid`.
+    pub async fn click(&self, testid: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no [data-testid={testid}]: {e}"));
+        el.click().await.expect("click");
     }
 
     pub async fn close(mut self) {
@@ -181,4 +195,27 @@ pub fn encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A screenshot shows something: its pixels are not all one colour, and
+/// a fair share of them differ from the most common one (the background).
+fn assert_not_blank(png_bytes: &[u8], name: &str) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let px = info.color_type.samples();
+    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(px).collect();
+    let mut counts = std::collections::HashMap::new();
+    for p in &pixels {
+        *counts.entry(*p).or_insert(0usize) += 1;
+    }
+    let background = counts.values().copied().max().unwrap_or(0);
+    let other = pixels.len() - background;
+    assert!(
+        counts.len() > 50 && other * 50 > pixels.len(),
+        "screenshot {name} looks blank: {} colours, {other} of {} pixels off the background",
+        counts.len(),
+        pixels.len()
+    );
 }
