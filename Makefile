@@ -68,9 +68,10 @@ browser: native
 	CHROMEDRIVER=$$(command -v chromedriver) \
 		scripts/with-feed.sh cargo test -p sparklet-dashboard --target wasm32-unknown-unknown
 
-## A real headless Chromium against `sparklet serve` (see cli/tests/e2e.rs).
+## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
+## the reliability runs (cli/tests/reliability.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability -- --ignored --test-threads=1
 
 ## Regenerates the README's screenshots into docs/ (a real run, real feed).
 screenshots: dist native

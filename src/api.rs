@@ -17,6 +17,14 @@ pub struct Stats<'a> {
     pub malformed: u64,
     pub dropped: u64,
     pub reconnects: u64,
+    /// Disconnections from a feed that could not resume (data lost).
+    pub gaps: u64,
+    /// Whether reconnects resume with `from=`.
+    pub resume: bool,
+    /// The rate the feed was last asked to stay under (backpressure).
+    pub rate_limit: Option<u64>,
+    /// Record lines received from the feed (the resume position).
+    pub lines: u64,
     pub connected: bool,
     /// "connecting", "live", "ended" or "closed".
     pub state: &'static str,
@@ -46,7 +54,11 @@ impl<'a> Stats<'a> {
             frames: counters.frames,
             malformed: rt.malformed_count(),
             dropped: counters.dropped,
-            reconnects: 0,
+            reconnects: rt.reconnects,
+            gaps: rt.gap_count,
+            resume: rt.resumes(),
+            rate_limit: rt.rate_limit,
+            lines: counters.lines,
             connected: rt.conn == crate::runtime::ConnState::Live,
             state: rt.conn.label(),
             state_reason: rt.conn.reason(),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod connection;
 pub mod listener;
 pub mod receiver;
 pub mod runtime;

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use sparklet_engine::latency::LatencySummary;
 use sparklet_engine::{BatchInfo, MalformedSample, Value};
 
+use crate::connection::Gap;
 use crate::runtime::ConnState;
 use crate::settings::Settings;
 
@@ -52,6 +53,12 @@ pub struct Status {
     pub pending: usize,
     pub malformed: u64,
     pub malformed_samples: Vec<MalformedSample>,
+    pub reconnects: u64,
+    /// Disconnections a feed without resume could not make up for.
+    pub gaps: Vec<Gap>,
+    pub gap_count: u64,
+    /// The rate the feed was last asked to stay under (backpressure).
+    pub rate_limit: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -11,20 +11,28 @@ use sparklet_engine::latency::{event_time, LatencySummary};
 use sparklet_engine::pending::{Block, DEFAULT_PENDING_LIMIT};
 use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner, Records};
 
+use sparklet_engine::rate::PidRateEstimator;
+
 use crate::clock::PerformanceClock;
+use crate::connection::{backoff_ms, from_of, resumes_by_default, with_from, Gap, GAPS_KEPT};
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use crate::receiver::{describe_close, Event, Receiver};
 use crate::scheduler::{wake_at, BatchClock};
 use crate::settings::{check_feed_url, Settings};
 
 /// The connection as the header shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ConnState {
     Connecting,
     Live,
     /// The feed closed normally (code 1000), e.g. after its `limit`.
     Ended(String),
-    /// The feed closed abnormally or never answered.
+    /// Dropped; the next attempt is at `retry_at_wall_ms` (`Date.now()`).
+    Reconnecting {
+        reason: String,
+        retry_at_wall_ms: f64,
+    },
+    /// The feed URL cannot be used; nothing will be retried.
     Closed(String),
 }
 
@@ -34,13 +42,16 @@ impl ConnState {
             ConnState::Connecting => "connecting",
             ConnState::Live => "live",
             ConnState::Ended(_) => "ended",
+            ConnState::Reconnecting { .. } => "reconnecting",
             ConnState::Closed(_) => "closed",
         }
     }
 
     pub fn reason(&self) -> Option<&str> {
         match self {
-            ConnState::Ended(r) | ConnState::Closed(r) => Some(r),
+            ConnState::Ended(r)
+            | ConnState::Closed(r)
+            | ConnState::Reconnecting { reason: r, .. } => Some(r),
             _ => None,
         }
     }
@@ -68,6 +79,20 @@ pub struct Runtime {
     receiver: Option<Receiver>,
     timer: Option<Timeout>,
     publish: Publish,
+    /// This runtime, for the timers it arms from inside its own events.
+    this: Weak<RefCell<Runtime>>,
+    /// Failed attempts since the last good connection.
+    attempt: u32,
+    retry: Option<Timeout>,
+    /// Connections re-established after a drop.
+    pub reconnects: u64,
+    /// `Date.now()` of the last drop, until a connection is back.
+    dropped_at_wall_ms: Option<f64>,
+    pub gaps: Vec<Gap>,
+    pub gap_count: u64,
+    estimator: PidRateEstimator,
+    /// The last rate the feed was asked for.
+    pub rate_limit: Option<u64>,
 }
 
 impl Runtime {
@@ -98,7 +123,21 @@ impl Runtime {
             receiver: None,
             timer: None,
             publish,
+            this: Weak::new(),
+            attempt: 0,
+            retry: None,
+            reconnects: 0,
+            dropped_at_wall_ms: None,
+            gaps: Vec::new(),
+            gap_count: 0,
+            estimator: PidRateEstimator::new(1000),
+            rate_limit: None,
         }));
+        {
+            let mut r = rt.borrow_mut();
+            r.this = Rc::downgrade(&rt);
+            r.estimator = PidRateEstimator::new(r.settings.batch.as_millis());
+        }
         connect(&rt);
         schedule(&rt);
         rt.borrow().announce();
@@ -131,8 +170,33 @@ impl Runtime {
             pending: self.pending.len(),
             malformed: self.malformed_count(),
             malformed_samples: samples.cloned().collect(),
+            reconnects: self.reconnects,
+            gaps: self.gaps.clone(),
+            gap_count: self.gap_count,
+            rate_limit: self.rate_limit,
         };
         (self.publish)();
+    }
+
+    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).
+    pub fn resumes(&self) -> bool {
+        self.settings.resume.unwrap_or_else(|| {
+            let host = web_sys::window()
+                .and_then(|w| w.location().host().ok())
+                .unwrap_or_default();
+            resumes_by_default(&self.settings.feed, &host)
+        })
+    }
+
+    /// The URL for the next connection: the feed's own the first time,
+    /// then, when resuming, at the first record not yet received.
+    fn connect_url(&self) -> String {
+        let lines = self.pending.counters().lines;
+        if self.resumes() && lines > 0 {
+            with_from(&self.settings.feed, from_of(&self.settings.feed) + lines)
+        } else {
+            self.settings.feed.clone()
+        }
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
@@ -142,20 +206,78 @@ impl Runtime {
                 .pending
                 .push_binary(bytes, at, &mut self.frame_malformed),
             Event::Open => {
+                if let Some(from) = self.dropped_at_wall_ms.take() {
+                    self.reconnects += 1;
+                    if !self.resumes() {
+                        self.record_gap(from);
+                    }
+                }
                 self.ever_opened = true;
+                self.attempt = 0;
                 self.conn = ConnState::Live;
                 self.announce();
             }
             Event::Closed { code, reason } => {
                 let text = describe_close(code, &reason, self.ever_opened);
-                self.conn = if code == 1000 {
-                    ConnState::Ended(text)
+                if code == 1000 {
+                    self.conn = ConnState::Ended(text);
                 } else {
-                    ConnState::Closed(text)
-                };
+                    self.retry_later(text);
+                }
                 self.announce();
             }
             Event::Error => {}
+        }
+    }
+
+    /// Arms the next attempt after a drop, with backoff.
+    fn retry_later(&mut self, reason: String) {
+        self.dropped_at_wall_ms
+            .get_or_insert_with(js_sys::Date::now);
+        let wait = backoff_ms(self.attempt, js_sys::Math::random());
+        self.attempt += 1;
+        self.conn = ConnState::Reconnecting {
+            reason,
+            retry_at_wall_ms: js_sys::Date::now() + wait,
+        };
+        let this = self.this.clone();
+        self.retry = Some(Timeout::new(wait.ceil() as u32, move || {
+            if let Some(rt) = this.upgrade() {
+                connect(&rt);
+                rt.borrow().announce();
+            }
+        }));
+    }
+
+    fn record_gap(&mut self, from_wall_ms: f64) {
+        self.gap_count += 1;
+        if self.gaps.len() == GAPS_KEPT {
+            self.gaps.remove(0);
+        }
+        self.gaps.push(Gap {
+            from_wall_ms,
+            duration_ms: js_sys::Date::now() - from_wall_ms,
+        });
+    }
+
+    /// Backpressure: after a batch, asks the feed for the rate the PID
+    /// estimator gives (Spark's rate controller).
+    fn control_rate(&mut self, done_ms: f64, info: &sparklet_engine::BatchInfo) {
+        if !self.settings.backpressure {
+            return;
+        }
+        let estimate = self.estimator.compute(
+            done_ms,
+            info.records,
+            info.processing_ms,
+            info.scheduling_delay_ms,
+        );
+        let (Some(rate), Some(receiver)) = (estimate, self.receiver.as_ref()) else {
+            return;
+        };
+        let rate = rate.round().max(1.0) as u64;
+        if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+            self.rate_limit = Some(rate);
         }
     }
 
@@ -176,6 +298,7 @@ impl Runtime {
             let event_times = sample_event_times(&records, &self.settings.event_time);
             let report = self.runner.run_batch(records, due, &self.clock);
             let done_perf = self.clock.now_ms();
+            self.control_rate(done_perf, &report.info);
             let done_wall = js_sys::Date::now();
             let latency = match event_times {
                 Some(mut samples) => {
@@ -233,6 +356,13 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;
+        if reconnect {
+            r.pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
+            r.frame_malformed = Malformed::default();
+            r.attempt = 0;
+            r.dropped_at_wall_ms = None;
+        }
+        r.estimator = PidRateEstimator::new(settings.batch.as_millis());
         r.runner = runner;
         *r.listener.borrow_mut() = Listener::new(js_sys::Date::now());
         r.batches = BatchClock {
@@ -251,15 +381,19 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
     Ok(())
 }
 
+/// Opens a connection to the feed (a first one, or a retry: received
+/// records stay pending either way).
 fn connect(rt: &Shared) {
     let weak: Weak<RefCell<Runtime>> = Rc::downgrade(rt);
     let mut r = rt.borrow_mut();
     r.receiver = None;
-    r.pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
-    r.ever_opened = false;
+    r.retry = None;
     if let Err(e) = check_feed_url(&r.settings.feed) {
         r.conn = ConnState::Closed(e);
         return;
+    }
+    if r.dropped_at_wall_ms.is_none() {
+        r.ever_opened = false;
     }
     r.conn = ConnState::Connecting;
     let handler = Rc::new(move |event: Event, at: f64| {
@@ -267,7 +401,8 @@ fn connect(rt: &Shared) {
             rt.borrow_mut().on_event(event, at);
         }
     });
-    match Receiver::connect(&r.settings.feed.clone(), handler) {
+    let url = r.connect_url();
+    match Receiver::connect(&url, handler) {
         Ok(receiver) => r.receiver = Some(receiver),
         Err(e) => r.conn = ConnState::Closed(e),
     }

@@ -20,6 +20,12 @@ pub struct Settings {
     /// The record field holding an event time in ms since the epoch, for
     /// the latency view (`ts` unless the URL says `event_time=...`).
     pub event_time: String,
+    /// Resume after a drop with `from=`: `None` decides by the feed (yes
+    /// for this server's demo feeds); the URL's `resume=1|0` forces it.
+    pub resume: Option<bool>,
+    /// Ask the feed to slow down (`{"rate": N}`) when the page falls
+    /// behind; the URL's `backpressure=0` turns it off.
+    pub backpressure: bool,
 }
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
@@ -49,6 +55,8 @@ impl Settings {
             pipeline: get("pipeline").unwrap_or_else(|| DEFAULT_PIPELINE.to_string()),
             batch,
             event_time: get("event_time").unwrap_or_else(|| DEFAULT_EVENT_TIME.to_string()),
+            resume: get("resume").and_then(|r| flag(&r)),
+            backpressure: get("backpressure").and_then(|b| flag(&b)).unwrap_or(true),
         };
         (settings, problems)
     }
@@ -64,7 +72,22 @@ impl Settings {
         if self.event_time != DEFAULT_EVENT_TIME {
             params.append("event_time", &self.event_time);
         }
+        if let Some(resume) = self.resume {
+            params.append("resume", if resume { "1" } else { "0" });
+        }
+        if !self.backpressure {
+            params.append("backpressure", "0");
+        }
         format!("?{}", String::from(params.to_string()))
+    }
+}
+
+/// `1`/`true`/`on` or `0`/`false`/`off`.
+fn flag(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Some(true),
+        "0" | "false" | "off" | "no" => Some(false),
+        _ => None,
     }
 }
 

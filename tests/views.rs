@@ -44,6 +44,8 @@ fn listener() -> Listener {
         pipeline: "split | lower | count_by_value_and_window 10s | top 10".into(),
         batch: Duration::from_secs(1),
         event_time: "ts".into(),
+        resume: None,
+        backpressure: true,
     };
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
     let mut times = Vec::new();

@@ -115,34 +115,44 @@ async fn a_rate_spreads_records_over_time() {
 }
 
 #[tokio::test]
-async fn a_rate_message_changes_the_pace() {
+async fn a_rate_message_caps_the_pace_under_the_urls_rate() {
     let addr = start(None).await;
-    // At 1 record/s this would take 20 s; at 40/s it takes about half a second.
-    let mut client = connect(addr, "/feed/words?rate=1&limit=20").await;
+    // 60 records at the URL's 1000/s take 60 ms; capped at 40/s right
+    // away (other messages are ignored), most of them wait: over a second.
+    let mut client = connect(addr, "/feed/words?rate=1000&limit=60").await;
     let started = Instant::now();
     send_text(&mut client, "hello").await;
     send_text(&mut client, r#"{"speed": 5}"#).await;
     send_text(&mut client, r#"{"rate": 40}"#).await;
     let got = receive_all(&mut client).await;
-    let elapsed = started.elapsed();
-    assert_eq!(got.records().len(), 20);
+    assert_eq!(got.records().len(), 60);
     assert_eq!(got.close_code, Some(1000));
+    let elapsed = started.elapsed();
     assert!(
-        elapsed >= Duration::from_millis(350),
-        "not unpaced: {elapsed:?}"
+        elapsed >= Duration::from_millis(800),
+        "the cap was ignored: 60 records in {elapsed:?}"
     );
+
+    // A cap above the URL's rate does not speed the feed up.
+    let mut client = connect(addr, "/feed/words?rate=100&limit=50").await;
+    let started = Instant::now();
+    send_text(&mut client, r#"{"rate": 100000}"#).await;
+    let got = receive_all(&mut client).await;
+    assert_eq!(got.records().len(), 50);
     assert!(
-        elapsed < Duration::from_secs(5),
-        "not still at 1/s: {elapsed:?}"
+        started.elapsed() >= Duration::from_millis(350),
+        "{:?}",
+        started.elapsed()
     );
 }
 
 #[tokio::test]
-async fn rate_zero_by_message_sends_the_rest_at_once() {
+async fn rate_zero_by_message_lifts_the_cap() {
     let addr = start(None).await;
-    let mut client = connect(addr, "/feed/words?rate=2&limit=1000").await;
-    let started = Instant::now();
+    let mut client = connect(addr, "/feed/words?rate=0&limit=1000").await;
+    send_text(&mut client, r#"{"rate": 2}"#).await;
     send_text(&mut client, r#"{"rate": 0}"#).await;
+    let started = Instant::now();
     let got = receive_all(&mut client).await;
     assert_eq!(got.records().len(), 1000);
     assert!(

@@ -11,6 +11,7 @@ pub mod latency;
 pub mod malformed;
 pub mod pending;
 pub mod pipeline;
+pub mod rate;
 pub mod records;
 pub mod replay;
 pub mod runner;

@@ -2,6 +2,10 @@
 //! them between batch boundaries. Every frame is stamped with its arrival
 //! time, so a batch cut late (a throttled timer) still takes exactly the
 //! records that arrived by its batch time: none in two batches, none in none.
+//!
+//! The buffer is bounded. When a feed outruns the page and will not slow
+//! down, the oldest frames are dropped to make room, and every dropped
+//! record is counted: never a silent loss, never an unbounded queue.
 
 use std::collections::VecDeque;
 
@@ -16,8 +20,11 @@ pub struct ReceiverCounters {
     /// Records received, including those later dropped.
     pub records: u64,
     pub bytes: u64,
-    /// Records refused because the pending buffer was full.
+    /// Records dropped, oldest first, because the pending buffer was full.
     pub dropped: u64,
+    /// Every record line the feed sent, good or malformed: the position to
+    /// resume from after a reconnect.
+    pub lines: u64,
 }
 
 /// What a batch takes from the buffer (Spark's received block): the
@@ -80,25 +87,57 @@ impl PendingBuffer {
 
     /// A binary frame arrived at `arrival_ms`; invalid UTF-8 is malformed.
     pub fn push_binary(&mut self, bytes: &[u8], arrival_ms: f64, malformed: &mut Malformed) {
+        let before = malformed.count();
         self.push(bytes, arrival_ms, |records| {
             frame::decode_binary(bytes, records, malformed)
         });
+        self.counters.lines += malformed.count() - before;
     }
 
     fn push(&mut self, bytes: &[u8], arrival_ms: f64, decode: impl FnOnce(&mut Records) -> usize) {
         self.counters.frames += 1;
         self.counters.bytes += bytes.len() as u64;
-        if self.records.byte_len() + bytes.len() > self.limit_bytes {
+        if bytes.len() > self.limit_bytes {
+            // Larger than the whole buffer: refused whole, and counted.
             let n = frame::count_records(bytes) as u64;
             self.counters.records += n;
+            self.counters.lines += n;
             self.counters.dropped += n;
             return;
         }
+        self.make_room(bytes.len());
         let added = decode(&mut self.records);
         self.counters.records += added as u64;
+        self.counters.lines += added as u64;
         if added > 0 {
             self.frames.push_back((self.records.len(), arrival_ms));
         }
+    }
+
+    /// Drops the oldest frames until `incoming` more bytes fit.
+    fn make_room(&mut self, incoming: usize) {
+        if self.records.byte_len() + incoming <= self.limit_bytes {
+            return;
+        }
+        let mut upto = 0;
+        while let Some(&(end, _)) = self.frames.front() {
+            upto = end;
+            self.frames.pop_front();
+            let left = self.records.byte_len() - self.bytes_before(upto);
+            if left + incoming <= self.limit_bytes {
+                break;
+            }
+        }
+        self.counters.dropped += upto as u64;
+        self.records = self.records.split_off(upto);
+        for frame in &mut self.frames {
+            frame.0 -= upto;
+        }
+    }
+
+    /// Bytes of the first `n` records.
+    fn bytes_before(&self, n: usize) -> usize {
+        self.records.offset_of(n)
     }
 
     /// Takes every record that arrived at or before `due_ms`, with the
@@ -153,12 +192,29 @@ mod tests {
     }
 
     #[test]
-    fn a_full_buffer_drops_and_counts_whole_frames() {
-        let mut p = PendingBuffer::new(8);
+    fn a_full_buffer_drops_the_oldest_frames_and_counts_them() {
+        let mut p = PendingBuffer::new(10);
         p.push_text("abc\ndef", 1.0);
-        p.push_text("ghi\njkl\nmno", 2.0);
-        assert_eq!(p.counters().dropped, 3);
-        assert_eq!(p.counters().records, 5);
-        assert_eq!(p.take_until(5.0).records.len(), 2);
+        p.push_text("gh", 2.0);
+        p.push_text("ijk\nlmn", 3.0);
+        let c = p.counters();
+        assert_eq!(
+            (c.records, c.dropped, c.lines),
+            (5, 2, 5),
+            "the first frame made room"
+        );
+        let left = p.take_until(5.0);
+        assert_eq!(
+            left.records.iter().collect::<Vec<_>>(),
+            ["gh", "ijk", "lmn"]
+        );
+        assert_eq!(
+            left.frames.iter().map(|f| f.records).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        // A frame bigger than the whole buffer is refused whole.
+        p.push_text("0123456789ab\nc", 6.0);
+        assert_eq!(p.counters().dropped, 4);
+        assert!(p.take_until(7.0).records.is_empty());
     }
 }

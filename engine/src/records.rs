@@ -32,6 +32,17 @@ impl Records {
         self.text.len()
     }
 
+    /// Bytes of text before record `i` (all of it when `i >= len`).
+    pub fn offset_of(&self, i: usize) -> usize {
+        match i {
+            0 => 0,
+            i => self
+                .ends
+                .get(i - 1)
+                .map_or(self.text.len(), |&e| e as usize),
+        }
+    }
+
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)? as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };

@@ -13,8 +13,10 @@ pub struct Form {
     pub feed: RwSignal<String>,
     pub pipeline: RwSignal<String>,
     pub batch: RwSignal<String>,
-    /// Kept from the URL; no field edits it.
+    /// Kept from the URL; no field edits these.
     pub event_time: RwSignal<String>,
+    pub resume: RwSignal<Option<bool>>,
+    pub backpressure: RwSignal<bool>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
 }
@@ -32,6 +34,8 @@ impl Form {
             pipeline: RwSignal::new(s.pipeline.clone()),
             batch: RwSignal::new(s.batch.to_string()),
             event_time: RwSignal::new(s.event_time.clone()),
+            resume: RwSignal::new(s.resume),
+            backpressure: RwSignal::new(s.backpressure),
             error: RwSignal::new(None),
         }
     }
@@ -46,6 +50,8 @@ impl Form {
             pipeline,
             batch,
             event_time: self.event_time.get_untracked(),
+            resume: self.resume.get_untracked(),
+            backpressure: self.backpressure.get_untracked(),
         })
     }
 

@@ -25,7 +25,20 @@ pub fn errors(board: Board) -> impl IntoView {
                     <dt>"Malformed records"</dt><dd data-testid="total-malformed">{format::count(s.malformed)}</dd>
                     <dt>"Dropped (buffer full)"</dt><dd data-testid="total-dropped">{format::count(s.dropped)}</dd>
                     <dt>"Received"</dt><dd>{format::count(s.received)}</dd>
+                    <dt>"Reconnects"</dt><dd data-testid="total-reconnects">{format::count(s.reconnects)}</dd>
+                    <dt>"Gaps (feed could not resume)"</dt><dd data-testid="total-gaps">{format::count(s.gap_count)}</dd>
                 </dl>
+                {(!s.gaps.is_empty()).then(|| {
+                    let gaps = s
+                        .gaps
+                        .iter()
+                        .map(|g| view! {
+                            <li>{format!("{}: no connection for {}, records sent then are missing",
+                                format::batch_time(g.from_wall_ms), format::millis(g.duration_ms))}</li>
+                        })
+                        .collect_view();
+                    view! { <h3>"Gaps"</h3><ul class="gaps" data-testid="gaps">{gaps}</ul> }
+                })}
                 {conn}
                 <h3>"Latest malformed records"</h3>
                 {if s.malformed_samples.is_empty() {

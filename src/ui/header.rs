@@ -25,6 +25,30 @@ pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
         })
     };
     let conn = move || board.read(|l| l.status.conn.clone().unwrap_or(ConnState::Connecting));
+    // "reconnecting in 3 s", and how far behind the batches run.
+    let state_text = move || match conn() {
+        ConnState::Reconnecting {
+            retry_at_wall_ms, ..
+        } => {
+            let secs = ((retry_at_wall_ms - js_sys::Date::now()) / 1000.0)
+                .ceil()
+                .max(0.0);
+            format!("reconnecting in {secs} s")
+        }
+        other => other.label().to_string(),
+    };
+    let lag = move || {
+        board.read(|l| {
+            let batch = l.status.settings.as_ref()?.batch.as_millis() as f64;
+            let delay = l.last()?.info.scheduling_delay_ms;
+            (delay > batch).then(|| format!("behind by {}", format::millis(delay)))
+        })
+    };
+    let limit = move || {
+        board
+            .read(|l| l.status.rate_limit)
+            .map(|r| format!("feed asked for ≤ {}", format::rate(r as f64)))
+    };
     let feed = move || {
         board.read(|l| {
             l.status
@@ -45,10 +69,13 @@ pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
         <header class="topbar">
             <div class="brand">"Sparklet"</div>
             <div class="status">
-                <span class=move || format!("pill {}", conn().label()) data-testid="conn-state">{move || conn().label()}</span>
+                <span class=move || format!("pill {}", conn().label()) data-testid="conn-state">{state_text}</span>
+                {move || lag().map(|l| view! { <span class="pill lag" data-testid="lag">{l}</span> })}
                 <span class="feed-url" title=feed>{feed}</span>
             </div>
-            <div class="summary" data-testid="summary">{summary}</div>
+            <div class="summary" data-testid="summary">{summary}
+                {move || limit().map(|l| view! { <span class="rate-limit" data-testid="rate-limit" title="backpressure: the rate the feed was asked to stay under">{l}</span> })}
+            </div>
             <div class="header-actions">
                 <button type="button" class="secondary" data-testid="pause" on:click=pause
                     title="Freeze the view; the stream keeps running">

@@ -65,6 +65,8 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         pipeline: pipeline.into(),
         batch: Duration::from_millis(batch_ms),
         event_time: "ts".into(),
+        resume: None,
+        backpressure: true,
     }
 }
 

@@ -28,10 +28,21 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// WebSocket close code for a normal end (RFC 6455, 7.4.1).
 const NORMAL_CLOSURE: u16 = 1000;
 
-/// The one client message the feed understands.
+/// The one client message the feed understands: the most records per
+/// second the client wants (Spark's rate limit from backpressure); 0 lifts
+/// the limit. The URL's `rate` stays the ceiling.
 #[derive(Deserialize)]
 struct RateChange {
     rate: u64,
+}
+
+/// The pace under a client's limit: the lower of the two, 0 meaning none.
+fn capped(base: u64, limit: u64) -> u64 {
+    match (base, limit) {
+        (0, limit) => limit,
+        (base, 0) => base,
+        (base, limit) => base.min(limit),
+    }
 }
 
 /// Streams `params` on `socket` until the limit or until the client leaves.
@@ -83,7 +94,7 @@ async fn run(
             Wake::Client(Some(Ok(Message::Text(text)))) => {
                 if let Ok(change) = serde_json::from_str::<RateChange>(&text) {
                     let now = Instant::now();
-                    pacer = Pacer::new(change.rate, now, next);
+                    pacer = Pacer::new(capped(params.rate, change.rate), now, next);
                     target = next;
                     wake = now;
                 }
