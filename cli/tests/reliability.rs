@@ -148,7 +148,7 @@ async fn a_feed_that_cannot_resume_leaves_a_visible_gap() {
     feed.kill();
     b.wait_for_text("conn-state", "reconnecting in", 10).await;
     b.screenshot("reconnecting").await;
-    let mut feed = feed_process(port);
+    let _feed = feed_process(port);
     let stats = b
         .wait_for_stats(30, "back after the restart", |s| {
             s["state"] == "live" && s["reconnects"] == 1
