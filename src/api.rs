@@ -40,6 +40,8 @@ pub struct Stats<'a> {
     pub output: Option<Vec<Value>>,
     pub output_time_ms: Option<u64>,
     pub malformed_samples: Vec<&'a MalformedSample>,
+    /// Bytes of wasm linear memory (the engine's and the page's data).
+    pub wasm_memory_bytes: f64,
 }
 
 impl<'a> Stats<'a> {
@@ -74,6 +76,7 @@ impl<'a> Stats<'a> {
                 .samples()
                 .chain(rt.runner.malformed().samples())
                 .collect(),
+            wasm_memory_bytes: wasm_memory_bytes(),
         }
     }
 
@@ -82,6 +85,18 @@ impl<'a> Stats<'a> {
         let ser = serde_wasm_bindgen::Serializer::json_compatible();
         self.serialize(&ser).unwrap_or(JsValue::NULL)
     }
+}
+
+fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as f64
+        })
+        .unwrap_or(0.0)
 }
 
 /// Installs `window.sparklet` for the runtime held in `slot`; the slot is

@@ -93,6 +93,8 @@ pub struct Runtime {
     estimator: PidRateEstimator,
     /// The last rate the feed was asked for.
     pub rate_limit: Option<u64>,
+    /// An emergency slow-down was sent and the buffer has not drained yet.
+    braked: bool,
 }
 
 impl Runtime {
@@ -132,6 +134,7 @@ impl Runtime {
             gap_count: 0,
             estimator: PidRateEstimator::new(1000),
             rate_limit: None,
+            braked: false,
         }));
         {
             let mut r = rt.borrow_mut();
@@ -201,10 +204,15 @@ impl Runtime {
 
     fn on_event(&mut self, event: Event, at: f64) {
         match event {
-            Event::Text(text) => self.pending.push_text(text, at),
-            Event::Binary(bytes) => self
-                .pending
-                .push_binary(bytes, at, &mut self.frame_malformed),
+            Event::Text(text) => {
+                self.pending.push_text(text, at);
+                self.brake_if_filling();
+            }
+            Event::Binary(bytes) => {
+                self.pending
+                    .push_binary(bytes, at, &mut self.frame_malformed);
+                self.brake_if_filling();
+            }
             Event::Open => {
                 if let Some(from) = self.dropped_at_wall_ms.take() {
                     self.reconnects += 1;
@@ -260,6 +268,28 @@ impl Runtime {
         });
     }
 
+    /// Backpressure between batches: when the buffer is half full, asks the
+    /// feed at once for half the rate the page last processed at, so the
+    /// records still in flight fit in the other half and none is dropped.
+    /// The next batch's estimate takes over from there.
+    fn brake_if_filling(&mut self) {
+        if !self.settings.backpressure || self.braked || self.pending.fill() < 0.5 {
+            return;
+        }
+        let processed = self
+            .listener
+            .borrow()
+            .last()
+            .map(|b| b.info.records as f64 * 1000.0 / b.info.processing_ms.max(1.0));
+        let rate = (processed.unwrap_or(2000.0) / 2.0).max(100.0).round() as u64;
+        if let Some(receiver) = self.receiver.as_ref() {
+            if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+                self.rate_limit = Some(rate);
+                self.braked = true;
+            }
+        }
+    }
+
     /// Backpressure: after a batch, asks the feed for the rate the PID
     /// estimator gives (Spark's rate controller).
     fn control_rate(&mut self, done_ms: f64, info: &sparklet_engine::BatchInfo) {
@@ -275,10 +305,25 @@ impl Runtime {
         let (Some(rate), Some(receiver)) = (estimate, self.receiver.as_ref()) else {
             return;
         };
-        let rate = rate.round().max(1.0) as u64;
+        let rate = rate.min(self.buffer_rate()).round().max(1.0) as u64;
         if receiver.send(&format!("{{\"rate\": {rate}}}")) {
             self.rate_limit = Some(rate);
+            self.braked = self.pending.fill() >= 0.25;
         }
+    }
+
+    /// The most records/s the pending buffer can hold for one batch interval
+    /// at half its size: a rate above it would fill the buffer between two
+    /// batches, whatever the processing speed.
+    fn buffer_rate(&self) -> f64 {
+        let c = self.pending.counters();
+        let record_bytes = if c.lines == 0 {
+            100.0
+        } else {
+            (c.bytes as f64 / c.lines as f64).max(1.0)
+        };
+        let batch_s = self.settings.batch.as_millis() as f64 / 1000.0;
+        0.5 * DEFAULT_PENDING_LIMIT as f64 / record_bytes / batch_s
     }
 
     /// Runs every batch whose time has come, oldest first.

@@ -69,6 +69,11 @@ impl PendingBuffer {
         self.counters
     }
 
+    /// How full the buffer is, from 0 to 1.
+    pub fn fill(&self) -> f64 {
+        self.records.byte_len() as f64 / self.limit_bytes.max(1) as f64
+    }
+
     /// Records waiting for a batch.
     pub fn len(&self) -> usize {
         self.records.len()
