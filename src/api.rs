@@ -25,6 +25,9 @@ pub struct Stats<'a> {
     pub rate_limit: Option<u64>,
     /// Record lines received from the feed (the resume position).
     pub lines: u64,
+    /// State keys evicted by the key limit, and the limit.
+    pub evicted: u64,
+    pub max_keys: usize,
     pub connected: bool,
     /// "connecting", "live", "ended" or "closed".
     pub state: &'static str,
@@ -61,6 +64,8 @@ impl<'a> Stats<'a> {
             resume: rt.resumes(),
             rate_limit: rt.rate_limit,
             lines: counters.lines,
+            evicted: rt.runner.evicted(),
+            max_keys: rt.settings.max_keys,
             connected: rt.conn == crate::runtime::ConnState::Live,
             state: rt.conn.label(),
             state_reason: rt.conn.reason(),

@@ -59,6 +59,8 @@ pub struct Status {
     pub gap_count: u64,
     /// The rate the feed was last asked to stay under (backpressure).
     pub rate_limit: Option<u64>,
+    /// State keys evicted by the key limit.
+    pub evicted: u64,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -104,7 +104,8 @@ impl Runtime {
         listener: Rc<RefCell<Listener>>,
         publish: Publish,
     ) -> Result<Shared, PipelineError> {
-        let runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+        let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+        runner.set_max_keys(settings.max_keys);
         let clock = PerformanceClock::new()
             .ok_or_else(|| PipelineError::whole("this page has no performance clock"))?;
         let now = clock.now_ms();
@@ -177,6 +178,7 @@ impl Runtime {
             gaps: self.gaps.clone(),
             gap_count: self.gap_count,
             rate_limit: self.rate_limit,
+            evicted: self.runner.evicted(),
         };
         (self.publish)();
     }
@@ -205,7 +207,7 @@ impl Runtime {
     fn on_event(&mut self, event: Event, at: f64) {
         match event {
             Event::Text(text) => {
-                self.pending.push_text(text, at);
+                self.pending.push_text(text, at, &mut self.frame_malformed);
                 self.brake_if_filling();
             }
             Event::Binary(bytes) => {
@@ -397,7 +399,8 @@ fn sample_event_times(records: &Records, field: &str) -> Option<Vec<(f64, u64)>>
 /// Applies new settings. A new pipeline or batch interval restarts the
 /// engine on the same connection; a new feed URL also reconnects.
 pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
-    let runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+    let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
+    runner.set_max_keys(settings.max_keys);
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;

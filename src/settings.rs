@@ -3,6 +3,7 @@
 //! once, and the page writes its current settings back so a view can be
 //! shared and reloaded.
 
+use sparklet_engine::dstream::DEFAULT_MAX_KEYS;
 use sparklet_engine::{Duration, DEFAULT_PIPELINE};
 
 pub const MIN_BATCH: Duration = Duration::from_millis(100);
@@ -26,6 +27,9 @@ pub struct Settings {
     /// Ask the feed to slow down (`{"rate": N}`) when the page falls
     /// behind; the URL's `backpressure=0` turns it off.
     pub backpressure: bool,
+    /// The most keys each stateful stage keeps (`max_keys=`), beyond which
+    /// the least recently updated are evicted and counted.
+    pub max_keys: usize,
 }
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
@@ -57,6 +61,10 @@ impl Settings {
             event_time: get("event_time").unwrap_or_else(|| DEFAULT_EVENT_TIME.to_string()),
             resume: get("resume").and_then(|r| flag(&r)),
             backpressure: get("backpressure").and_then(|b| flag(&b)).unwrap_or(true),
+            max_keys: get("max_keys")
+                .and_then(|m| m.parse().ok())
+                .filter(|m| *m > 0)
+                .unwrap_or(DEFAULT_MAX_KEYS),
         };
         (settings, problems)
     }
@@ -77,6 +85,9 @@ impl Settings {
         }
         if !self.backpressure {
             params.append("backpressure", "0");
+        }
+        if self.max_keys != DEFAULT_MAX_KEYS {
+            params.append("max_keys", &self.max_keys.to_string());
         }
         format!("?{}", String::from(params.to_string()))
     }

@@ -43,7 +43,7 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
         let pending = pending.as_mut().unwrap();
         match ev {
             Event::Open => s.opened = true,
-            Event::Text(t) => pending.push_text(t, at),
+            Event::Text(t) => pending.push_text(t, at, malformed),
             Event::Binary(b) => pending.push_binary(b, at, malformed),
             Event::Closed { code, .. } => s.closed = Some(code),
             Event::Error => {}

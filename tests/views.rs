@@ -46,6 +46,7 @@ fn listener() -> Listener {
         event_time: "ts".into(),
         resume: None,
         backpressure: true,
+        max_keys: 100_000,
     };
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
     let mut times = Vec::new();

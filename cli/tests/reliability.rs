@@ -292,3 +292,172 @@ async fn a_feed_that_does_not_slow_down_gets_visible_drops_not_a_full_tab() {
     assert_ne!(dropped, "0", "the drops are shown");
     b.close().await;
 }
+
+/// A feed that is not ours: one connection, these frames, a normal close.
+async fn third_party_feed(frames: Vec<tokio_tungstenite::tungstenite::Message>) -> String {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("the page connects");
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_frame_size(None)
+            .max_message_size(None);
+        let mut ws = tokio_tungstenite::accept_async_with_config(tcp, Some(config))
+            .await
+            .expect("upgrade");
+        for frame in frames {
+            ws.send(frame).await.expect("send");
+        }
+        ws.send(tokio_tungstenite::tungstenite::Message::Close(Some(
+            CloseFrame {
+                code: CloseCode::Normal,
+                reason: "done".into(),
+            },
+        )))
+        .await
+        .expect("close");
+        tokio::time::sleep(Duration::from_secs(120)).await;
+    });
+    format!("ws://{addr}/")
+}
+
+/// Bad input of every kind from a third-party feed: each bad record is
+/// counted with its reason, the big ones are taken, and the stream goes on.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn bad_input_is_counted_and_the_stream_goes_on() {
+    use tokio_tungstenite::tungstenite::Message;
+    let addr = common::start(Some(browser::dist())).await;
+    let big_word = "x".repeat(1 << 20);
+    let sixteen_mib: String = (0..16)
+        .map(|i| format!("{}{i}", "y".repeat((1 << 20) - 2)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let feed = third_party_feed(vec![
+        Message::text("alpha beta"),
+        Message::binary(b"good\nbad \xff here\nbeta".to_vec()),
+        Message::text(""),
+        Message::text("nul\0here\ngamma"),
+        Message::text(big_word.clone()),
+        Message::text(sixteen_mib),
+        Message::text("alpha"),
+    ])
+    .await;
+    let b = Browser::start().await;
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the feed ends and drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["batches"].as_u64() >= Some(2)
+        })
+        .await;
+    eprintln!("bad input: records {} lines {} malformed {} frames {} dropped {}", stats["records"], stats["lines"], stats["malformed"], stats["frames"], stats["dropped"]);
+    // Good records: alpha beta, good, beta, gamma, the 1 MB word, 16 big words, alpha.
+    assert_eq!(stats["records"], 22);
+    assert_eq!(stats["malformed"], 2);
+    let reasons: Vec<&str> = stats["malformed_samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"invalid UTF-8 at byte 4 of the record"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"NUL byte at byte 3 of the record"),
+        "{reasons:?}"
+    );
+    let out = counts(&stats["output"]);
+    assert_eq!(
+        (out["alpha"], out["beta"], out["good"], out["gamma"]),
+        (2, 2, 1, 1)
+    );
+    assert_eq!(out[&big_word], 1, "a 1 MB record is a record");
+    assert_eq!(out.len(), 5 + 16, "alpha, beta, good, gamma, the 1 MB word and the 16 big ones");
+    assert_eq!(stats["dropped"], 0, "a 16 MiB frame fits the 64 MiB buffer");
+
+    // Invalid JSON under `json`, in the same way.
+    let feed = third_party_feed(vec![Message::text(
+        "{\"w\":\"a\"}\nnot json\n{\"w\":\n{\"w\":\"a\"}",
+    )])
+    .await;
+    let pipeline = "json | map (.w, 1) | update_state_by_key sum";
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let stats = b
+        .wait_for_stats(20, "the JSON feed drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["batches"].as_u64() >= Some(2)
+        })
+        .await;
+    assert_eq!(stats["malformed"], 2);
+    assert!(stats["malformed_samples"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid JSON"));
+    assert_eq!(counts(&stats["output"])["a"], 2);
+    b.close().await;
+}
+
+/// A flood of a million distinct keys: state stays at the key limit, the
+/// evictions are counted and shown, and the tab's memory stays bounded.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_flood_of_distinct_keys_is_bounded_by_the_key_limit() {
+    use tokio_tungstenite::tungstenite::Message;
+    let addr = common::start(Some(browser::dist())).await;
+    let frames: Vec<Message> = (0..100u32)
+        .map(|f| {
+            Message::text(
+                (0..10_000u32)
+                    .map(|i| format!("k{}", f * 10_000 + i))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })
+        .collect();
+    let feed = third_party_feed(frames).await;
+    let b = Browser::start().await;
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=500ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let (stats, peak, _) = watch_memory(&b, 60, |s| {
+        s["state"] == "ended" && s["pending"] == 0 && s["records"] == 1_000_000
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let stats2 = b.stats().await;
+    eprintln!(
+        "flood: evicted {}, state {} keys, peak tab memory {:.0} MB",
+        stats2["evicted"],
+        stats2["output"].as_array().map_or(0, |o| o.len()),
+        peak / 1e6
+    );
+    assert_eq!(stats["max_keys"], 100_000);
+    assert_eq!(stats2["output"].as_array().unwrap().len(), 100_000);
+    assert_eq!(stats2["evicted"], 900_000);
+    // The feed ignores backpressure and sends its million keys in about a
+    // second: the batches are big, the state is not.
+    assert!(peak < 512e6, "tab memory {peak}");
+    b.click("tab-errors").await;
+    b.wait_for_text("total-evicted", "900,000", 5).await;
+    b.close().await;
+}

@@ -1,16 +1,27 @@
 //! The frame decoder: a WebSocket frame's bytes into records, as DESIGN.md
 //! says (`\n`-separated, `\r\n` accepted, empty lines ignored, invalid UTF-8
-//! counted as malformed). Pure, so it is fuzzed and tested natively.
+//! counted as malformed). A record holding a NUL byte is malformed too: no
+//! text feed means one, and it would only confuse what shows the record.
+//! Pure, so it is fuzzed and tested natively.
 
 use crate::malformed::Malformed;
 use crate::records::Records;
 
 /// Appends the records of a text frame; returns how many were added.
-pub fn decode_text(frame: &str, out: &mut Records) -> usize {
+pub fn decode_text(frame: &str, out: &mut Records, malformed: &mut Malformed) -> usize {
     let before = out.len();
+    let has_nul = frame.as_bytes().contains(&0);
     for line in lines(frame.as_bytes()) {
         // Lines of a `str` split at ASCII bytes are valid UTF-8.
-        if let Ok(line) = std::str::from_utf8(line) {
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if has_nul && line.contains('\0') {
+            let at = line.find('\0').unwrap_or(0);
+            malformed.record(&line.replace('\0', "\\0"), || {
+                format!("NUL byte at byte {at} of the record")
+            });
+        } else {
             out.push(line);
         }
     }
@@ -21,11 +32,17 @@ pub fn decode_text(frame: &str, out: &mut Records) -> usize {
 /// UTF-8 is counted as malformed and skipped; the rest of the frame is kept.
 pub fn decode_binary(frame: &[u8], out: &mut Records, malformed: &mut Malformed) -> usize {
     if let Ok(text) = std::str::from_utf8(frame) {
-        return decode_text(text, out);
+        return decode_text(text, out, malformed);
     }
     let before = out.len();
     for line in lines(frame) {
         match std::str::from_utf8(line) {
+            Ok(line) if line.contains('\0') => {
+                let at = line.find('\0').unwrap_or(0);
+                malformed.record(&line.replace('\0', "\\0"), || {
+                    format!("NUL byte at byte {at} of the record")
+                });
+            }
             Ok(line) => out.push(line),
             Err(e) => {
                 let at = e.valid_up_to();
@@ -62,9 +79,24 @@ mod tests {
     #[test]
     fn separators_and_empty_lines() {
         let mut r = Records::new();
-        assert_eq!(decode_text("a b\r\n\nc\n", &mut r), 2);
+        assert_eq!(
+            decode_text("a b\r\n\nc\n", &mut r, &mut Malformed::default()),
+            2
+        );
         assert_eq!(r.iter().collect::<Vec<_>>(), ["a b", "c"]);
         assert_eq!(count_records(b"a b\r\n\nc\n"), 2);
+    }
+
+    #[test]
+    fn a_nul_byte_makes_its_record_malformed() {
+        let (mut r, mut m) = (Records::new(), Malformed::default());
+        assert_eq!(decode_text("ok\nbad\0one\nfine", &mut r, &mut m), 2);
+        assert_eq!(r.iter().collect::<Vec<_>>(), ["ok", "fine"]);
+        let s = m.samples().next().unwrap();
+        assert_eq!(
+            (s.reason.as_str(), s.record.as_str()),
+            ("NUL byte at byte 3 of the record", "bad\\0one")
+        );
     }
 
     #[test]

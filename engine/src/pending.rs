@@ -83,11 +83,14 @@ impl PendingBuffer {
         self.records.is_empty()
     }
 
-    /// A text frame arrived at `arrival_ms`.
-    pub fn push_text(&mut self, text: &str, arrival_ms: f64) {
+    /// A text frame arrived at `arrival_ms`; records with a NUL byte are
+    /// malformed.
+    pub fn push_text(&mut self, text: &str, arrival_ms: f64, malformed: &mut Malformed) {
+        let before = malformed.count();
         self.push(text.as_bytes(), arrival_ms, |records| {
-            frame::decode_text(text, records)
+            frame::decode_text(text, records, malformed)
         });
+        self.counters.lines += malformed.count() - before;
     }
 
     /// A binary frame arrived at `arrival_ms`; invalid UTF-8 is malformed.
@@ -171,6 +174,13 @@ impl PendingBuffer {
 }
 
 #[cfg(test)]
+impl PendingBuffer {
+    fn push_text_for_test(&mut self, text: &str, arrival_ms: f64) {
+        self.push_text(text, arrival_ms, &mut Malformed::default());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -180,9 +190,9 @@ mod tests {
     #[test]
     fn a_late_cut_takes_exactly_the_frames_that_arrived_in_time() {
         let mut p = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
-        p.push_text("a\nb", 10.0);
-        p.push_text("c", 20.0);
-        p.push_text("d\ne", 35.0);
+        p.push_text_for_test("a\nb", 10.0);
+        p.push_text_for_test("c", 20.0);
+        p.push_text_for_test("d\ne", 35.0);
         let first = p.take_until(20.0);
         assert_eq!(first.records.iter().collect::<Vec<_>>(), ["a", "b", "c"]);
         let arrivals: Vec<_> = first.frames.iter().map(|f| (f.records, f.at_ms)).collect();
@@ -199,9 +209,9 @@ mod tests {
     #[test]
     fn a_full_buffer_drops_the_oldest_frames_and_counts_them() {
         let mut p = PendingBuffer::new(10);
-        p.push_text("abc\ndef", 1.0);
-        p.push_text("gh", 2.0);
-        p.push_text("ijk\nlmn", 3.0);
+        p.push_text_for_test("abc\ndef", 1.0);
+        p.push_text_for_test("gh", 2.0);
+        p.push_text_for_test("ijk\nlmn", 3.0);
         let c = p.counters();
         assert_eq!(
             (c.records, c.dropped, c.lines),
@@ -218,7 +228,7 @@ mod tests {
             [1, 2]
         );
         // A frame bigger than the whole buffer is refused whole.
-        p.push_text("0123456789ab\nc", 6.0);
+        p.push_text_for_test("0123456789ab\nc", 6.0);
         assert_eq!(p.counters().dropped, 4);
         assert!(p.take_until(7.0).records.is_empty());
     }

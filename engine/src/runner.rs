@@ -30,6 +30,8 @@ pub struct BatchInfo {
     pub total_delay_ms: f64,
     /// Records found malformed while processing this batch.
     pub malformed: u64,
+    /// State keys evicted by the key limit during this batch.
+    pub evicted: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -73,6 +75,15 @@ impl PipelineRunner {
         self.pipeline.malformed()
     }
 
+    pub fn set_max_keys(&mut self, max_keys: usize) {
+        self.pipeline.set_max_keys(max_keys);
+    }
+
+    /// State keys evicted so far by the key limit.
+    pub fn evicted(&self) -> u64 {
+        self.pipeline.evicted()
+    }
+
     /// Runs the next batch. `due_ms` is the clock time at which the batch's
     /// time was reached; the delays are measured from it.
     pub fn run_batch(&mut self, records: Records, due_ms: f64, clock: &dyn Clock) -> BatchReport {
@@ -80,6 +91,7 @@ impl PipelineRunner {
         let time_ms = self.next_batch_time();
         let count = records.len() as u64;
         let malformed_before = self.malformed().count();
+        let evicted_before = self.evicted();
         let output = self.pipeline.run(records);
         let end = clock.now_ms();
         let scheduling_delay_ms = (start - due_ms).max(0.0);
@@ -93,6 +105,7 @@ impl PipelineRunner {
                 processing_ms,
                 total_delay_ms: scheduling_delay_ms + processing_ms,
                 malformed: self.malformed().count() - malformed_before,
+                evicted: self.evicted() - evicted_before,
             },
             output,
         }

@@ -356,3 +356,33 @@ fn inverse_window_work_per_slide_does_not_grow_with_its_length() {
     );
     assert!(short.0 > 0 && short.1 > 0);
 }
+
+/// A flood of distinct keys meets the key limit: state stays at the limit,
+/// the least recently updated keys go, and every eviction is counted.
+#[test]
+fn the_key_limit_bounds_state_and_counts_evictions() {
+    let mut ssc = StreamingContext::new(secs(1));
+    ssc.set_max_keys(100);
+    let (queue, keys) = ssc.queue_stream::<u32>();
+    let (a, b) = keys.map(|k| (k, 1i64)).tee();
+    let running = ssc.collect(a.update_state_by_key(|vs: Vec<i64>, old: Option<i64>| {
+        Some(old.unwrap_or(0) + vs.len() as i64)
+    }));
+    let windowed = ssc.collect(
+        b.reduce_by_key_and_window_inverse(|a, b| a + b, |a, b| a - b, secs(30), None, None)
+            .unwrap(),
+    );
+    for batch in 0..10u32 {
+        queue.push((batch * 50..batch * 50 + 50).collect()); // 50 new keys a batch
+    }
+    ssc.run_batches(10);
+    let last = running.take().pop().unwrap().1;
+    assert_eq!(last.len(), 100);
+    assert!(last.iter().all(|(k, _)| *k >= 400), "the newest keys stay");
+    assert_eq!(windowed.take().pop().unwrap().1.len(), 100);
+    assert_eq!(
+        ssc.evicted(),
+        2 * 400,
+        "400 keys evicted by each of the two operators"
+    );
+}

@@ -105,7 +105,7 @@ pub fn App() -> impl IntoView {
             let slot = slot.clone();
             let selected = move || tab.get() == *name;
             let badge = move || {
-                (*name == "errors").then(|| board.read(|l| l.status.malformed + l.status.dropped + l.status.gap_count)).filter(|n| *n > 0)
+                (*name == "errors").then(|| board.read(|l| l.status.malformed + l.status.dropped + l.status.gap_count + l.status.evicted)).filter(|n| *n > 0)
             };
             view! {
                 <button type="button" role="tab" class="tab" aria-selected=move || selected().to_string()

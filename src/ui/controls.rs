@@ -17,6 +17,7 @@ pub struct Form {
     pub event_time: RwSignal<String>,
     pub resume: RwSignal<Option<bool>>,
     pub backpressure: RwSignal<bool>,
+    pub max_keys: RwSignal<usize>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
 }
@@ -36,6 +37,7 @@ impl Form {
             event_time: RwSignal::new(s.event_time.clone()),
             resume: RwSignal::new(s.resume),
             backpressure: RwSignal::new(s.backpressure),
+            max_keys: RwSignal::new(s.max_keys),
             error: RwSignal::new(None),
         }
     }
@@ -52,6 +54,7 @@ impl Form {
             event_time: self.event_time.get_untracked(),
             resume: self.resume.get_untracked(),
             backpressure: self.backpressure.get_untracked(),
+            max_keys: self.max_keys.get_untracked(),
         })
     }
 

@@ -67,6 +67,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         event_time: "ts".into(),
         resume: None,
         backpressure: true,
+        max_keys: 100_000,
     }
 }
 

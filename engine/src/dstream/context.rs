@@ -21,7 +21,13 @@ pub struct StreamingContext {
     outputs: Vec<Output>,
     batches_run: u64,
     malformed: Malformed,
+    max_keys: usize,
+    evicted: u64,
 }
+
+/// The default key limit of each stateful operator: far above a word
+/// count's vocabulary, far below what would hurt a tab.
+pub const DEFAULT_MAX_KEYS: usize = 100_000;
 
 impl StreamingContext {
     pub fn new(batch: Duration) -> StreamingContext {
@@ -31,7 +37,24 @@ impl StreamingContext {
             outputs: Vec::new(),
             batches_run: 0,
             malformed: Malformed::default(),
+            max_keys: DEFAULT_MAX_KEYS,
+            evicted: 0,
         }
+    }
+
+    /// Bounds each stateful operator's state to `max_keys` keys; beyond it
+    /// the least recently updated keys are evicted and counted.
+    pub fn set_max_keys(&mut self, max_keys: usize) {
+        self.max_keys = max_keys.max(1);
+    }
+
+    pub fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
+    /// Keys evicted so far to respect the key limit.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     pub fn batch_interval(&self) -> Duration {
@@ -88,6 +111,8 @@ impl StreamingContext {
         self.malformed.begin_batch();
         let mut cx = Cx {
             malformed: &mut self.malformed,
+            max_keys: self.max_keys,
+            evicted: &mut self.evicted,
         };
         for output in &mut self.outputs {
             output(t, &mut cx);

@@ -36,15 +36,20 @@ pub mod window;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
-pub use context::{Collected, StreamingContext};
+pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS};
 pub use source::{Queue, TextQueue, TextStream};
 pub use state::{State, StateSpec};
 pub use window::WindowError;
 
 /// What an operator may touch besides its own state: the malformed log,
-/// where `try_` operators put the records they could not handle.
+/// where `try_` operators put the records they could not handle, and the
+/// key limit that bounds every operator's state.
 pub struct Cx<'a> {
     pub malformed: &'a mut Malformed,
+    /// The most keys a stateful operator keeps (see [`state::evict_oldest`]).
+    pub max_keys: usize,
+    /// Keys evicted to stay under `max_keys`, counted for the page.
+    pub evicted: &'a mut u64,
 }
 
 type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;

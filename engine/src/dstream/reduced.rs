@@ -11,12 +11,14 @@
 //! keeps it) unless a filter drops it.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use crate::dstream::aggregate::{merge, reduce_into};
+use crate::dstream::state::evict_oldest;
 use crate::dstream::window::{Panes, WindowClock, WindowError};
 use crate::dstream::DStream;
 use crate::duration::Duration;
@@ -65,8 +67,9 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
             });
         }
         let mut panes: Panes<FxHashMap<K, V>> = Panes::default();
-        let mut state: FxHashMap<K, V> = FxHashMap::default();
-        Ok(self.unary(clock.slide(), move |t, batch, _| {
+        // Per key: the window's value and the last slide that changed it.
+        let mut state: FxHashMap<K, (V, u64)> = FxHashMap::default();
+        Ok(self.unary(clock.slide(), move |t, batch, cx| {
             push_pane(&mut panes, t, batch, &mut f);
             if !clock.emits_at(t) {
                 return None;
@@ -75,7 +78,7 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
             let leaving = merged(&panes, &mut f, now - slide - len, now - len);
             let entering = merged(&panes, &mut f, now - slide, now);
             for (k, v) in &leaving {
-                if let Some(slot) = state.get_mut(k) {
+                if let Some((slot, _)) = state.get_mut(k) {
                     *slot = inv(std::mem::take(slot), v.clone());
                 }
             }
@@ -87,18 +90,33 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
                 None => Vec::new(),
             };
             for (k, v) in entering {
-                merge(&mut state, k, v, &mut f);
+                match state.entry(k) {
+                    Entry::Occupied(mut seen) => {
+                        let (slot, updated) = seen.get_mut();
+                        *slot = f(std::mem::take(slot), v);
+                        *updated = t;
+                    }
+                    Entry::Vacant(new) => {
+                        new.insert((v, t));
+                    }
+                }
             }
             // Only keys that changed can change the filter's verdict.
             if let Some(keep) = keep.as_mut() {
                 for k in touched {
-                    if state.get(&k).is_some_and(|v| !keep(&k, v)) {
+                    if state.get(&k).is_some_and(|(v, _)| !keep(&k, v)) {
                         state.remove(&k);
                     }
                 }
             }
+            *cx.evicted += evict_oldest(&mut state, cx.max_keys, |(_, updated)| *updated) as u64;
             panes.expire(now - len);
-            Some(state.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            Some(
+                state
+                    .iter()
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect(),
+            )
         }))
     }
 }

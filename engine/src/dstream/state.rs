@@ -19,8 +19,9 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
         mut f: impl FnMut(Vec<V>, Option<S>) -> Option<S> + 'static,
     ) -> DStream<(K, S)> {
         let slide = self.slide;
-        let mut state: FxHashMap<K, S> = FxHashMap::default();
-        self.unary(slide, move |_, batch, _| {
+        // Per key: the state and the time of the last batch with values.
+        let mut state: FxHashMap<K, (S, u64)> = FxHashMap::default();
+        self.unary(slide, move |t, batch, cx| {
             let mut news: FxHashMap<K, Vec<V>> = FxHashMap::default();
             for (k, v) in batch {
                 news.entry(k).or_default().push(v);
@@ -32,18 +33,25 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                 .cloned()
                 .collect();
             for k in old_keys {
-                let old = state.remove(&k);
-                if let Some(s) = f(Vec::new(), old) {
-                    state.insert(k, s);
+                if let Some((old, updated)) = state.remove(&k) {
+                    if let Some(s) = f(Vec::new(), Some(old)) {
+                        state.insert(k, (s, updated));
+                    }
                 }
             }
             for (k, vs) in news {
-                let old = state.remove(&k);
+                let old = state.remove(&k).map(|(s, _)| s);
                 if let Some(s) = f(vs, old) {
-                    state.insert(k, s);
+                    state.insert(k, (s, t));
                 }
             }
-            Some(state.iter().map(|(k, s)| (k.clone(), s.clone())).collect())
+            *cx.evicted += evict_oldest(&mut state, cx.max_keys, |(_, updated)| *updated) as u64;
+            Some(
+                state
+                    .iter()
+                    .map(|(k, (s, _))| (k.clone(), s.clone()))
+                    .collect(),
+            )
         })
     }
 
@@ -66,7 +74,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
         let StateSpec { mut func, timeout } = spec;
         // Per key: the state and the time of the last batch that had data.
         let mut states: FxHashMap<K, (S, u64)> = FxHashMap::default();
-        let both = self.unary(slide, move |t, batch, _| {
+        let both = self.unary(slide, move |t, batch, cx| {
             let mut mapped = Vec::new();
             let mut seen: FxHashMap<K, ()> = FxHashMap::default();
             for (k, v) in batch {
@@ -95,6 +103,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                     }
                 }
             }
+            *cx.evicted += evict_oldest(&mut states, cx.max_keys, |(_, updated)| *updated) as u64;
             let snapshot: Vec<(K, S)> = states
                 .iter()
                 .map(|(k, (s, _))| (k.clone(), s.clone()))
@@ -176,4 +185,26 @@ impl<S> State<S> {
     fn into_value(self) -> Option<S> {
         self.value
     }
+}
+
+/// Keeps a state map to `max` keys: when it holds more, the keys with the
+/// oldest `updated` time go (ties in any order). Returns how many went.
+/// A flood of distinct keys then costs bounded memory, and the page shows
+/// how many were evicted rather than running out of memory.
+pub fn evict_oldest<K: Hash + Eq + Clone, V>(
+    map: &mut FxHashMap<K, V>,
+    max: usize,
+    updated: impl Fn(&V) -> u64,
+) -> usize {
+    let excess = map.len().saturating_sub(max);
+    if excess == 0 {
+        return 0;
+    }
+    let mut ages: Vec<(u64, &K)> = map.iter().map(|(k, v)| (updated(v), k)).collect();
+    ages.select_nth_unstable_by_key(excess - 1, |(t, _)| *t);
+    let gone: Vec<K> = ages[..excess].iter().map(|(_, k)| (*k).clone()).collect();
+    for k in &gone {
+        map.remove(k);
+    }
+    excess
 }

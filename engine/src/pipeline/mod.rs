@@ -100,6 +100,17 @@ impl Pipeline {
         self.ssc.malformed()
     }
 
+    /// Bounds every stateful stage to `max_keys` keys (see
+    /// [`StreamingContext::set_max_keys`]).
+    pub fn set_max_keys(&mut self, max_keys: usize) {
+        self.ssc.set_max_keys(max_keys);
+    }
+
+    /// Keys evicted so far by the key limit.
+    pub fn evicted(&self) -> u64 {
+        self.ssc.evicted()
+    }
+
     /// Runs the next batch of raw lines. `None` when the pipeline does not
     /// emit at this batch's time (a window between slides). Keyed output
     /// comes sorted by key.
