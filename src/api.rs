@@ -111,12 +111,28 @@ pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) {
         return;
     };
     let api = js_sys::Object::new();
-    let stats = Closure::<dyn Fn() -> JsValue>::new(move || match slot.borrow().as_ref() {
+    let stats_slot = slot.clone();
+    let stats = Closure::<dyn Fn() -> JsValue>::new(move || match stats_slot.borrow().as_ref() {
         Some(rt) => Stats::of(&rt.borrow()).to_js(),
         None => JsValue::NULL,
     });
-    let _ = js_sys::Reflect::set(&api, &"stats".into(), stats.as_ref().unchecked_ref());
+    // `batches()`: Spark's BatchInfo of every batch kept (the last 1,000).
+    let batches = Closure::<dyn Fn() -> JsValue>::new(move || match slot.borrow().as_ref() {
+        Some(rt) => {
+            let rt = rt.borrow();
+            let listener = rt.listener.borrow();
+            let infos: Vec<&BatchInfo> = listener.batches().iter().map(|b| &b.info).collect();
+            infos
+                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .unwrap_or(JsValue::NULL)
+        }
+        None => JsValue::NULL,
+    });
+    for (name, f) in [("stats", &stats), ("batches", &batches)] {
+        let _ = js_sys::Reflect::set(&api, &name.into(), f.as_ref().unchecked_ref());
+    }
     // The API lives as long as the page.
     stats.forget();
+    batches.forget();
     let _ = js_sys::Reflect::set(&window, &"sparklet".into(), &api);
 }

@@ -360,7 +360,10 @@ async fn bad_input_is_counted_and_the_stream_goes_on() {
             s["state"] == "ended" && s["pending"] == 0 && s["batches"].as_u64() >= Some(2)
         })
         .await;
-    eprintln!("bad input: records {} lines {} malformed {} frames {} dropped {}", stats["records"], stats["lines"], stats["malformed"], stats["frames"], stats["dropped"]);
+    eprintln!(
+        "bad input: records {} lines {} malformed {} frames {} dropped {}",
+        stats["records"], stats["lines"], stats["malformed"], stats["frames"], stats["dropped"]
+    );
     // Good records: alpha beta, good, beta, gamma, the 1 MB word, 16 big words, alpha.
     assert_eq!(stats["records"], 22);
     assert_eq!(stats["malformed"], 2);
@@ -384,7 +387,11 @@ async fn bad_input_is_counted_and_the_stream_goes_on() {
         (2, 2, 1, 1)
     );
     assert_eq!(out[&big_word], 1, "a 1 MB record is a record");
-    assert_eq!(out.len(), 5 + 16, "alpha, beta, good, gamma, the 1 MB word and the 16 big ones");
+    assert_eq!(
+        out.len(),
+        5 + 16,
+        "alpha, beta, good, gamma, the 1 MB word and the 16 big ones"
+    );
     assert_eq!(stats["dropped"], 0, "a 16 MiB frame fits the 64 MiB buffer");
 
     // Invalid JSON under `json`, in the same way.
@@ -459,5 +466,128 @@ async fn a_flood_of_distinct_keys_is_bounded_by_the_key_limit() {
     assert!(peak < 512e6, "tab memory {peak}");
     b.click("tab-errors").await;
     b.wait_for_text("total-evicted", "900,000", 5).await;
+    b.close().await;
+}
+
+/// A stalled main thread (as a throttled background tab gets): timers fire
+/// late, yet every batch keeps its true time, no record lands in two
+/// batches or in none, and the lag shows.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn late_timers_keep_batch_times_and_records_exact() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed=21");
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    b.wait_for_stats(20, "the run is under way", |s| {
+        s["records"].as_u64() >= Some(20_000)
+    })
+    .await;
+    // Three seconds with the main thread busy: no timer, no socket event.
+    b.client
+        .execute(
+            "const t = performance.now(); while (performance.now() - t < 3000) {} return true;",
+            vec![],
+        )
+        .await
+        .expect("stall the page");
+    let stats = b
+        .wait_for_stats(60, "the run ends and drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 120_000
+        })
+        .await;
+    let batches = b
+        .client
+        .execute("return window.sparklet.batches();", vec![])
+        .await
+        .expect("batches");
+    let batches = batches.as_array().expect("a list");
+    for (i, info) in batches.iter().enumerate() {
+        assert_eq!(info["batch"], i as u64 + 1);
+        assert_eq!(
+            info["time_ms"],
+            (i as u64 + 1) * 200,
+            "batch k has time k * 200 ms, late or not"
+        );
+    }
+    let in_batches: u64 = batches.iter().map(|b| b["records"].as_u64().unwrap()).sum();
+    assert_eq!(in_batches, 120_000, "every record in exactly one batch");
+    let late = batches
+        .iter()
+        .filter(|b| b["scheduling_delay_ms"].as_f64().unwrap() > 1000.0)
+        .count();
+    assert!(late >= 5, "the stall made {late} batches late");
+    let truth = common::get_json(addr, "/feed/words/truth?seed=21&limit=120000").await;
+    assert_eq!(counts(&stats["output"]), counts(&truth));
+    b.close().await;
+}
+
+/// A frozen page, as Chrome freezes a background tab (DevTools'
+/// `Page.setWebLifecycleState`): on waking, the missed batches are cut with
+/// their true times and the totals stay exact.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_frozen_background_page_catches_up_exactly() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed=22");
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    b.wait_for_stats(20, "the run is under way", |s| {
+        s["records"].as_u64() >= Some(20_000)
+    })
+    .await;
+    b.cdp("Page.enable", serde_json::json!({})).await;
+    b.cdp(
+        "Page.setWebLifecycleState",
+        serde_json::json!({ "state": "frozen" }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    b.cdp(
+        "Page.setWebLifecycleState",
+        serde_json::json!({ "state": "active" }),
+    )
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the run ends and drains", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 120_000
+        })
+        .await;
+    let batches = b
+        .client
+        .execute("return window.sparklet.batches();", vec![])
+        .await
+        .expect("batches");
+    let batches = batches.as_array().expect("a list");
+    assert!(batches
+        .iter()
+        .enumerate()
+        .all(|(i, info)| info["time_ms"] == (i as u64 + 1) * 200));
+    let late = batches
+        .iter()
+        .filter(|b| b["scheduling_delay_ms"].as_f64().unwrap() > 1000.0)
+        .count();
+    assert!(late >= 5, "the freeze made {late} batches late");
+    assert_eq!(
+        batches
+            .iter()
+            .map(|b| b["records"].as_u64().unwrap())
+            .sum::<u64>(),
+        120_000
+    );
+    let truth = common::get_json(addr, "/feed/words/truth?seed=22&limit=120000").await;
+    assert_eq!(counts(&stats["output"]), counts(&truth));
     b.close().await;
 }
