@@ -5,6 +5,7 @@ pub mod api;
 pub mod clock;
 pub mod connection;
 pub mod listener;
+pub mod panic;
 pub mod receiver;
 pub mod runtime;
 pub mod scheduler;
@@ -16,6 +17,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// Entry point: mounts the app when the page loads the module.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    panic::install();
     leptos::mount::mount_to_body(ui::app::App);
 }

@@ -314,3 +314,20 @@ async fn the_editor_points_at_the_mistake_as_one_types() {
     settle().await;
     assert_eq!(count(&host, "[data-testid='pipeline-error']"), 0);
 }
+
+#[wasm_bindgen_test]
+async fn a_panic_banner_is_text_across_the_page() {
+    sparklet_dashboard::panic::show("index out of bounds <img src=x onerror=alert(1)>");
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let banner = doc
+        .query_selector("[data-testid='panic']")
+        .unwrap()
+        .expect("a banner");
+    let text = banner.text_content().unwrap();
+    assert!(
+        text.starts_with("Sparklet hit a bug and stopped updating this page. Reload"),
+        "{text}"
+    );
+    assert!(text.ends_with("<img src=x onerror=alert(1)>"));
+    assert_eq!(banner.query_selector("img").unwrap(), None);
+}

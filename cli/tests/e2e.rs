@@ -106,6 +106,21 @@ async fn the_bare_url_shows_a_live_word_count_within_two_seconds() {
     let title = b.text_of("results-title").await.unwrap_or_default();
     assert!(title.starts_with("Results at"), "{title}");
     eprintln!("top-10 chart drawn {shown:?} after opening the page");
+    // The Content-Security-Policy holds: an inline script does not run.
+    let ran = b
+        .client
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__inline = 1';\
+             document.body.append(s); return window.__inline === 1;",
+            vec![],
+        )
+        .await
+        .expect("try an inline script");
+    assert_eq!(
+        ran,
+        serde_json::Value::Bool(false),
+        "the CSP blocks inline scripts"
+    );
     // Let a few batches slide through the window for the picture.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let summary = b.text_of("summary").await.unwrap_or_default();

@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use sparklet_engine::frame::{count_records, decode_binary};
-use sparklet_engine::{Duration, Malformed, Pipeline, Records};
+use sparklet_engine::{Duration, Malformed, PendingBuffer, Pipeline, Records};
 
 const REAL: &[&str] = &[
     "split | lower | count_by_value_and_window 10s | top 10",
@@ -27,8 +27,17 @@ fn mutate(base: &str, cuts: &[(usize, String)]) -> String {
     s.into_iter().collect()
 }
 
+/// Cases per property: 2,000 in `make test`; `SPARKLET_FUZZ_CASES` for a
+/// long run (see the README's Reliability section).
+fn cases() -> u32 {
+    std::env::var("SPARKLET_FUZZ_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn any_string_parses_or_errs_with_a_column_inside_it(src in "\\PC{0,80}") {
@@ -60,6 +69,28 @@ proptest! {
                 let _ = p.run(records.clone());
             }
         }
+    }
+
+    #[test]
+    fn the_pending_buffer_keeps_every_record_counted(
+        frames in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..120), any::<bool>(), 0u8..4), 0..40),
+        limit in 1usize..300,
+    ) {
+        let mut p = PendingBuffer::new(limit);
+        let mut m = Malformed::default();
+        let mut taken = 0u64;
+        for (i, (bytes, text, take)) in frames.iter().enumerate() {
+            match (text, std::str::from_utf8(bytes)) {
+                (true, Ok(s)) => p.push_text(s, i as f64, &mut m),
+                _ => p.push_binary(bytes, i as f64, &mut m),
+            }
+            if *take == 0 {
+                taken += p.take_until(i as f64).records.len() as u64;
+            }
+        }
+        let c = p.counters();
+        prop_assert_eq!(taken + p.len() as u64 + c.dropped, c.records, "every good record is taken, pending or dropped");
+        prop_assert_eq!(c.records + m.count(), c.lines, "every line is a record or malformed");
     }
 
     #[test]
