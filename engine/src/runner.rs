@@ -79,6 +79,15 @@ impl PipelineRunner {
         self.pipeline.set_max_keys(max_keys);
     }
 
+    /// The pipeline's checkpoint (see [`Pipeline::checkpoint`]).
+    pub fn checkpoint(&self) -> Result<serde_json::Value, String> {
+        self.pipeline.checkpoint()
+    }
+
+    pub fn restore(&mut self, saved: &serde_json::Value) -> Result<(), String> {
+        self.pipeline.restore(saved)
+    }
+
     /// State keys evicted so far by the key limit.
     pub fn evicted(&self) -> u64 {
         self.pipeline.evicted()

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::dstream::{source, Cx, DStream, Queue, TextQueue, TextStream};
+use crate::dstream::{source, Cx, DStream, Graph, Queue, TextQueue, TextStream};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
@@ -18,6 +18,7 @@ type Emissions<T> = Rc<RefCell<Vec<(u64, Vec<T>)>>>;
 /// registers outputs, and runs batch after batch (batch k at `k * batch`).
 pub struct StreamingContext {
     batch: Duration,
+    graph: Rc<Graph>,
     outputs: Vec<Output>,
     batches_run: u64,
     malformed: Malformed,
@@ -34,6 +35,7 @@ impl StreamingContext {
         assert!(batch.as_millis() > 0, "the batch interval must be positive");
         StreamingContext {
             batch,
+            graph: Graph::new(batch),
             outputs: Vec::new(),
             batches_run: 0,
             malformed: Malformed::default(),
@@ -64,13 +66,13 @@ impl StreamingContext {
     /// Spark's `queueStream`: each batch takes the next pushed vector, or
     /// nothing when none is queued.
     pub fn queue_stream<T: 'static>(&self) -> (Queue<T>, DStream<T>) {
-        source::queue_stream(self.batch)
+        source::queue_stream(self.graph.clone())
     }
 
     /// A stream of text lines, packed as the receiver packs them; its first
     /// operator can read the lines without making a value per line.
     pub fn text_stream(&self) -> (TextQueue, TextStream) {
-        source::text_stream(self.batch)
+        source::text_stream(self.graph.clone())
     }
 
     /// Spark's `foreachRDD`: calls `f(time_ms, batch)` at every emission.
@@ -102,6 +104,16 @@ impl StreamingContext {
 
     pub fn batches_run(&self) -> u64 {
         self.batches_run
+    }
+
+    /// The streams' shared graph: where stateful operators keep state.
+    pub fn graph(&self) -> &Rc<Graph> {
+        &self.graph
+    }
+
+    /// Continues a restored run: the next batch is number `n + 1`.
+    pub fn set_batches_run(&mut self, n: u64) {
+        self.batches_run = n;
     }
 
     /// Runs the next batch through every output; returns its time.

@@ -33,6 +33,10 @@ pub mod top;
 pub mod transform;
 pub mod window;
 
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
@@ -54,24 +58,55 @@ pub struct Cx<'a> {
 
 type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
 
+/// What the streams of one context share: the batch interval, and the
+/// state of every stateful operator, in the order they were built, so a
+/// checkpoint can save and restore it (see `pipeline::checkpoint`).
+pub struct Graph {
+    pub batch: Duration,
+    states: RefCell<Vec<Rc<dyn Any>>>,
+}
+
+impl Graph {
+    pub fn new(batch: Duration) -> Rc<Graph> {
+        Rc::new(Graph {
+            batch,
+            states: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Every stateful operator's state, in build order.
+    pub fn states(&self) -> Vec<Rc<dyn Any>> {
+        self.states.borrow().clone()
+    }
+
+    /// Registers an operator's state: `Rc<RefCell<S>>` for its `S`.
+    pub fn keep<S: 'static>(&self, state: &Rc<RefCell<S>>) {
+        self.states.borrow_mut().push(state.clone());
+    }
+}
+
 /// A discretized stream: at each multiple of `slide`, a batch of `T`.
 pub struct DStream<T> {
     compute: Compute<T>,
     slide: Duration,
-    batch: Duration,
+    graph: Rc<Graph>,
 }
 
 impl<T: 'static> DStream<T> {
     pub(crate) fn from_fn(
         slide: Duration,
-        batch: Duration,
+        graph: Rc<Graph>,
         compute: impl FnMut(u64, &mut Cx) -> Option<Vec<T>> + 'static,
     ) -> DStream<T> {
         DStream {
             compute: Box::new(compute),
             slide,
-            batch,
+            graph,
         }
+    }
+
+    pub fn graph(&self) -> &Rc<Graph> {
+        &self.graph
     }
 
     /// How often this stream emits (the batch interval, or a window's slide).
@@ -81,7 +116,7 @@ impl<T: 'static> DStream<T> {
 
     /// The context's batch interval.
     pub fn batch_interval(&self) -> Duration {
-        self.batch
+        self.graph.batch
     }
 
     /// The builder every operator uses: at each time the parent emits,
@@ -93,7 +128,7 @@ impl<T: 'static> DStream<T> {
         mut op: impl FnMut(u64, Vec<T>, &mut Cx) -> Option<Vec<U>> + 'static,
     ) -> DStream<U> {
         let mut parent = self.compute;
-        DStream::from_fn(slide, self.batch, move |t, cx| {
+        DStream::from_fn(slide, self.graph, move |t, cx| {
             let input = parent(t, cx)?;
             op(t, input, cx)
         })

@@ -26,6 +26,22 @@ use crate::duration::Duration;
 /// Keeps a key in an inverse window's state (Spark's `filterFunc`).
 pub type KeepKey<K, V> = Box<dyn FnMut(&K, &V) -> bool>;
 
+/// An inverse window's state: the panes still to leave, and per key the
+/// window's value and the last slide that changed it.
+pub struct InverseState<K, V> {
+    pub panes: Panes<FxHashMap<K, V>>,
+    pub state: FxHashMap<K, (V, u64)>,
+}
+
+impl<K, V> Default for InverseState<K, V> {
+    fn default() -> Self {
+        InverseState {
+            panes: Panes::default(),
+            state: FxHashMap::default(),
+        }
+    }
+}
+
 impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V)> {
     /// Spark's `reduceByKeyAndWindow(f, len, slide)`: the window's pairs
     /// reduced by key, recomputed from the panes at each slide.
@@ -36,13 +52,16 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
         slide: Option<Duration>,
     ) -> Result<DStream<(K, V)>, WindowError> {
         let clock = WindowClock::new(&self, len, slide)?;
-        let mut panes: Panes<FxHashMap<K, V>> = Panes::default();
+        let kept: Rc<RefCell<Panes<FxHashMap<K, V>>>> = Rc::default();
+        self.graph().keep(&kept);
         Ok(self.unary(clock.slide(), move |t, batch, _| {
-            push_pane(&mut panes, t, batch, &mut f);
+            let mut panes = kept.borrow_mut();
+            let panes = &mut *panes;
+            push_pane(panes, t, batch, &mut f);
             let (now, len) = (t as i128, clock.len as i128);
             let out = clock
                 .emits_at(t)
-                .then(|| merged(&panes, &mut f, now - len, now).into_iter().collect());
+                .then(|| merged(panes, &mut f, now - len, now).into_iter().collect());
             panes.expire(now - len);
             out
         }))
@@ -66,17 +85,18 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
                 slide: clock.slide(),
             });
         }
-        let mut panes: Panes<FxHashMap<K, V>> = Panes::default();
-        // Per key: the window's value and the last slide that changed it.
-        let mut state: FxHashMap<K, (V, u64)> = FxHashMap::default();
+        let kept: Rc<RefCell<InverseState<K, V>>> = Rc::default();
+        self.graph().keep(&kept);
         Ok(self.unary(clock.slide(), move |t, batch, cx| {
-            push_pane(&mut panes, t, batch, &mut f);
+            let mut kept = kept.borrow_mut();
+            let InverseState { panes, state } = &mut *kept;
+            push_pane(panes, t, batch, &mut f);
             if !clock.emits_at(t) {
                 return None;
             }
             let (now, len, slide) = (t as i128, clock.len as i128, clock.slide as i128);
-            let leaving = merged(&panes, &mut f, now - slide - len, now - len);
-            let entering = merged(&panes, &mut f, now - slide, now);
+            let leaving = merged(panes, &mut f, now - slide - len, now - len);
+            let entering = merged(panes, &mut f, now - slide, now);
             for (k, v) in &leaving {
                 if let Some((slot, _)) = state.get_mut(k) {
                     *slot = inv(std::mem::take(slot), v.clone());
@@ -109,7 +129,7 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
                     }
                 }
             }
-            *cx.evicted += evict_oldest(&mut state, cx.max_keys, |(_, updated)| *updated) as u64;
+            *cx.evicted += evict_oldest(state, cx.max_keys, |(_, updated)| *updated) as u64;
             panes.expire(now - len);
             Some(
                 state

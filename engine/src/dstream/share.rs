@@ -18,10 +18,10 @@ impl<T: Clone + 'static> DStream<T> {
     /// Two streams reading this one, which is computed once per time (as
     /// Spark computes a DStream's RDD once for all its children).
     pub fn tee(self) -> (DStream<T>, DStream<T>) {
-        let (slide, batch) = (self.slide, self.batch);
+        let (slide, graph) = (self.slide, self.graph.clone());
         let shared: Teed<T> = Rc::new(RefCell::new((self, None)));
         let reader = |shared: Teed<T>| {
-            DStream::from_fn(slide, batch, move |t, cx| {
+            DStream::from_fn(slide, graph.clone(), move |t, cx| {
                 let mut guard = shared.borrow_mut();
                 let (stream, cached) = &mut *guard;
                 match cached.take() {
@@ -43,11 +43,11 @@ impl<A: 'static, B: 'static> DStream<(A, B)> {
     /// Two streams, of the left and of the right halves of every pair,
     /// computed once per time; nothing is cloned.
     pub fn unzip(self) -> (DStream<A>, DStream<B>) {
-        let (slide, batch) = (self.slide, self.batch);
+        let (slide, graph) = (self.slide, self.graph.clone());
         let shared: Unzipped<A, B> = Rc::new(RefCell::new((self, None, None)));
         let left = {
             let shared = shared.clone();
-            DStream::from_fn(slide, batch, move |t, cx| {
+            DStream::from_fn(slide, graph.clone(), move |t, cx| {
                 let (stream, parked_a, parked_b) = &mut *shared.borrow_mut();
                 match parked_a.take() {
                     Some((at, a)) if at == t => a,
@@ -59,7 +59,7 @@ impl<A: 'static, B: 'static> DStream<(A, B)> {
                 }
             })
         };
-        let right = DStream::from_fn(slide, batch, move |t, cx| {
+        let right = DStream::from_fn(slide, graph.clone(), move |t, cx| {
             let (stream, parked_a, parked_b) = &mut *shared.borrow_mut();
             match parked_b.take() {
                 Some((at, b)) if at == t => b,

@@ -7,8 +7,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::dstream::DStream;
-use crate::duration::Duration;
+use crate::dstream::{DStream, Graph};
 use crate::records::Records;
 use crate::value::{Str, Value};
 
@@ -22,10 +21,10 @@ impl<T> Queue<T> {
     }
 }
 
-pub(crate) fn queue_stream<T: 'static>(batch: Duration) -> (Queue<T>, DStream<T>) {
+pub(crate) fn queue_stream<T: 'static>(graph: Rc<Graph>) -> (Queue<T>, DStream<T>) {
     let queue = Rc::new(RefCell::new(VecDeque::new()));
     let source = queue.clone();
-    let stream = DStream::from_fn(batch, batch, move |_, _| {
+    let stream = DStream::from_fn(graph.batch, graph, move |_, _| {
         Some(source.borrow_mut().pop_front().unwrap_or_default())
     });
     (Queue(queue), stream)
@@ -43,12 +42,12 @@ impl TextQueue {
 /// A stream of text lines, before its first operator.
 pub struct TextStream {
     queue: Rc<RefCell<VecDeque<Records>>>,
-    batch: Duration,
+    graph: Rc<Graph>,
 }
 
-pub(crate) fn text_stream(batch: Duration) -> (TextQueue, TextStream) {
+pub(crate) fn text_stream(graph: Rc<Graph>) -> (TextQueue, TextStream) {
     let queue = Rc::new(RefCell::new(VecDeque::new()));
-    (TextQueue(queue.clone()), TextStream { queue, batch })
+    (TextQueue(queue.clone()), TextStream { queue, graph })
 }
 
 impl TextStream {
@@ -58,7 +57,7 @@ impl TextStream {
         mut read: impl FnMut(&Records, &mut Vec<T>) + 'static,
     ) -> DStream<T> {
         let queue = self.queue;
-        DStream::from_fn(self.batch, self.batch, move |_, _| {
+        DStream::from_fn(self.graph.batch, self.graph, move |_, _| {
             let records = queue.borrow_mut().pop_front().unwrap_or_default();
             let mut out = Vec::new();
             read(&records, &mut out);

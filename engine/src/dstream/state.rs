@@ -3,12 +3,17 @@
 //! function per record with access to the key's state, and a timeout that
 //! retires idle keys with one last call).
 
+use std::cell::RefCell;
 use std::hash::Hash;
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use crate::dstream::DStream;
 use crate::duration::Duration;
+
+/// Per key: the state and the time (ms) of the last batch that updated it.
+pub type KeyedState<K, S> = FxHashMap<K, (S, u64)>;
 
 impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
     /// Spark's `updateStateByKey(f)`: at every batch, `f(new values, old
@@ -20,8 +25,11 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
     ) -> DStream<(K, S)> {
         let slide = self.slide;
         // Per key: the state and the time of the last batch with values.
-        let mut state: FxHashMap<K, (S, u64)> = FxHashMap::default();
+        let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
+        self.graph().keep(&kept);
         self.unary(slide, move |t, batch, cx| {
+            let mut state = kept.borrow_mut();
+            let state = &mut *state;
             let mut news: FxHashMap<K, Vec<V>> = FxHashMap::default();
             for (k, v) in batch {
                 news.entry(k).or_default().push(v);
@@ -45,7 +53,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                     state.insert(k, (s, t));
                 }
             }
-            *cx.evicted += evict_oldest(&mut state, cx.max_keys, |(_, updated)| *updated) as u64;
+            *cx.evicted += evict_oldest(state, cx.max_keys, |(_, updated)| *updated) as u64;
             Some(
                 state
                     .iter()
@@ -73,8 +81,11 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
         let slide = self.slide;
         let StateSpec { mut func, timeout } = spec;
         // Per key: the state and the time of the last batch that had data.
-        let mut states: FxHashMap<K, (S, u64)> = FxHashMap::default();
+        let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
+        self.graph().keep(&kept);
         let both = self.unary(slide, move |t, batch, cx| {
+            let mut states = kept.borrow_mut();
+            let states = &mut *states;
             let mut mapped = Vec::new();
             let mut seen: FxHashMap<K, ()> = FxHashMap::default();
             for (k, v) in batch {
@@ -103,7 +114,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                     }
                 }
             }
-            *cx.evicted += evict_oldest(&mut states, cx.max_keys, |(_, updated)| *updated) as u64;
+            *cx.evicted += evict_oldest(states, cx.max_keys, |(_, updated)| *updated) as u64;
             let snapshot: Vec<(K, S)> = states
                 .iter()
                 .map(|(k, (s, _))| (k.clone(), s.clone()))

@@ -91,8 +91,8 @@ impl<T: 'static> DStream<T> {
                 right: other.slide,
             });
         }
-        let (slide, batch) = (self.slide, self.batch);
-        Ok(DStream::from_fn(slide, batch, move |t, cx| {
+        let (slide, graph) = (self.slide, self.graph.clone());
+        Ok(DStream::from_fn(slide, graph, move |t, cx| {
             let left = self.compute(t, cx);
             let right = other.compute(t, cx);
             match (left, right) {

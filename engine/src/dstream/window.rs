@@ -4,8 +4,10 @@
 //! parent's slide (Spark's `require`s). State is kept as panes, one per
 //! parent output, expired from the back.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::hash::Hash;
+use std::rc::Rc;
 
 use crate::dstream::DStream;
 use crate::duration::Duration;
@@ -45,7 +47,7 @@ impl WindowClock {
     ) -> Result<WindowClock, WindowError> {
         let p = parent.slide;
         let slide = slide.unwrap_or(p);
-        let parent_name = if p == parent.batch {
+        let parent_name = if p == parent.graph.batch {
             "batch interval"
         } else {
             "slide of the window before it"
@@ -121,6 +123,11 @@ impl<P> Panes<P> {
         self.panes.len()
     }
 
+    /// Every pane with its time, oldest first (for checkpoints).
+    pub fn iter(&self) -> impl Iterator<Item = &(u64, P)> {
+        self.panes.iter()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.panes.is_empty()
     }
@@ -131,9 +138,11 @@ impl<T: Clone + 'static> DStream<T> {
     /// batch first.
     pub fn window(self, len: Duration, slide: Option<Duration>) -> Result<DStream<T>, WindowError> {
         let clock = WindowClock::new(&self, len, slide)?;
-        let mut panes: Panes<Vec<T>> = Panes::default();
+        let kept: Rc<RefCell<Panes<Vec<T>>>> = Rc::default();
+        self.graph.keep(&kept);
         Ok(self.unary(clock.slide(), move |t, batch, _| {
             let (now, len) = (t as i128, clock.len as i128);
+            let mut panes = kept.borrow_mut();
             panes.push(t, batch);
             panes.expire(now - len);
             clock

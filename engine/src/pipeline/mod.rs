@@ -2,6 +2,7 @@
 //! interval and compiled to the typed DStream API over values.
 
 pub mod build;
+pub mod checkpoint;
 pub mod error;
 pub mod expr_parser;
 pub mod lexer;
@@ -13,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::dstream::source::split_into;
-use crate::dstream::{DStream, StreamingContext};
+use crate::dstream::{DStream, Graph, StreamingContext};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
@@ -55,8 +56,8 @@ impl Pipeline {
         let input: Slot<Input> = Rc::default();
         // `split` right after the source reads the packed lines in place.
         let (mut stream, built) = match stages.first().map(|p| &p.stage) {
-            Some(Stage::Split(sep)) => (source(batch, input.clone(), sep.clone()), 1),
-            _ => (source_values(batch, input.clone()), 0),
+            Some(Stage::Split(sep)) => (source(ssc.graph().clone(), input.clone(), sep.clone()), 1),
+            _ => (source_values(ssc.graph().clone(), input.clone()), 0),
         };
         for (i, parsed) in stages.iter().enumerate().skip(built) {
             stream = build::apply(stream, &parsed.stage).map_err(|msg| {
@@ -111,6 +112,37 @@ impl Pipeline {
         self.ssc.evicted()
     }
 
+    /// The pipeline's running state as JSON: what it is, how many batches
+    /// ran, and every stateful stage's state (see [`checkpoint`]).
+    pub fn checkpoint(&self) -> Result<serde_json::Value, String> {
+        Ok(serde_json::json!({
+            "version": 1,
+            "pipeline": self.text,
+            "batch_ms": self.batch_interval().as_millis(),
+            "batches_run": self.batches_run(),
+            "states": checkpoint::save_states(&self.ssc.graph().states())?,
+        }))
+    }
+
+    /// Continues from `saved`, which must come from this same pipeline and
+    /// batch interval; on any mismatch nothing changes.
+    pub fn restore(&mut self, saved: &serde_json::Value) -> Result<(), String> {
+        if saved["version"] != 1 {
+            return Err("checkpoint: unknown version".into());
+        }
+        if saved["pipeline"] != self.text.as_str()
+            || saved["batch_ms"] != self.batch_interval().as_millis()
+        {
+            return Err("checkpoint: saved by another pipeline or batch interval".into());
+        }
+        let batches = saved["batches_run"]
+            .as_u64()
+            .ok_or("checkpoint: no batch count")?;
+        checkpoint::restore_states(&self.ssc.graph().states(), &saved["states"])?;
+        self.ssc.set_batches_run(batches);
+        Ok(())
+    }
+
     /// Runs the next batch of raw lines. `None` when the pipeline does not
     /// emit at this batch's time (a window between slides). Keyed output
     /// comes sorted by key.
@@ -135,8 +167,8 @@ impl Pipeline {
 }
 
 /// The batch as values: lines become strings.
-fn source_values(batch: Duration, input: Slot<Input>) -> DStream<Value> {
-    DStream::from_fn(batch, batch, move |_, _| {
+fn source_values(graph: Rc<Graph>, input: Slot<Input>) -> DStream<Value> {
+    DStream::from_fn(graph.batch, graph, move |_, _| {
         Some(match input.borrow_mut().take() {
             Some(Input::Lines(records)) => records.iter().map(Value::str).collect(),
             Some(Input::Values(values)) => values,
@@ -148,8 +180,8 @@ fn source_values(batch: Duration, input: Slot<Input>) -> DStream<Value> {
 /// The source fused with a leading `split`: words straight from the
 /// packed lines, no value per line. Values that are not strings are
 /// malformed, as `split` would find them.
-fn source(batch: Duration, input: Slot<Input>, sep: Option<String>) -> DStream<Value> {
-    DStream::from_fn(batch, batch, move |_, cx| {
+fn source(graph: Rc<Graph>, input: Slot<Input>, sep: Option<String>) -> DStream<Value> {
+    DStream::from_fn(graph.batch, graph, move |_, cx| {
         let input = input.borrow_mut().take();
         // About six words per line on the demo feed: one reservation.
         let lines = match &input {

@@ -1,0 +1,97 @@
+//! Checkpoints: a pipeline saved after some batches and restored into a
+//! fresh copy of itself gives, from then on, exactly what the original
+//! gives, for every stateful stage of the language.
+
+mod common;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+use sparklet_engine::{Duration, Pipeline, Value};
+
+const STATEFUL: &[&str] = &[
+    "map . | window 3s",
+    "map . | reduce_by_window max 4s 2s",
+    "group_by_key_and_window 3s",
+    "reduce_by_key_and_window sum 3s",
+    "reduce_by_key_and_window sum 4s 2s inverse",
+    "reduce_by_key_and_window mean 3s inverse",
+    "map .0 | count_by_value_and_window 3s",
+    "map .0 | count_by_window 2s",
+    "update_state_by_key sum",
+    "map (.0, . ) | update_state_by_key max",
+];
+
+#[test]
+fn a_restored_pipeline_continues_exactly_as_the_original() {
+    let batches = common::pair_batches(5, 30, 12, 9);
+    for text in STATEFUL {
+        let mut original = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+        for b in &batches[..14] {
+            original.run_values(b.clone());
+        }
+        // Through text, as it goes to IndexedDB and back.
+        let saved = serde_json::to_string(&original.checkpoint().unwrap()).unwrap();
+        let mut restored = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+        restored
+            .restore(&serde_json::from_str(&saved).unwrap())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(restored.batches_run(), 14);
+        for b in &batches[14..] {
+            let (a, r) = (
+                original.run_values(b.clone()),
+                restored.run_values(b.clone()),
+            );
+            assert_eq!(a, r, "{text} after restore");
+        }
+    }
+}
+
+#[test]
+fn values_keep_their_kind_through_a_checkpoint() {
+    let odd =
+        Value::from_json(serde_json::json!({"a": [1, 2.0, [3, "x"], {"b": null}], "c": true}));
+    let list_of_two = Value::List(vec![Value::Int(1), Value::Float(1.0)]);
+    let mut p = Pipeline::new("map . | window 2s", Duration::from_secs(1)).unwrap();
+    p.run_values(vec![
+        odd.clone(),
+        list_of_two.clone(),
+        Value::Float(f64::INFINITY),
+    ]);
+    let saved = serde_json::to_string(&p.checkpoint().unwrap()).unwrap();
+    let mut q = Pipeline::new("map . | window 2s", Duration::from_secs(1)).unwrap();
+    q.restore(&serde_json::from_str(&saved).unwrap()).unwrap();
+    let out = q.run_values(vec![]).unwrap();
+    assert_eq!(out[0], odd);
+    assert_eq!(
+        out[1], list_of_two,
+        "a list of two stays a list, its float a float"
+    );
+    assert!(matches!(out[2], Value::Float(f) if f.is_infinite()));
+}
+
+#[test]
+fn a_checkpoint_of_another_pipeline_is_refused_and_changes_nothing() {
+    let mut a = Pipeline::new("update_state_by_key sum", Duration::from_secs(1)).unwrap();
+    a.run_values(vec![Value::from(("k", 1i64))]);
+    let saved = a.checkpoint().unwrap();
+    let mut other = Pipeline::new("update_state_by_key max", Duration::from_secs(1)).unwrap();
+    assert!(other
+        .restore(&saved)
+        .unwrap_err()
+        .contains("another pipeline"));
+    let mut slower = Pipeline::new("update_state_by_key sum", Duration::from_secs(2)).unwrap();
+    assert!(slower.restore(&saved).is_err());
+    let mut same = Pipeline::new("update_state_by_key sum", Duration::from_secs(1)).unwrap();
+    let mut broken = saved.clone();
+    broken["states"][0] = serde_json::json!([["k", "not a pair"]]);
+    assert!(same.restore(&broken).is_err());
+    assert_eq!(same.batches_run(), 0, "nothing changed");
+    same.restore(&saved).unwrap();
+    assert_eq!(
+        same.run_values(vec![]).unwrap(),
+        vec![Value::from(("k", 1i64))]
+    );
+}
