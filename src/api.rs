@@ -25,6 +25,9 @@ pub struct Stats<'a> {
     pub rate_limit: Option<u64>,
     /// Record lines received from the feed (the resume position).
     pub lines: u64,
+    /// Batches restored from a checkpoint at start, and checkpoints saved.
+    pub restored_batches: Option<u64>,
+    pub checkpoints: u64,
     /// State keys evicted by the key limit, and the limit.
     pub evicted: u64,
     pub max_keys: usize,
@@ -64,6 +67,8 @@ impl<'a> Stats<'a> {
             resume: rt.resumes(),
             rate_limit: rt.rate_limit,
             lines: counters.lines,
+            restored_batches: rt.restored_batches,
+            checkpoints: rt.checkpoints,
             evicted: rt.runner.evicted(),
             max_keys: rt.settings.max_keys,
             connected: rt.conn == crate::runtime::ConnState::Live,

@@ -2,6 +2,7 @@
 //! Streaming UI, running in the page over the engine crate.
 
 pub mod api;
+pub mod checkpoint;
 pub mod clock;
 pub mod connection;
 pub mod listener;
@@ -10,6 +11,7 @@ pub mod receiver;
 pub mod runtime;
 pub mod scheduler;
 pub mod settings;
+pub mod storage;
 pub mod ui;
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -113,6 +113,12 @@ impl Listener {
         self.latest.as_ref()
     }
 
+    /// Continues the totals of a run restored from a checkpoint.
+    pub fn continue_from(&mut self, batches: u64, records: u64) {
+        self.total_batches = batches;
+        self.total_records = records;
+    }
+
     pub fn total_batches(&self) -> u64 {
         self.total_batches
     }

@@ -13,6 +13,7 @@ use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRu
 
 use sparklet_engine::rate::PidRateEstimator;
 
+use crate::checkpoint::{self, Saved};
 use crate::clock::PerformanceClock;
 use crate::connection::{backoff_ms, from_of, resumes_by_default, with_from, Gap, GAPS_KEPT};
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
@@ -95,6 +96,12 @@ pub struct Runtime {
     pub rate_limit: Option<u64>,
     /// An emergency slow-down was sent and the buffer has not drained yet.
     braked: bool,
+    /// The feed record a restored run resumes at.
+    start_offset: Option<u64>,
+    /// Batches restored from a checkpoint, if this run began with one.
+    pub restored_batches: Option<u64>,
+    /// Checkpoints saved by this run.
+    pub checkpoints: u64,
 }
 
 impl Runtime {
@@ -103,6 +110,7 @@ impl Runtime {
         settings: Settings,
         listener: Rc<RefCell<Listener>>,
         publish: Publish,
+        restore: Option<Saved>,
     ) -> Result<Shared, PipelineError> {
         let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
         runner.set_max_keys(settings.max_keys);
@@ -136,11 +144,17 @@ impl Runtime {
             estimator: PidRateEstimator::new(1000),
             rate_limit: None,
             braked: false,
+            start_offset: None,
+            restored_batches: None,
+            checkpoints: 0,
         }));
         {
             let mut r = rt.borrow_mut();
             r.this = Rc::downgrade(&rt);
             r.estimator = PidRateEstimator::new(r.settings.batch.as_millis());
+            if let Some(saved) = restore {
+                r.restore(saved);
+            }
         }
         connect(&rt);
         schedule(&rt);
@@ -183,6 +197,56 @@ impl Runtime {
         (self.publish)();
     }
 
+    /// Continues from a checkpoint when the feed can resume at its offset
+    /// (restoring state without the records after it would count wrong).
+    fn restore(&mut self, saved: Saved) {
+        if !self.resumes() {
+            return;
+        }
+        if let Err(e) = self.runner.restore(&saved.engine) {
+            web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {e}").into());
+            return;
+        }
+        let k = self.runner.completed_batches();
+        let now = self.clock.now_ms();
+        self.batches = BatchClock {
+            start_ms: now - (k * self.settings.batch.as_millis()) as f64,
+            interval_ms: self.batches.interval_ms,
+        };
+        self.start_offset = Some(saved.offset);
+        self.restored_batches = Some(k);
+        self.listener
+            .borrow_mut()
+            .continue_from(saved.batches, saved.records);
+    }
+
+    /// The feed's record number this run started from.
+    fn first_record(&self) -> u64 {
+        self.start_offset
+            .unwrap_or_else(|| from_of(&self.settings.feed))
+    }
+
+    /// Saves a checkpoint: the engine's state between batches, and the
+    /// feed offset it covers (received records still pending are not in
+    /// it, and will be asked for again).
+    pub fn save_checkpoint(&mut self) {
+        let Ok(engine) = self.runner.checkpoint() else {
+            return;
+        };
+        let offset =
+            self.first_record() + self.pending.counters().lines - self.pending.len() as u64;
+        let listener = self.listener.borrow();
+        let saved = Saved {
+            engine,
+            offset,
+            batches: listener.total_batches(),
+            records: listener.total_records(),
+        };
+        drop(listener);
+        checkpoint::store(checkpoint::key(&self.settings), saved);
+        self.checkpoints += 1;
+    }
+
     /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).
     pub fn resumes(&self) -> bool {
         self.settings.resume.unwrap_or_else(|| {
@@ -197,8 +261,8 @@ impl Runtime {
     /// then, when resuming, at the first record not yet received.
     fn connect_url(&self) -> String {
         let lines = self.pending.counters().lines;
-        if self.resumes() && lines > 0 {
-            with_from(&self.settings.feed, from_of(&self.settings.feed) + lines)
+        if self.resumes() && (lines > 0 || self.start_offset.is_some()) {
+            with_from(&self.settings.feed, self.first_record() + lines)
         } else {
             self.settings.feed.clone()
         }
@@ -371,6 +435,10 @@ impl Runtime {
             self.listener
                 .borrow_mut()
                 .on_batch_completed(record, report.output);
+            let every = self.settings.checkpoint_every;
+            if every > 0 && self.runner.completed_batches().is_multiple_of(every) {
+                self.save_checkpoint();
+            }
         }
     }
 }
@@ -404,6 +472,8 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;
+        r.start_offset = None;
+        r.restored_batches = None;
         if reconnect {
             r.pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
             r.frame_malformed = Malformed::default();

@@ -30,7 +30,12 @@ pub struct Settings {
     /// The most keys each stateful stage keeps (`max_keys=`), beyond which
     /// the least recently updated are evicted and counted.
     pub max_keys: usize,
+    /// Save a checkpoint every this many batches (`checkpoint=N`; 0: only
+    /// when the page is hidden or left).
+    pub checkpoint_every: u64,
 }
+
+pub const DEFAULT_CHECKPOINT_EVERY: u64 = 10;
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
 
@@ -65,6 +70,9 @@ impl Settings {
                 .and_then(|m| m.parse().ok())
                 .filter(|m| *m > 0)
                 .unwrap_or(DEFAULT_MAX_KEYS),
+            checkpoint_every: get("checkpoint")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(DEFAULT_CHECKPOINT_EVERY),
         };
         (settings, problems)
     }
@@ -85,6 +93,9 @@ impl Settings {
         }
         if !self.backpressure {
             params.append("backpressure", "0");
+        }
+        if self.checkpoint_every != DEFAULT_CHECKPOINT_EVERY {
+            params.append("checkpoint", &self.checkpoint_every.to_string());
         }
         if self.max_keys != DEFAULT_MAX_KEYS {
             params.append("max_keys", &self.max_keys.to_string());

@@ -47,6 +47,7 @@ fn listener() -> Listener {
         resume: None,
         backpressure: true,
         max_keys: 100_000,
+        checkpoint_every: 0,
     };
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
     let mut times = Vec::new();

@@ -591,3 +591,54 @@ async fn a_frozen_background_page_catches_up_exactly() {
     assert_eq!(counts(&stats["output"]), counts(&truth));
     b.close().await;
 }
+
+/// A real reload mid-run: the page saves a checkpoint (every 2 batches and
+/// when it is left), the reloaded page restores it and resumes the feed at
+/// its offset, and the totals equal `/truth`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_reload_continues_from_the_checkpoint_with_exact_totals() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = format!("ws://{addr}/feed/words?rate=30000&limit=200000&seed=13");
+    let pipeline = "split | count_by_value | update_state_by_key sum";
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "http://{addr}/?feed={}&pipeline={}&batch=500ms&checkpoint=2",
+        encode(&feed),
+        encode(pipeline)
+    ))
+    .await;
+    let before = b
+        .wait_for_stats(30, "a checkpoint is saved mid-run", |s| {
+            s["checkpoints"].as_u64() >= Some(2) && s["records"].as_u64() >= Some(50_000)
+        })
+        .await;
+    assert!(
+        before["records"].as_u64() < Some(200_000),
+        "reloaded mid-run"
+    );
+    b.client
+        .execute("location.reload(); return true;", vec![])
+        .await
+        .expect("reload");
+    let stats = b
+        .wait_for_stats(60, "the reloaded page finishes the run", |s| {
+            s["restored_batches"].as_u64().is_some() && s["state"] == "ended" && s["pending"] == 0
+        })
+        .await;
+    eprintln!(
+        "reload: {} records before, restored {} batches, {} records received after",
+        before["records"], stats["restored_batches"], stats["records"]
+    );
+    let truth = common::get_json(addr, "/feed/words/truth?seed=13&limit=200000").await;
+    assert_eq!(
+        counts(&stats["output"]),
+        counts(&truth),
+        "totals equal /truth across the reload"
+    );
+    assert!(
+        stats["records"].as_u64() < Some(200_000),
+        "the reloaded page did not start the feed over"
+    );
+    b.close().await;
+}

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::api;
+use crate::checkpoint::{self, Saved};
 use crate::listener::Listener;
 use crate::runtime::{self, Runtime, Shared};
 use crate::settings::{default_feed, Settings};
@@ -58,7 +59,7 @@ pub fn App() -> impl IntoView {
     };
     let start = {
         let slot = slot.clone();
-        move |settings: Settings| {
+        move |settings: Settings, restore: Option<Saved>| {
             let running = slot.borrow().clone();
             let result = match running {
                 Some(rt) => runtime::apply(&rt, settings.clone()),
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     settings.clone(),
                     listener.clone(),
                     Rc::new(move || board.notify()),
+                    restore,
                 )
                 .map(|rt| {
                     *slot.borrow_mut() = Some(rt);
@@ -81,16 +83,26 @@ pub fn App() -> impl IntoView {
             }
         }
     };
+    // A reload of the same view continues from its checkpoint, if any.
     match form.settings() {
-        Ok(s) => start(s),
+        Ok(s) => {
+            let start = start.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let saved = checkpoint::load(&checkpoint::key(&s)).await;
+                start(s, saved);
+            });
+        }
         Err(e) => form.error.set(Some(e)),
     }
+    save_when_hidden(slot.clone());
+    let apply = move |s: Settings| start(s, None);
     let clear = {
         let slot = slot.clone();
         move || {
             let running = slot.borrow().clone();
             if let Some(rt) = running {
                 let settings = rt.borrow().settings.clone();
+                checkpoint::forget(checkpoint::key(&settings));
                 let _ = runtime::apply(&rt, settings);
                 board.selected.set(None);
             }
@@ -133,11 +145,36 @@ pub fn App() -> impl IntoView {
     };
     view! {
         {header::header(board, clear)}
-        {settings_form(form, feed_base, start)}
+        {settings_form(form, feed_base, apply)}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <div class="views" class:with-detail=move || board.selected.get().is_some()>
             <main class="view">{shown}</main>
             {detail::detail(board)}
         </div>
     }
+}
+
+/// Saves a checkpoint when the page is hidden or left (a reload, a closed
+/// tab, a phone switching apps), as Spark checkpoints on shutdown.
+fn save_when_hidden(slot: Rc<RefCell<Option<Shared>>>) {
+    let save = move || {
+        let running = slot.borrow().clone();
+        if let Some(rt) = running {
+            rt.borrow_mut().save_checkpoint();
+        }
+    };
+    let on_hidden = save.clone();
+    let hidden = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        if document().visibility_state() == web_sys::VisibilityState::Hidden {
+            on_hidden();
+        }
+    });
+    let left = wasm_bindgen::closure::Closure::<dyn Fn()>::new(save);
+    use wasm_bindgen::JsCast;
+    let _ = document()
+        .add_event_listener_with_callback("visibilitychange", hidden.as_ref().unchecked_ref());
+    let _ = window().add_event_listener_with_callback("pagehide", left.as_ref().unchecked_ref());
+    // They live as long as the page.
+    hidden.forget();
+    left.forget();
 }

@@ -18,6 +18,7 @@ pub struct Form {
     pub resume: RwSignal<Option<bool>>,
     pub backpressure: RwSignal<bool>,
     pub max_keys: RwSignal<usize>,
+    pub checkpoint_every: RwSignal<u64>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
 }
@@ -38,6 +39,7 @@ impl Form {
             resume: RwSignal::new(s.resume),
             backpressure: RwSignal::new(s.backpressure),
             max_keys: RwSignal::new(s.max_keys),
+            checkpoint_every: RwSignal::new(s.checkpoint_every),
             error: RwSignal::new(None),
         }
     }
@@ -55,6 +57,7 @@ impl Form {
             resume: self.resume.get_untracked(),
             backpressure: self.backpressure.get_untracked(),
             max_keys: self.max_keys.get_untracked(),
+            checkpoint_every: self.checkpoint_every.get_untracked(),
         })
     }
 

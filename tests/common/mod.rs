@@ -68,6 +68,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         resume: None,
         backpressure: true,
         max_keys: 100_000,
+        checkpoint_every: 0,
     }
 }
 
@@ -78,5 +79,5 @@ pub fn start(
     let listener = std::rc::Rc::new(std::cell::RefCell::new(
         sparklet_dashboard::listener::Listener::default(),
     ));
-    sparklet_dashboard::runtime::Runtime::start(settings, listener, std::rc::Rc::new(|| {}))
+    sparklet_dashboard::runtime::Runtime::start(settings, listener, std::rc::Rc::new(|| {}), None)
 }

@@ -1,0 +1,82 @@
+//! Checkpoints of the page's stream, as Spark checkpoints a streaming
+//! context: every N batches (`checkpoint=N`, default 10) and when the page
+//! is hidden or left, the engine's state and the feed offset it covers go
+//! to IndexedDB; a reload of the same view restores them and, with a feed
+//! that resumes, reconnects at that offset, so totals stay exact.
+
+use std::cell::RefCell;
+
+use serde_json::{json, Value as J};
+use web_sys::IdbDatabase;
+
+use crate::settings::Settings;
+use crate::storage;
+
+/// What a checkpoint holds besides the engine's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub engine: J,
+    /// The feed's record number the state covers up to: where to resume.
+    pub offset: u64,
+    pub batches: u64,
+    pub records: u64,
+}
+
+impl Saved {
+    pub fn to_json(&self) -> String {
+        json!({ "engine": self.engine, "offset": self.offset, "batches": self.batches, "records": self.records }).to_string()
+    }
+
+    pub fn from_json(text: &str) -> Option<Saved> {
+        let j: J = serde_json::from_str(text).ok()?;
+        Some(Saved {
+            engine: j.get("engine")?.clone(),
+            offset: j["offset"].as_u64()?,
+            batches: j["batches"].as_u64()?,
+            records: j["records"].as_u64()?,
+        })
+    }
+}
+
+/// One record per view: a checkpoint only ever restores the same view.
+pub fn key(s: &Settings) -> String {
+    format!("{}\n{}\n{}", s.feed, s.pipeline, s.batch.as_millis())
+}
+
+thread_local! {
+    static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+async fn db() -> Result<IdbDatabase, String> {
+    if let Some(db) = DB.with(|d| d.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = storage::open().await?;
+    DB.with(|d| *d.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+/// Writes `saved` for the view `key`, in the background.
+pub fn store(key: String, saved: Saved) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = saved.to_json();
+        if let Err(e) = async { storage::put(&db().await?, &key, &text).await }.await {
+            web_sys::console::warn_1(&format!("Sparklet could not save a checkpoint: {e}").into());
+        }
+    });
+}
+
+/// The checkpoint of the view `key`, if one was saved and reads back.
+pub async fn load(key: &str) -> Option<Saved> {
+    let text = storage::get(&db().await.ok()?, key).await.ok()??;
+    Saved::from_json(&text)
+}
+
+/// Forgets the view's checkpoint (Clear starts afresh).
+pub fn forget(key: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(db) = db().await {
+            let _ = storage::delete(&db, &key).await;
+        }
+    });
+}

@@ -1,0 +1,98 @@
+//! The page's own storage for checkpoints: one IndexedDB object store, a
+//! record per view (feed, pipeline, batch interval). IndexedDB's callback
+//! requests are wrapped as futures; every failure is a message, never a
+//! panic (private browsing, a full disk, a blocked upgrade).
+
+use js_sys::Promise;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
+
+const DB: &str = "sparklet";
+const STORE: &str = "checkpoints";
+
+/// Waits for an IndexedDB request; its result, or why it failed.
+async fn done(request: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move |ev: web_sys::Event| {
+            let result = ev
+                .target()
+                .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+                .and_then(|r| r.result().ok());
+            let _ = resolve.call1(&JsValue::NULL, &result.unwrap_or(JsValue::UNDEFINED));
+        });
+        let fail = Closure::once_into_js(move |ev: web_sys::Event| {
+            let _ = reject.call1(&JsValue::NULL, &ev);
+        });
+        request.set_onsuccess(Some(ok.unchecked_ref()));
+        request.set_onerror(Some(fail.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(|_| {
+        let why = request
+            .error()
+            .ok()
+            .flatten()
+            .map(|e| e.message())
+            .unwrap_or_default();
+        format!("IndexedDB: {why}")
+    })
+}
+
+/// Opens (creating on first use) the checkpoint store.
+pub async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or("IndexedDB is not available in this page")?;
+    let request = factory
+        .open_with_u32(DB, 1)
+        .map_err(|_| "IndexedDB refused to open")?;
+    let upgrade = Closure::once_into_js(move |ev: web_sys::Event| {
+        let db = ev
+            .target()
+            .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|r| r.dyn_into::<IdbDatabase>().ok());
+        if let Some(db) = db {
+            let _ = db.create_object_store(STORE);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    done(&request)
+        .await?
+        .dyn_into::<IdbDatabase>()
+        .map_err(|_| "IndexedDB: not a database".into())
+}
+
+pub async fn put(db: &IdbDatabase, key: &str, value: &str) -> Result<(), String> {
+    let tx = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .map_err(|_| "IndexedDB: no transaction")?;
+    let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
+    let request = store
+        .put_with_key(&value.into(), &key.into())
+        .map_err(|_| "IndexedDB: put refused")?;
+    done(&request).await.map(drop)
+}
+
+pub async fn get(db: &IdbDatabase, key: &str) -> Result<Option<String>, String> {
+    let tx = db
+        .transaction_with_str(STORE)
+        .map_err(|_| "IndexedDB: no transaction")?;
+    let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
+    let request = store
+        .get(&key.into())
+        .map_err(|_| "IndexedDB: get refused")?;
+    Ok(done(&request).await?.as_string())
+}
+
+pub async fn delete(db: &IdbDatabase, key: &str) -> Result<(), String> {
+    let tx = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .map_err(|_| "IndexedDB: no transaction")?;
+    let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
+    let request = store
+        .delete(&key.into())
+        .map_err(|_| "IndexedDB: delete refused")?;
+    done(&request).await.map(drop)
+}
