@@ -41,19 +41,21 @@ async fn the_word_count_state_equals_the_feeds_truth() {
 }
 
 #[wasm_bindgen_test]
-async fn unreachable_and_malformed_feed_urls_become_closed_states_with_reasons() {
+async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reasons() {
     let rt = common::start(common::settings(
         "ws://127.0.0.1:9/nothing".into(),
         "count",
         100,
     ))
     .unwrap();
-    let closed = common::until(10_000, || matches!(rt.borrow().conn, ConnState::Closed(_))).await;
-    assert!(closed, "an unreachable feed must end up closed");
-    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+    let retrying = common::until(10_000, || matches!(rt.borrow().conn, ConnState::Reconnecting { .. })).await;
+    assert!(retrying, "an unreachable feed is retried");
+    let ConnState::Reconnecting { reason, retry_at_wall_ms } = rt.borrow().conn.clone() else {
         unreachable!()
     };
     assert!(reason.contains("could not connect"), "{reason}");
+    let wait = retry_at_wall_ms - js_sys::Date::now();
+    assert!(wait > 0.0 && wait <= 1000.0, "the first retry is within the first backoff: {wait} ms");
 
     let rt = common::start(common::settings(
         "http://example.com/feed".into(),
