@@ -48,14 +48,24 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
         100,
     ))
     .unwrap();
-    let retrying = common::until(10_000, || matches!(rt.borrow().conn, ConnState::Reconnecting { .. })).await;
+    let retrying = common::until(10_000, || {
+        matches!(rt.borrow().conn, ConnState::Reconnecting { .. })
+    })
+    .await;
     assert!(retrying, "an unreachable feed is retried");
-    let ConnState::Reconnecting { reason, retry_at_wall_ms } = rt.borrow().conn.clone() else {
+    let ConnState::Reconnecting {
+        reason,
+        retry_at_wall_ms,
+    } = rt.borrow().conn.clone()
+    else {
         unreachable!()
     };
     assert!(reason.contains("could not connect"), "{reason}");
     let wait = retry_at_wall_ms - js_sys::Date::now();
-    assert!(wait > 0.0 && wait <= 1000.0, "the first retry is within the first backoff: {wait} ms");
+    assert!(
+        wait > 0.0 && wait <= 1000.0,
+        "the first retry is within the first backoff: {wait} ms"
+    );
 
     let rt = common::start(common::settings(
         "http://example.com/feed".into(),

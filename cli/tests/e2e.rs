@@ -148,7 +148,10 @@ async fn unreachable_and_malformed_feed_urls_show_an_error_in_the_page() {
         .await;
     assert!(detail.contains("code 1006"), "{detail}");
     let state = b.text_of("conn-state").await.unwrap_or_default();
-    assert!(state.starts_with("reconnecting in"), "an unreachable feed is retried: {state}");
+    assert!(
+        state.starts_with("reconnecting in"),
+        "an unreachable feed is retried: {state}"
+    );
 
     b.goto(&format!(
         "http://{addr}/?feed={}",
