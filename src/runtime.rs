@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use sparklet_engine::latency::{event_time, LatencySummary};
-use sparklet_engine::pending::{Block, DEFAULT_PENDING_LIMIT};
+use sparklet_engine::pending::Block;
 use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner, Records};
 
 use sparklet_engine::rate::PidRateEstimator;
@@ -117,6 +117,7 @@ impl Runtime {
         let clock = PerformanceClock::new()
             .ok_or_else(|| PipelineError::whole("this page has no performance clock"))?;
         let now = clock.now_ms();
+        let buffer_bytes = settings.buffer_bytes();
         *listener.borrow_mut() = Listener::new(js_sys::Date::now());
         let rt = Rc::new(RefCell::new(Runtime {
             batches: BatchClock {
@@ -125,7 +126,7 @@ impl Runtime {
             },
             settings,
             runner,
-            pending: PendingBuffer::new(DEFAULT_PENDING_LIMIT),
+            pending: PendingBuffer::new(buffer_bytes),
             frame_malformed: Malformed::default(),
             listener,
             conn: ConnState::Connecting,
@@ -389,7 +390,7 @@ impl Runtime {
             (c.bytes as f64 / c.lines as f64).max(1.0)
         };
         let batch_s = self.settings.batch.as_millis() as f64 / 1000.0;
-        0.5 * DEFAULT_PENDING_LIMIT as f64 / record_bytes / batch_s
+        0.5 * self.settings.buffer_bytes() as f64 / record_bytes / batch_s
     }
 
     /// Runs every batch whose time has come, oldest first.
@@ -475,7 +476,7 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.start_offset = None;
         r.restored_batches = None;
         if reconnect {
-            r.pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
+            r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();
             r.attempt = 0;
             r.dropped_at_wall_ms = None;

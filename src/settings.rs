@@ -33,13 +33,24 @@ pub struct Settings {
     /// Save a checkpoint every this many batches (`checkpoint=N`; 0: only
     /// when the page is hidden or left).
     pub checkpoint_every: u64,
+    /// The pending buffer's size in MiB (`buffer=`): received records wait
+    /// here for their batch; when full, the oldest are dropped and counted.
+    pub buffer_mib: usize,
 }
 
 pub const DEFAULT_CHECKPOINT_EVERY: u64 = 10;
 
+/// The pending buffer's default size, MiB (`buffer=` in the URL).
+pub const DEFAULT_BUFFER_MIB: usize = 64;
+
 pub const DEFAULT_EVENT_TIME: &str = "ts";
 
 impl Settings {
+    /// The pending buffer's size in bytes.
+    pub fn buffer_bytes(&self) -> usize {
+        self.buffer_mib << 20
+    }
+
     /// Settings from a query string (`?a=b&...`, as `location.search`),
     /// the words feed of `host` when none is given. Bad values fall back
     /// to the default and are reported.
@@ -73,6 +84,10 @@ impl Settings {
             checkpoint_every: get("checkpoint")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(DEFAULT_CHECKPOINT_EVERY),
+            buffer_mib: get("buffer")
+                .and_then(|b| b.parse().ok())
+                .filter(|b| (1..=1024).contains(b))
+                .unwrap_or(DEFAULT_BUFFER_MIB),
         };
         (settings, problems)
     }
@@ -96,6 +111,9 @@ impl Settings {
         }
         if self.checkpoint_every != DEFAULT_CHECKPOINT_EVERY {
             params.append("checkpoint", &self.checkpoint_every.to_string());
+        }
+        if self.buffer_mib != DEFAULT_BUFFER_MIB {
+            params.append("buffer", &self.buffer_mib.to_string());
         }
         if self.max_keys != DEFAULT_MAX_KEYS {
             params.append("max_keys", &self.max_keys.to_string());

@@ -48,6 +48,7 @@ fn listener() -> Listener {
         backpressure: true,
         max_keys: 100_000,
         checkpoint_every: 0,
+        buffer_mib: 64,
     };
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
     let mut times = Vec::new();

@@ -19,6 +19,7 @@ pub struct Form {
     pub backpressure: RwSignal<bool>,
     pub max_keys: RwSignal<usize>,
     pub checkpoint_every: RwSignal<u64>,
+    pub buffer_mib: RwSignal<usize>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
 }
@@ -40,6 +41,7 @@ impl Form {
             backpressure: RwSignal::new(s.backpressure),
             max_keys: RwSignal::new(s.max_keys),
             checkpoint_every: RwSignal::new(s.checkpoint_every),
+            buffer_mib: RwSignal::new(s.buffer_mib),
             error: RwSignal::new(None),
         }
     }
@@ -58,6 +60,7 @@ impl Form {
             backpressure: self.backpressure.get_untracked(),
             max_keys: self.max_keys.get_untracked(),
             checkpoint_every: self.checkpoint_every.get_untracked(),
+            buffer_mib: self.buffer_mib.get_untracked(),
         })
     }
 

@@ -69,6 +69,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         backpressure: true,
         max_keys: 100_000,
         checkpoint_every: 0,
+        buffer_mib: 64,
     }
 }
 
