@@ -46,6 +46,8 @@ pub struct Stats<'a> {
     pub output: Option<Vec<Value>>,
     pub output_time_ms: Option<u64>,
     pub malformed_samples: Vec<&'a MalformedSample>,
+    /// When the stream started, ms after the page began to load.
+    pub started_ms: f64,
     /// Bytes of wasm linear memory (the engine's and the page's data).
     pub wasm_memory_bytes: f64,
 }
@@ -86,6 +88,7 @@ impl<'a> Stats<'a> {
                 .samples()
                 .chain(rt.runner.malformed().samples())
                 .collect(),
+            started_ms: rt.started_ms,
             wasm_memory_bytes: wasm_memory_bytes(),
         }
     }

@@ -1,8 +1,9 @@
 //! Checkpoints of the page's stream, as Spark checkpoints a streaming
 //! context: every N batches (`checkpoint=N`, default 10) and when the page
 //! is hidden or left, the engine's state and the feed offset it covers go
-//! to IndexedDB; a reload of the same view restores them and, with a feed
-//! that resumes, reconnects at that offset, so totals stay exact.
+//! to IndexedDB; a reload of the same view (or back/forward to it)
+//! restores them and, with a feed that resumes, reconnects at that offset,
+//! so totals stay exact. A fresh visit starts fresh.
 
 use std::cell::RefCell;
 
@@ -54,6 +55,19 @@ async fn db() -> Result<IdbDatabase, String> {
     let db = storage::open().await?;
     DB.with(|d| *d.borrow_mut() = Some(db.clone()));
     Ok(db)
+}
+
+/// Whether this page load is a reload or a back/forward visit, the loads
+/// a checkpoint continues (Navigation Timing's `type`).
+pub fn page_was_reloaded() -> bool {
+    let Some(perf) = web_sys::window().and_then(|w| w.performance()) else {
+        return false;
+    };
+    let entries = perf.get_entries_by_type("navigation");
+    let kind = js_sys::Reflect::get(&entries.get(0), &"type".into())
+        .ok()
+        .and_then(|t| t.as_string());
+    matches!(kind.as_deref(), Some("reload" | "back_forward"))
 }
 
 /// Writes `saved` for the view `key`, in the background.

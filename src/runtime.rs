@@ -102,6 +102,8 @@ pub struct Runtime {
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
     pub checkpoints: u64,
+    /// `performance.now()` when this runtime started.
+    pub started_ms: f64,
 }
 
 impl Runtime {
@@ -148,6 +150,7 @@ impl Runtime {
             start_offset: None,
             restored_batches: None,
             checkpoints: 0,
+            started_ms: now,
         }));
         {
             let mut r = rt.borrow_mut();

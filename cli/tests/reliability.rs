@@ -6,12 +6,11 @@
 mod browser;
 mod common;
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use browser::{encode, Browser};
+use browser::{counts, encode, Browser};
 
 /// A `sparklet feed` process, the real binary: killed when dropped, so a
 /// failing test leaves none behind.
@@ -56,20 +55,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
-}
-
-fn counts(v: &serde_json::Value) -> BTreeMap<String, i64> {
-    match v {
-        serde_json::Value::Array(pairs) => pairs
-            .iter()
-            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_i64().unwrap()))
-            .collect(),
-        serde_json::Value::Object(map) => map
-            .iter()
-            .map(|(k, n)| (k.clone(), n.as_i64().unwrap()))
-            .collect(),
-        other => panic!("not counts: {other}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -470,14 +455,13 @@ async fn a_flood_of_distinct_keys_is_bounded_by_the_key_limit() {
     b.close().await;
 }
 
-/// A stalled main thread (as a throttled background tab gets): timers fire
-/// late, yet every batch keeps its true time, no record lands in two
-/// batches or in none, and the lag shows.
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
-async fn late_timers_keep_batch_times_and_records_exact() {
+/// A word count run of 120,000 records in 200 ms batches, interrupted by
+/// `interrupt` once under way: afterwards every batch has its true time
+/// (k * 200 ms), every record is in exactly one batch, at least five
+/// batches ran late, and the totals equal `/truth`.
+async fn exact_through(seed: u64, interrupt: impl AsyncFnOnce(&Browser)) {
     let addr = common::start(Some(browser::dist())).await;
-    let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed=21");
+    let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed={seed}");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
     b.goto(&format!(
@@ -490,14 +474,7 @@ async fn late_timers_keep_batch_times_and_records_exact() {
         s["records"].as_u64() >= Some(20_000)
     })
     .await;
-    // Three seconds with the main thread busy: no timer, no socket event.
-    b.client
-        .execute(
-            "const t = performance.now(); while (performance.now() - t < 3000) {} return true;",
-            vec![],
-        )
-        .await
-        .expect("stall the page");
+    interrupt(&b).await;
     let stats = b
         .wait_for_stats(60, "the run ends and drains", |s| {
             s["state"] == "ended" && s["pending"] == 0 && s["records"] == 120_000
@@ -523,10 +500,28 @@ async fn late_timers_keep_batch_times_and_records_exact() {
         .iter()
         .filter(|b| b["scheduling_delay_ms"].as_f64().unwrap() > 1000.0)
         .count();
-    assert!(late >= 5, "the stall made {late} batches late");
-    let truth = common::get_json(addr, "/feed/words/truth?seed=21&limit=120000").await;
+    assert!(late >= 5, "the interruption made {late} batches late");
+    let truth =
+        common::get_json(addr, &format!("/feed/words/truth?seed={seed}&limit=120000")).await;
     assert_eq!(counts(&stats["output"]), counts(&truth));
     b.close().await;
+}
+
+/// A stalled main thread (as a throttled background tab gets): timers fire
+/// late, yet batches keep their true times and records stay exact.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn late_timers_keep_batch_times_and_records_exact() {
+    exact_through(21, async |b: &Browser| {
+        // Three seconds with the main thread busy: no timer, no socket event.
+        let stall =
+            "const t = performance.now(); while (performance.now() - t < 3000) {} return true;";
+        b.client
+            .execute(stall, vec![])
+            .await
+            .expect("stall the page");
+    })
+    .await;
 }
 
 /// A frozen page, as Chrome freezes a background tab (DevTools'
@@ -535,62 +530,21 @@ async fn late_timers_keep_batch_times_and_records_exact() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
 async fn a_frozen_background_page_catches_up_exactly() {
-    let addr = common::start(Some(browser::dist())).await;
-    let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed=22");
-    let pipeline = "split | count_by_value | update_state_by_key sum";
-    let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
-    .await;
-    b.wait_for_stats(20, "the run is under way", |s| {
-        s["records"].as_u64() >= Some(20_000)
+    exact_through(22, async |b: &Browser| {
+        b.cdp("Page.enable", serde_json::json!({})).await;
+        b.cdp(
+            "Page.setWebLifecycleState",
+            serde_json::json!({ "state": "frozen" }),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        b.cdp(
+            "Page.setWebLifecycleState",
+            serde_json::json!({ "state": "active" }),
+        )
+        .await;
     })
     .await;
-    b.cdp("Page.enable", serde_json::json!({})).await;
-    b.cdp(
-        "Page.setWebLifecycleState",
-        serde_json::json!({ "state": "frozen" }),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    b.cdp(
-        "Page.setWebLifecycleState",
-        serde_json::json!({ "state": "active" }),
-    )
-    .await;
-    let stats = b
-        .wait_for_stats(60, "the run ends and drains", |s| {
-            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 120_000
-        })
-        .await;
-    let batches = b
-        .client
-        .execute("return window.sparklet.batches();", vec![])
-        .await
-        .expect("batches");
-    let batches = batches.as_array().expect("a list");
-    assert!(batches
-        .iter()
-        .enumerate()
-        .all(|(i, info)| info["time_ms"] == (i as u64 + 1) * 200));
-    let late = batches
-        .iter()
-        .filter(|b| b["scheduling_delay_ms"].as_f64().unwrap() > 1000.0)
-        .count();
-    assert!(late >= 5, "the freeze made {late} batches late");
-    assert_eq!(
-        batches
-            .iter()
-            .map(|b| b["records"].as_u64().unwrap())
-            .sum::<u64>(),
-        120_000
-    );
-    let truth = common::get_json(addr, "/feed/words/truth?seed=22&limit=120000").await;
-    assert_eq!(counts(&stats["output"]), counts(&truth));
-    b.close().await;
 }
 
 /// A real reload mid-run: the page saves a checkpoint (every 2 batches and

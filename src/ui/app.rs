@@ -83,15 +83,17 @@ pub fn App() -> impl IntoView {
             }
         }
     };
-    // A reload of the same view continues from its checkpoint, if any.
+    // A reload of the same view continues from its checkpoint, if any; a
+    // fresh visit starts fresh, at once.
     match form.settings() {
-        Ok(s) => {
+        Ok(s) if checkpoint::page_was_reloaded() => {
             let start = start.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let saved = checkpoint::load(&checkpoint::key(&s)).await;
                 start(s, saved);
             });
         }
+        Ok(s) => start(s, None),
         Err(e) => form.error.set(Some(e)),
     }
     save_when_hidden(slot.clone());

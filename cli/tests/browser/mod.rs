@@ -257,3 +257,24 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         )
     }
 }
+
+/// Word counts from the page (pairs `[k, v]`) or from a truth endpoint
+/// (an object), in one comparable form.
+pub fn counts(v: &Value) -> std::collections::BTreeMap<String, i64> {
+    match v {
+        Value::Array(pairs) => pairs
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().expect("a word").to_string(),
+                    p[1].as_i64().expect("a count"),
+                )
+            })
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, n)| (k.clone(), n.as_i64().expect("a count")))
+            .collect(),
+        other => panic!("not counts: {other}"),
+    }
+}
