@@ -69,9 +69,9 @@ browser: native
 		scripts/with-feed.sh cargo test -p sparklet-dashboard --target wasm32-unknown-unknown
 
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
-## the reliability runs (cli/tests/reliability.rs).
+## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload -- --ignored --test-threads=1
 
 ## Regenerates the README's screenshots into docs/ (a real run, real feed).
 screenshots: dist native

@@ -3,6 +3,9 @@
 //! the engine; this file runs once per frame (append) and once per batch
 //! (cut, run, record), and asks for a redraw at most once per batch.
 
+mod flow;
+mod recovery;
+
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -13,9 +16,9 @@ use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRu
 
 use sparklet_engine::rate::PidRateEstimator;
 
-use crate::checkpoint::{self, Saved};
+use crate::checkpoint::Saved;
 use crate::clock::PerformanceClock;
-use crate::connection::{backoff_ms, from_of, resumes_by_default, with_from, Gap, GAPS_KEPT};
+use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use crate::receiver::{describe_close, Event, Receiver};
 use crate::scheduler::{wake_at, BatchClock};
@@ -201,77 +204,6 @@ impl Runtime {
         (self.publish)();
     }
 
-    /// Continues from a checkpoint when the feed can resume at its offset
-    /// (restoring state without the records after it would count wrong).
-    fn restore(&mut self, saved: Saved) {
-        if !self.resumes() {
-            return;
-        }
-        if let Err(e) = self.runner.restore(&saved.engine) {
-            web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {e}").into());
-            return;
-        }
-        let k = self.runner.completed_batches();
-        let now = self.clock.now_ms();
-        self.batches = BatchClock {
-            start_ms: now - (k * self.settings.batch.as_millis()) as f64,
-            interval_ms: self.batches.interval_ms,
-        };
-        self.start_offset = Some(saved.offset);
-        self.restored_batches = Some(k);
-        self.listener
-            .borrow_mut()
-            .continue_from(saved.batches, saved.records);
-    }
-
-    /// The feed's record number this run started from.
-    fn first_record(&self) -> u64 {
-        self.start_offset
-            .unwrap_or_else(|| from_of(&self.settings.feed))
-    }
-
-    /// Saves a checkpoint: the engine's state between batches, and the
-    /// feed offset it covers (received records still pending are not in
-    /// it, and will be asked for again).
-    pub fn save_checkpoint(&mut self) {
-        let Ok(engine) = self.runner.checkpoint() else {
-            return;
-        };
-        let offset =
-            self.first_record() + self.pending.counters().lines - self.pending.len() as u64;
-        let listener = self.listener.borrow();
-        let saved = Saved {
-            engine,
-            offset,
-            batches: listener.total_batches(),
-            records: listener.total_records(),
-        };
-        drop(listener);
-        checkpoint::store(checkpoint::key(&self.settings), saved);
-        self.checkpoints += 1;
-    }
-
-    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).
-    pub fn resumes(&self) -> bool {
-        self.settings.resume.unwrap_or_else(|| {
-            let host = web_sys::window()
-                .and_then(|w| w.location().host().ok())
-                .unwrap_or_default();
-            resumes_by_default(&self.settings.feed, &host)
-        })
-    }
-
-    /// The URL for the next connection: the feed's own the first time,
-    /// then, when resuming, at the first record not yet received.
-    fn connect_url(&self) -> String {
-        let lines = self.pending.counters().lines;
-        if self.resumes() && (lines > 0 || self.start_offset.is_some()) {
-            with_from(&self.settings.feed, self.first_record() + lines)
-        } else {
-            self.settings.feed.clone()
-        }
-    }
-
     fn on_event(&mut self, event: Event, at: f64) {
         match event {
             Event::Text(text) => {
@@ -306,94 +238,6 @@ impl Runtime {
             }
             Event::Error => {}
         }
-    }
-
-    /// Arms the next attempt after a drop, with backoff.
-    fn retry_later(&mut self, reason: String) {
-        self.dropped_at_wall_ms
-            .get_or_insert_with(js_sys::Date::now);
-        let wait = backoff_ms(self.attempt, js_sys::Math::random());
-        self.attempt += 1;
-        self.conn = ConnState::Reconnecting {
-            reason,
-            retry_at_wall_ms: js_sys::Date::now() + wait,
-        };
-        let this = self.this.clone();
-        self.retry = Some(Timeout::new(wait.ceil() as u32, move || {
-            if let Some(rt) = this.upgrade() {
-                connect(&rt);
-                rt.borrow().announce();
-            }
-        }));
-    }
-
-    fn record_gap(&mut self, from_wall_ms: f64) {
-        self.gap_count += 1;
-        if self.gaps.len() == GAPS_KEPT {
-            self.gaps.remove(0);
-        }
-        self.gaps.push(Gap {
-            from_wall_ms,
-            duration_ms: js_sys::Date::now() - from_wall_ms,
-        });
-    }
-
-    /// Backpressure between batches: when the buffer is half full, asks the
-    /// feed at once for half the rate the page last processed at, so the
-    /// records still in flight fit in the other half and none is dropped.
-    /// The next batch's estimate takes over from there.
-    fn brake_if_filling(&mut self) {
-        if !self.settings.backpressure || self.braked || self.pending.fill() < 0.5 {
-            return;
-        }
-        let processed = self
-            .listener
-            .borrow()
-            .last()
-            .map(|b| b.info.records as f64 * 1000.0 / b.info.processing_ms.max(1.0));
-        let rate = (processed.unwrap_or(2000.0) / 2.0).max(100.0).round() as u64;
-        if let Some(receiver) = self.receiver.as_ref() {
-            if receiver.send(&format!("{{\"rate\": {rate}}}")) {
-                self.rate_limit = Some(rate);
-                self.braked = true;
-            }
-        }
-    }
-
-    /// Backpressure: after a batch, asks the feed for the rate the PID
-    /// estimator gives (Spark's rate controller).
-    fn control_rate(&mut self, done_ms: f64, info: &sparklet_engine::BatchInfo) {
-        if !self.settings.backpressure {
-            return;
-        }
-        let estimate = self.estimator.compute(
-            done_ms,
-            info.records,
-            info.processing_ms,
-            info.scheduling_delay_ms,
-        );
-        let (Some(rate), Some(receiver)) = (estimate, self.receiver.as_ref()) else {
-            return;
-        };
-        let rate = rate.min(self.buffer_rate()).round().max(1.0) as u64;
-        if receiver.send(&format!("{{\"rate\": {rate}}}")) {
-            self.rate_limit = Some(rate);
-            self.braked = self.pending.fill() >= 0.25;
-        }
-    }
-
-    /// The most records/s the pending buffer can hold for one batch interval
-    /// at half its size: a rate above it would fill the buffer between two
-    /// batches, whatever the processing speed.
-    fn buffer_rate(&self) -> f64 {
-        let c = self.pending.counters();
-        let record_bytes = if c.lines == 0 {
-            100.0
-        } else {
-            (c.bytes as f64 / c.lines as f64).max(1.0)
-        };
-        let batch_s = self.settings.batch.as_millis() as f64 / 1000.0;
-        0.5 * self.settings.buffer_bytes() as f64 / record_bytes / batch_s
     }
 
     /// Runs every batch whose time has come, oldest first.

@@ -1,0 +1,118 @@
+//! The connection's flow: reconnecting after a drop (backoff, resume,
+//! gaps) and backpressure (asking the feed to slow down).
+
+use gloo_timers::callback::Timeout;
+
+use super::{connect, ConnState, Runtime};
+use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
+
+impl Runtime {
+    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).
+    pub fn resumes(&self) -> bool {
+        self.settings.resume.unwrap_or_else(|| {
+            let host = web_sys::window()
+                .and_then(|w| w.location().host().ok())
+                .unwrap_or_default();
+            resumes_by_default(&self.settings.feed, &host)
+        })
+    }
+
+    /// The URL for the next connection: the feed's own the first time,
+    /// then, when resuming, at the first record not yet received.
+    pub(super) fn connect_url(&self) -> String {
+        let lines = self.pending.counters().lines;
+        if self.resumes() && (lines > 0 || self.start_offset.is_some()) {
+            with_from(&self.settings.feed, self.first_record() + lines)
+        } else {
+            self.settings.feed.clone()
+        }
+    }
+
+    /// Arms the next attempt after a drop, with backoff.
+    pub(super) fn retry_later(&mut self, reason: String) {
+        self.dropped_at_wall_ms
+            .get_or_insert_with(js_sys::Date::now);
+        let wait = backoff_ms(self.attempt, js_sys::Math::random());
+        self.attempt += 1;
+        self.conn = ConnState::Reconnecting {
+            reason,
+            retry_at_wall_ms: js_sys::Date::now() + wait,
+        };
+        let this = self.this.clone();
+        self.retry = Some(Timeout::new(wait.ceil() as u32, move || {
+            if let Some(rt) = this.upgrade() {
+                connect(&rt);
+                rt.borrow().announce();
+            }
+        }));
+    }
+
+    pub(super) fn record_gap(&mut self, from_wall_ms: f64) {
+        self.gap_count += 1;
+        if self.gaps.len() == GAPS_KEPT {
+            self.gaps.remove(0);
+        }
+        self.gaps.push(Gap {
+            from_wall_ms,
+            duration_ms: js_sys::Date::now() - from_wall_ms,
+        });
+    }
+
+    /// Backpressure between batches: when the buffer is half full, asks the
+    /// feed at once for half the rate the page last processed at, so the
+    /// records still in flight fit in the other half and none is dropped.
+    /// The next batch's estimate takes over from there.
+    pub(super) fn brake_if_filling(&mut self) {
+        if !self.settings.backpressure || self.braked || self.pending.fill() < 0.5 {
+            return;
+        }
+        let processed = self
+            .listener
+            .borrow()
+            .last()
+            .map(|b| b.info.records as f64 * 1000.0 / b.info.processing_ms.max(1.0));
+        let rate = (processed.unwrap_or(2000.0) / 2.0).max(100.0).round() as u64;
+        if let Some(receiver) = self.receiver.as_ref() {
+            if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+                self.rate_limit = Some(rate);
+                self.braked = true;
+            }
+        }
+    }
+
+    /// Backpressure: after a batch, asks the feed for the rate the PID
+    /// estimator gives (Spark's rate controller).
+    pub(super) fn control_rate(&mut self, done_ms: f64, info: &sparklet_engine::BatchInfo) {
+        if !self.settings.backpressure {
+            return;
+        }
+        let estimate = self.estimator.compute(
+            done_ms,
+            info.records,
+            info.processing_ms,
+            info.scheduling_delay_ms,
+        );
+        let (Some(rate), Some(receiver)) = (estimate, self.receiver.as_ref()) else {
+            return;
+        };
+        let rate = rate.min(self.buffer_rate()).round().max(1.0) as u64;
+        if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+            self.rate_limit = Some(rate);
+            self.braked = self.pending.fill() >= 0.25;
+        }
+    }
+
+    /// The most records/s the pending buffer can hold for one batch interval
+    /// at half its size: a rate above it would fill the buffer between two
+    /// batches, whatever the processing speed.
+    pub(super) fn buffer_rate(&self) -> f64 {
+        let c = self.pending.counters();
+        let record_bytes = if c.lines == 0 {
+            100.0
+        } else {
+            (c.bytes as f64 / c.lines as f64).max(1.0)
+        };
+        let batch_s = self.settings.batch.as_millis() as f64 / 1000.0;
+        0.5 * self.settings.buffer_bytes() as f64 / record_bytes / batch_s
+    }
+}
