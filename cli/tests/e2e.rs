@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use browser::{counts, encode, Browser};
+use browser::{counts, Browser};
 use fantoccini::Locator;
 use futures_util::SinkExt;
 use tokio::net::TcpListener;
@@ -26,11 +26,10 @@ async fn word_count_totals_equal_the_feeds_truth() {
     let feed = format!("ws://{addr}/feed/words?rate=0&limit=20000&seed=7");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=1s",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "1s")],
+    )
     .await;
     let stats = b
         .wait_for_stats(60, "the feed ends and every record is in a batch", |s| {
@@ -126,11 +125,7 @@ async fn the_bare_url_shows_a_live_word_count_within_two_seconds() {
 async fn unreachable_and_malformed_feed_urls_show_an_error_in_the_page() {
     let addr = common::start(Some(browser::dist())).await;
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}",
-        encode("ws://127.0.0.1:9/feed")
-    ))
-    .await;
+    b.open(addr, &[("feed", "ws://127.0.0.1:9/feed")]).await;
     let detail = b
         .wait_for_text("conn-detail", "could not connect", 10)
         .await;
@@ -141,20 +136,12 @@ async fn unreachable_and_malformed_feed_urls_show_an_error_in_the_page() {
         "an unreachable feed is retried: {state}"
     );
 
-    b.goto(&format!(
-        "http://{addr}/?feed={}",
-        encode("localhost:8080/feed")
-    ))
-    .await;
+    b.open(addr, &[("feed", "localhost:8080/feed")]).await;
     b.wait_for_text("conn-detail", "must be a WebSocket URL", 5)
         .await;
     b.screenshot("bad-feed-url").await;
 
-    b.goto(&format!(
-        "http://{addr}/?pipeline={}",
-        encode("split | windw 10s")
-    ))
-    .await;
+    b.open(addr, &[("pipeline", "split | windw 10s")]).await;
     let error = b
         .wait_for_text("pipeline-error", "did you mean `window`", 5)
         .await;
@@ -192,11 +179,10 @@ async fn a_frame_that_is_not_utf8_is_malformed_and_the_stream_goes_on() {
     let b = Browser::start().await;
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let url = format!("ws://{feed_addr}/");
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
-        encode(&url),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &url), ("pipeline", pipeline), ("batch", "200ms")],
+    )
     .await;
     let stats = b
         .wait_for_stats(15, "the third-party feed ends and drains", |s| {
@@ -229,11 +215,10 @@ async fn json_events_per_path_equal_the_feeds_truth() {
     let feed = format!("ws://{addr}/feed/events?rate=0&limit=30000&seed=3");
     let pipeline = "json | map (.path, 1) | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "250ms")],
+    )
     .await;
     let stats = b
         .wait_for_stats(60, "the events feed ends and drains", |s| {

@@ -9,7 +9,7 @@ mod feeds;
 
 use std::time::Duration;
 
-use browser::{counts, encode, Browser};
+use browser::{counts, Browser};
 use feeds::{overload_records, third_party_feed, watch_memory};
 
 /// A feed far faster than the page (events at rate=0, JSON-parsed): the
@@ -22,11 +22,10 @@ async fn an_overloading_feed_is_slowed_down_and_nothing_is_lost() {
     let feed = format!("ws://{addr}/feed/events?rate=0&frame=1000&limit={limit}&seed=4");
     let pipeline = "json | map (.path, 1) | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=1s",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "1s")],
+    )
     .await;
     let (stats, peak, delays) = watch_memory(&b, 600, |s| {
         s["state"] == "ended" && s["pending"] == 0 && s["records"] == limit
@@ -68,11 +67,16 @@ async fn a_feed_that_does_not_slow_down_gets_visible_drops_not_a_full_tab() {
     let feed = format!("ws://{addr}/feed/events?rate=0&frame=1000&seed=5");
     let pipeline = "json | map (.path, 1) | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=1s&backpressure=0&buffer=2",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[
+            ("feed", &feed),
+            ("pipeline", pipeline),
+            ("batch", "1s"),
+            ("backpressure", "0"),
+            ("buffer", "2"),
+        ],
+    )
     .await;
     let (stats, peak, _) = watch_memory(&b, 60, |s| {
         s["dropped"].as_u64() > Some(0) && s["batches"].as_u64() >= Some(5)
@@ -120,11 +124,10 @@ async fn bad_input_is_counted_and_the_stream_goes_on() {
     .await;
     let b = Browser::start().await;
     let pipeline = "split | count_by_value | update_state_by_key sum";
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "250ms")],
+    )
     .await;
     let stats = b
         .wait_for_stats(60, "the feed ends and drains", |s| {
@@ -171,11 +174,10 @@ async fn bad_input_is_counted_and_the_stream_goes_on() {
     )])
     .await;
     let pipeline = "json | map (.w, 1) | update_state_by_key sum";
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=250ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "250ms")],
+    )
     .await;
     let stats = b
         .wait_for_stats(20, "the JSON feed drains", |s| {
@@ -211,11 +213,10 @@ async fn a_flood_of_distinct_keys_is_bounded_by_the_key_limit() {
     let feed = third_party_feed(frames).await;
     let b = Browser::start().await;
     let pipeline = "split | count_by_value | update_state_by_key sum";
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=500ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "500ms")],
+    )
     .await;
     let (stats, peak, _) = watch_memory(&b, 60, |s| {
         s["state"] == "ended" && s["pending"] == 0 && s["records"] == 1_000_000

@@ -9,7 +9,7 @@ mod feeds;
 
 use std::time::Duration;
 
-use browser::{counts, encode, Browser};
+use browser::{counts, Browser};
 use feeds::{feed_process, free_port};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -21,11 +21,15 @@ async fn killing_and_restarting_the_feed_loses_nothing_and_counts_nothing_twice(
     let url = format!("ws://127.0.0.1:{port}/feed/words?rate=50000&limit=200000&seed=9");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=500ms&resume=1",
-        encode(&url),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[
+            ("feed", &url),
+            ("pipeline", pipeline),
+            ("batch", "500ms"),
+            ("resume", "1"),
+        ],
+    )
     .await;
     b.wait_for_stats(30, "part of the run is in", |s| {
         s["records"].as_u64() >= Some(40_000)
@@ -76,11 +80,8 @@ async fn a_feed_that_cannot_resume_leaves_a_visible_gap() {
     let mut feed = feed_process(port);
     let url = format!("ws://127.0.0.1:{port}/feed/words?rate=2000&seed=3");
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&batch=500ms&resume=0",
-        encode(&url)
-    ))
-    .await;
+    b.open(addr, &[("feed", &url), ("batch", "500ms"), ("resume", "0")])
+        .await;
     b.wait_for_stats(10, "the feed is live", |s| {
         s["state"] == "live" && s["records"].as_u64() >= Some(500)
     })
@@ -112,11 +113,10 @@ async fn exact_through(seed: u64, interrupt: impl AsyncFnOnce(&Browser)) {
     let feed = format!("ws://{addr}/feed/words?rate=20000&limit=120000&seed={seed}");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=200ms",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", "200ms")],
+    )
     .await;
     b.wait_for_stats(20, "the run is under way", |s| {
         s["records"].as_u64() >= Some(20_000)
@@ -205,11 +205,15 @@ async fn a_reload_continues_from_the_checkpoint_with_exact_totals() {
     let feed = format!("ws://{addr}/feed/words?rate=30000&limit=200000&seed=13");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
-    b.goto(&format!(
-        "http://{addr}/?feed={}&pipeline={}&batch=500ms&checkpoint=2",
-        encode(&feed),
-        encode(pipeline)
-    ))
+    b.open(
+        addr,
+        &[
+            ("feed", &feed),
+            ("pipeline", pipeline),
+            ("batch", "500ms"),
+            ("checkpoint", "2"),
+        ],
+    )
     .await;
     let before = b
         .wait_for_stats(30, "a checkpoint is saved mid-run", |s| {

@@ -66,6 +66,17 @@ impl Browser {
         }
     }
 
+    /// Opens the dashboard of the server at `addr` with these URL
+    /// parameters, encoded.
+    pub async fn open(&self, addr: std::net::SocketAddr, params: &[(&str, &str)]) {
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        self.goto(&format!("http://{addr}/?{}", query.join("&")))
+            .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }
