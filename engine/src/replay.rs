@@ -35,9 +35,13 @@ impl Replay {
     }
 
     /// Runs the next batch; `Some` when the pipeline emits at its time.
+    /// Keyed output comes sorted by key, so two runs diff cleanly.
     pub fn run(&mut self, input: Vec<Value>) -> Option<Emitted> {
         let time_ms = self.pipeline.next_batch_time();
-        let output = self.pipeline.run_values(input)?;
+        let mut output = self.pipeline.run_values(input)?;
+        if self.pipeline.keyed_output() {
+            output.sort_unstable_by(|a, b| a.total_cmp(b));
+        }
         Some(Emitted { time_ms, output })
     }
 }

@@ -171,7 +171,8 @@ fn split_from_lines_equals_split_from_values_and_case_maps_are_unicode() {
     let lines = ["The quick  brown", "", "fox\tjumps", "ÉCOLE école"];
     let pipeline = "split | lower | count_by_value";
     let mut fused = sparklet_engine::Pipeline::new(pipeline, Duration::from_secs(1)).unwrap();
-    let from_lines = fused.run(lines.into_iter().collect()).unwrap();
+    let mut from_lines = fused.run(lines.into_iter().collect()).unwrap();
+    from_lines.sort_by(|a, b| a.total_cmp(b));
     let values = vec![lines
         .iter()
         .map(|l| sparklet_engine::Value::str(l))

@@ -13,8 +13,9 @@ use crate::ui::format;
 /// Rows a table or list shows at most.
 const ROWS: usize = 100;
 
-enum Shape {
-    Keyed(Vec<(String, f64)>),
+enum Shape<'a> {
+    /// Keys by reference: a state of 100,000 keys is ranked, not copied.
+    Keyed(Vec<(&'a Value, f64)>),
     Groups(Vec<(String, Vec<String>)>),
     Scalar(f64),
     Rows(Vec<String>),
@@ -24,7 +25,7 @@ fn key_text(k: &Value) -> String {
     k.as_str().map_or_else(|| k.to_string(), str::to_string)
 }
 
-fn shape_of(out: &[Value]) -> Shape {
+fn shape_of(out: &[Value]) -> Shape<'_> {
     if let [single] = out {
         if let Some(x) = single.as_f64() {
             return Shape::Scalar(x);
@@ -34,7 +35,7 @@ fn shape_of(out: &[Value]) -> Shape {
     match pairs {
         Some(p) if !p.is_empty() && p.iter().all(|(_, v)| v.as_f64().is_some()) => Shape::Keyed(
             p.into_iter()
-                .map(|(k, v)| (key_text(k), v.as_f64().unwrap_or(0.0)))
+                .map(|(k, v)| (k, v.as_f64().unwrap_or(0.0)))
                 .collect(),
         ),
         Some(p) if !p.is_empty() && p.iter().all(|(_, v)| matches!(v, Value::List(_))) => {
@@ -53,10 +54,17 @@ fn shape_of(out: &[Value]) -> Shape {
     }
 }
 
-/// Largest first, ties by key: the order of `top`.
-fn ranked(mut keyed: Vec<(String, f64)>) -> Vec<(String, f64)> {
-    keyed.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    keyed
+/// The `n` largest, largest first, ties by key (the order of `top`):
+/// a selection, then a sort of `n`, whatever the number of keys.
+fn top(mut keyed: Vec<(&Value, f64)>, n: usize) -> Vec<(String, f64)> {
+    let rank =
+        |a: &(&Value, f64), b: &(&Value, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.total_cmp(b.0));
+    if keyed.len() > n {
+        keyed.select_nth_unstable_by(n, rank);
+        keyed.truncate(n);
+    }
+    keyed.sort_by(rank);
+    keyed.into_iter().map(|(k, v)| (key_text(k), v)).collect()
 }
 
 pub fn results(board: Board) -> impl IntoView {
@@ -72,13 +80,15 @@ pub fn results(board: Board) -> impl IntoView {
             let pipeline = l.status.settings.as_ref().map(|s| s.pipeline.clone()).unwrap_or_default();
             let shown = match shape_of(out) {
                 Shape::Keyed(keyed) => {
-                    let keyed = ranked(keyed);
-                    let bars: Vec<_> = keyed.iter().take(10).cloned().collect();
-                    let matches: Vec<_> = keyed.into_iter().filter(|(k, _)| k.to_lowercase().contains(&query)).collect();
+                    let bars = top(keyed.clone(), 10);
+                    let matches: Vec<_> = if query.is_empty() {
+                        keyed
+                    } else {
+                        keyed.into_iter().filter(|(k, _)| key_text(k).to_lowercase().contains(&query)).collect()
+                    };
                     let total = matches.len();
-                    let rows = matches
+                    let rows = top(matches, ROWS)
                         .into_iter()
-                        .take(ROWS)
                         .map(|(k, v)| view! { <tr><td><code>{k}</code></td><td class="num">{format::number(v)}</td></tr> })
                         .collect_view();
                     view! {

@@ -41,6 +41,7 @@ pub struct Pipeline {
     ssc: StreamingContext,
     input: Slot<Input>,
     latest: Slot<Vec<Value>>,
+    /// The last stage emits keyed pairs in hash order.
     sort_output: bool,
 }
 
@@ -143,9 +144,14 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Whether the output is keyed pairs in hash order (which `replay`
+    /// sorts by key so results diff cleanly; the page ranks them itself).
+    pub fn keyed_output(&self) -> bool {
+        self.sort_output
+    }
+
     /// Runs the next batch of raw lines. `None` when the pipeline does not
-    /// emit at this batch's time (a window between slides). Keyed output
-    /// comes sorted by key.
+    /// emit at this batch's time (a window between slides).
     pub fn run(&mut self, records: Records) -> Option<Vec<Value>> {
         self.run_input(Input::Lines(records))
     }
@@ -158,11 +164,7 @@ impl Pipeline {
     fn run_input(&mut self, input: Input) -> Option<Vec<Value>> {
         *self.input.borrow_mut() = Some(input);
         self.ssc.run_batch();
-        let mut out = self.latest.borrow_mut().take()?;
-        if self.sort_output {
-            out.sort_unstable_by(|a, b| a.total_cmp(b));
-        }
-        Some(out)
+        self.latest.borrow_mut().take()
     }
 }
 
