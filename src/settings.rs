@@ -40,8 +40,9 @@ pub struct Settings {
 
 pub const DEFAULT_CHECKPOINT_EVERY: u64 = 10;
 
-/// The pending buffer's default size, MiB (`buffer=` in the URL).
-pub const DEFAULT_BUFFER_MIB: usize = 64;
+/// The pending buffer's default size, MiB (`buffer=` in the URL): the
+/// engine's default bound.
+pub const DEFAULT_BUFFER_MIB: usize = sparklet_engine::pending::DEFAULT_PENDING_LIMIT >> 20;
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
 

@@ -5,19 +5,20 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use sparklet_dashboard::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use sparklet_dashboard::runtime::ConnState;
-use sparklet_dashboard::settings::Settings;
 use sparklet_dashboard::ui::board::Board;
 use sparklet_dashboard::ui::controls::{settings_form, Form};
 use sparklet_dashboard::ui::format;
 use sparklet_dashboard::ui::{batches, detail, errors, latency, results, statistics};
 use sparklet_engine::latency::LatencySummary;
-use sparklet_engine::{Clock, Duration, MalformedSample, PipelineRunner, Records};
+use sparklet_engine::{Clock, MalformedSample, PipelineRunner, Records};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -39,17 +40,11 @@ const BATCHES: u64 = 30;
 /// A listener fed by a real engine run: 30 one-second batches of word
 /// lines through the default word count, with scripted delays.
 fn listener() -> Listener {
-    let settings = Settings {
-        feed: "ws://127.0.0.1:1/feed/words".into(),
-        pipeline: "split | lower | count_by_value_and_window 10s | top 10".into(),
-        batch: Duration::from_secs(1),
-        event_time: "ts".into(),
-        resume: None,
-        backpressure: true,
-        max_keys: 100_000,
-        checkpoint_every: 0,
-        buffer_mib: 64,
-    };
+    let settings = common::settings(
+        "ws://127.0.0.1:1/feed/words".into(),
+        "split | lower | count_by_value_and_window 10s | top 10",
+        1000,
+    );
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
     let mut times = Vec::new();
     for k in 1..=BATCHES {

@@ -79,11 +79,6 @@ impl Records {
             ends: tail_ends,
         }
     }
-
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.ends.clear();
-    }
 }
 
 impl<'a> FromIterator<&'a str> for Records {

@@ -69,7 +69,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         backpressure: true,
         max_keys: 100_000,
         checkpoint_every: 0,
-        buffer_mib: 64,
+        buffer_mib: sparklet_dashboard::settings::DEFAULT_BUFFER_MIB,
     }
 }
 

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::dstream::{source, Cx, DStream, Graph, Queue, TextQueue, TextStream};
+use crate::dstream::{source, Cx, DStream, Graph, Queue};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
@@ -67,12 +67,6 @@ impl StreamingContext {
     /// nothing when none is queued.
     pub fn queue_stream<T: 'static>(&self) -> (Queue<T>, DStream<T>) {
         source::queue_stream(self.graph.clone())
-    }
-
-    /// A stream of text lines, packed as the receiver packs them; its first
-    /// operator can read the lines without making a value per line.
-    pub fn text_stream(&self) -> (TextQueue, TextStream) {
-        source::text_stream(self.graph.clone())
     }
 
     /// Spark's `foreachRDD`: calls `f(time_ms, batch)` at every emission.

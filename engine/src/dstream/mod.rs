@@ -41,7 +41,7 @@ use crate::duration::Duration;
 use crate::malformed::Malformed;
 
 pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS};
-pub use source::{Queue, TextQueue, TextStream};
+pub use source::Queue;
 pub use state::{State, StateSpec};
 pub use window::WindowError;
 

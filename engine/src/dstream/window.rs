@@ -119,17 +119,9 @@ impl<P> Panes<P> {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.panes.len()
-    }
-
     /// Every pane with its time, oldest first (for checkpoints).
     pub fn iter(&self) -> impl Iterator<Item = &(u64, P)> {
         self.panes.iter()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.panes.is_empty()
     }
 }
 
