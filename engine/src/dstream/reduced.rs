@@ -149,7 +149,21 @@ impl<T: Hash + Eq + Clone + 'static> DStream<T> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<(T, i64)>, WindowError> {
-        self.map(|x| (x, 1i64)).reduce_by_key_and_window_inverse(
+        self.map(|x| (x, 1i64))
+            .sum_counts_by_key_and_window(len, slide)
+    }
+}
+
+impl<K: Hash + Eq + Clone + 'static> DStream<(K, i64)> {
+    /// `count_by_value_and_window` after its `map((_, 1L))`: counts summed
+    /// per key over the window, zeros dropped. A stream that already
+    /// counted each key per batch (a map-side combine) joins here.
+    pub fn sum_counts_by_key_and_window(
+        self,
+        len: Duration,
+        slide: Option<Duration>,
+    ) -> Result<DStream<(K, i64)>, WindowError> {
+        self.reduce_by_key_and_window_inverse(
             |a, b| a + b,
             |a, b| a - b,
             len,

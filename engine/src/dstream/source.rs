@@ -1,6 +1,6 @@
-//! Input streams: Spark's `queueStream` (a batch per pushed vector), and
-//! the word splitting that the pipeline's source does straight from the
-//! receiver's packed lines.
+//! Input streams: Spark's `queueStream` (a batch per pushed vector). The
+//! pipeline's own source, over the receiver's packed lines, is in
+//! `pipeline::source`.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -25,16 +25,4 @@ pub(crate) fn queue_stream<T: 'static>(graph: Rc<Graph>) -> (Queue<T>, DStream<T
         Some(source.borrow_mut().pop_front().unwrap_or_default())
     });
     (Queue(queue), stream)
-}
-
-/// Calls `emit` for each word of `line`: whitespace-separated without a
-/// separator, else split on `sep`; empty words are skipped.
-pub fn split_into(line: &str, sep: Option<&str>, mut emit: impl FnMut(&str)) {
-    match sep {
-        None => line.split_whitespace().for_each(emit),
-        Some(sep) => line
-            .split(sep)
-            .filter(|w| !w.is_empty())
-            .for_each(&mut emit),
-    }
 }

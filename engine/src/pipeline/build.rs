@@ -7,10 +7,10 @@
 
 use std::cmp::Ordering;
 
-use crate::dstream::source::split_into;
 use crate::dstream::DStream;
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::pipeline::stage::Stage;
+use crate::pipeline::text::{split_into, Case};
 use crate::value::{Str, Value};
 
 type Refusal = (String, String);
@@ -30,12 +30,8 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
             }
             other => Err(needs_string(&other, "split")),
         }),
-        Stage::Lower => {
-            s.try_map(|v| string_map(v, "lower", |s| s.make_ascii_lowercase(), str::to_lowercase))
-        }
-        Stage::Upper => {
-            s.try_map(|v| string_map(v, "upper", |s| s.make_ascii_uppercase(), str::to_uppercase))
-        }
+        Stage::Lower => s.try_map(|v| string_map(v, "lower", Case::LOWER)),
+        Stage::Upper => s.try_map(|v| string_map(v, "upper", Case::UPPER)),
         Stage::Trim => s.try_map(|v| match v {
             Value::Str(s) if s.trim().len() == s.len() => Ok(Value::Str(s)),
             Value::Str(s) => Ok(Value::str(s.trim())),
@@ -69,13 +65,17 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
             Err(err) => Err((v.to_string(), format!("pair: {err}"))),
         }),
         Stage::Count => s.count().map(Value::Int),
-        Stage::CountByValue => s.count_by_value().map(counted),
+        Stage::CountByValue | Stage::CountByValueAndWindow(_) => {
+            counting(s.map(|v| (v, 1)), stage)?
+        }
         Stage::Reduce(f) => lifted(s, f, "reduce")
             .reduce(move |a, b| f.combine(a, b))
             .map(move |v| f.finish(v)),
-        Stage::ReduceByKey(f) => pairs_lifted(s, f, "reduce_by_key")
-            .reduce_by_key(move |a, b| f.combine(a, b))
-            .map(move |kv| finished(f, kv)),
+        Stage::ReduceByKey(f) => by_key(pairs_lifted(s, f, "reduce_by_key"), stage)?,
+        Stage::ReduceByKeyAndWindow(f, ..) => {
+            by_key(pairs_lifted(s, f, "reduce_by_key_and_window"), stage)?
+        }
+        Stage::UpdateStateByKey(f) => by_key(pairs_lifted(s, f, "update_state_by_key"), stage)?,
         Stage::GroupByKey => pairs(s, "group_by_key").group_by_key().map(grouped),
         Stage::Union => {
             return Err(
@@ -96,7 +96,60 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
                 .map_err(err)?
                 .map(move |v| f.finish(v))
         }
-        Stage::ReduceByKeyAndWindow(f, w, false) => pairs_lifted(s, f, "reduce_by_key_and_window")
+        Stage::GroupByKeyAndWindow(w) => pairs(s, "group_by_key_and_window")
+            .group_by_key_and_window(w.len, w.slide)
+            .map_err(err)?
+            .map(grouped),
+        Stage::Top(n) => pairs(s, "top")
+            .top_by(n, by_value_then_smaller_key)
+            .map(joined),
+    })
+}
+
+/// How many stages a map-side combine may stand for at the start of
+/// `rest` (the stages after the leading text stages): the source then
+/// counts each distinct string, and `rest[skip]` is built on those counts
+/// by [`apply_counted`]. A count per key is all that a count by value, or
+/// a sum or count of `pair`'s ones, needs of a batch.
+pub fn combinable(rest: &[&Stage]) -> Option<usize> {
+    use ReduceFn::{Count, Sum};
+    match rest {
+        [Stage::CountByValue | Stage::CountByValueAndWindow(_), ..] => Some(0),
+        [Stage::Pair(None), Stage::ReduceByKey(Sum | Count)
+        | Stage::ReduceByKeyAndWindow(Sum | Count, ..)
+        | Stage::UpdateStateByKey(Sum | Count), ..] => Some(1),
+        _ => None,
+    }
+}
+
+/// Builds the keyed stage `stage` on `(key, count)` pairs that already
+/// count each key once per batch (see [`combinable`]).
+pub fn apply_counted(
+    counts: DStream<(Value, i64)>,
+    stage: &Stage,
+) -> Result<DStream<Value>, String> {
+    match stage {
+        Stage::CountByValue | Stage::CountByValueAndWindow(_) => counting(counts, stage),
+        _ => by_key(counts.map(|(k, n)| (k, Value::Int(n))), stage),
+    }
+}
+
+/// `count_by_value` and its window, from a count per value per batch.
+fn counting(counts: DStream<(Value, i64)>, stage: &Stage) -> Result<DStream<Value>, String> {
+    Ok(match stage {
+        Stage::CountByValueAndWindow(w) => counts
+            .sum_counts_by_key_and_window(w.len, w.slide)
+            .map_err(|e| e.to_string())?
+            .map(counted),
+        _ => counts.reduce_by_key(|a, b| a + b).map(counted),
+    })
+}
+
+/// The keyed reduces, from pairs whose values the stage's function took.
+fn by_key(pairs: DStream<(Value, Value)>, stage: &Stage) -> Result<DStream<Value>, String> {
+    let err = |e: crate::dstream::WindowError| e.to_string();
+    Ok(match *stage {
+        Stage::ReduceByKeyAndWindow(f, w, false) => pairs
             .reduce_by_key_and_window(move |a, b| f.combine(a, b), w.len, w.slide)
             .map_err(err)?
             .map(move |kv| finished(f, kv)),
@@ -108,7 +161,7 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
                     f.name()
                 ));
             }
-            pairs_lifted(s, f, "reduce_by_key_and_window")
+            pairs
                 .reduce_by_key_and_window_inverse(
                     move |a, b| f.combine(a, b),
                     move |a, b| f.inverse(a, b),
@@ -119,22 +172,15 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
                 .map_err(err)?
                 .map(move |kv| finished(f, kv))
         }
-        Stage::CountByValueAndWindow(w) => s
-            .count_by_value_and_window(w.len, w.slide)
-            .map_err(err)?
-            .map(counted),
-        Stage::GroupByKeyAndWindow(w) => pairs(s, "group_by_key_and_window")
-            .group_by_key_and_window(w.len, w.slide)
-            .map_err(err)?
-            .map(grouped),
-        Stage::UpdateStateByKey(f) => pairs_lifted(s, f, "update_state_by_key")
+        Stage::UpdateStateByKey(f) => pairs
             .update_state_by_key(move |values, old| {
                 values.into_iter().fold(old, |acc, v| Some(fold(f, acc, v)))
             })
             .map(move |kv| finished(f, kv)),
-        Stage::Top(n) => pairs(s, "top")
-            .top_by(n, by_value_then_smaller_key)
-            .map(joined),
+        Stage::ReduceByKey(f) => pairs
+            .reduce_by_key(move |a, b| f.combine(a, b))
+            .map(move |kv| finished(f, kv)),
+        ref other => return Err(format!("{other:?} is not a keyed reduce")),
     })
 }
 
@@ -188,19 +234,14 @@ fn needs_string(v: &Value, op: &str) -> Refusal {
     )
 }
 
-/// `lower`/`upper`: in place for ASCII (most words), Unicode rules otherwise.
-fn string_map(
-    v: Value,
-    op: &str,
-    ascii: fn(&mut str),
-    unicode: fn(&str) -> String,
-) -> Result<Value, Refusal> {
+/// `lower`/`upper` on a value: in place for ASCII, Unicode rules otherwise.
+fn string_map(v: Value, op: &str, case: Case) -> Result<Value, Refusal> {
     match v {
         Value::Str(mut s) if s.is_ascii() => {
-            ascii(&mut s);
+            (case.ascii)(&mut s);
             Ok(Value::Str(s))
         }
-        Value::Str(s) => Ok(Value::Str(Str::from(unicode(&s)))),
+        Value::Str(s) => Ok(Value::Str(Str::from((case.unicode)(&s)))),
         other => Err(needs_string(&other, op)),
     }
 }

@@ -8,17 +8,19 @@ pub mod expr_parser;
 pub mod lexer;
 pub mod parser;
 pub mod reduce_fn;
+pub mod source;
 pub mod stage;
+pub mod text;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::dstream::source::split_into;
-use crate::dstream::{DStream, Graph, StreamingContext};
+use crate::dstream::StreamingContext;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
-use crate::value::{Str, Value};
+use crate::value::Value;
+use source::{Input, Slot};
+use text::{TextChain, TextOp};
 
 pub use error::PipelineError;
 pub use parser::{parse, ParsedStage};
@@ -26,14 +28,6 @@ pub use stage::{Stage, WindowSpec};
 
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
-
-/// What a batch brings: the receiver's packed lines, or values (replay).
-enum Input {
-    Lines(Records),
-    Values(Vec<Value>),
-}
-
-type Slot<T> = Rc<RefCell<Option<T>>>;
 
 /// A running pipeline.
 pub struct Pipeline {
@@ -47,23 +41,52 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Parses `text` and builds it for batches of `batch`; refuses windows
-    /// that do not fit, with the stage that is wrong.
+    /// that do not fit, with the stage that is wrong. Leading text stages
+    /// run fused on the batch's lines, and a counting stage after them
+    /// takes its counts straight from there (see [`source`]).
     pub fn new(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
+        Pipeline::build(text, batch, true)
+    }
+
+    /// The same pipeline with every stage a separate operator over values:
+    /// slower, and the oracle the fused record path is tested against.
+    pub fn unfused(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
+        Pipeline::build(text, batch, false)
+    }
+
+    fn build(text: &str, batch: Duration, fuse: bool) -> Result<Pipeline, PipelineError> {
         if batch.as_millis() == 0 {
             return Err(PipelineError::whole("the batch interval must be positive"));
         }
         let stages = parse(text)?;
         let mut ssc = StreamingContext::new(batch);
         let input: Slot<Input> = Rc::default();
-        // `split` right after the source reads the packed lines in place.
-        let (mut stream, built) = match stages.first().map(|p| &p.stage) {
-            Some(Stage::Split(sep)) => (source(ssc.graph().clone(), input.clone(), sep.clone()), 1),
-            _ => (source_values(ssc.graph().clone(), input.clone()), 0),
+        let graph = ssc.graph().clone();
+        let at = |i: usize, msg: String| {
+            let p: &ParsedStage = &stages[i];
+            PipelineError::at(text, p.start, p.end, msg).in_stage(i + 1, &p.name)
         };
-        for (i, parsed) in stages.iter().enumerate().skip(built) {
-            stream = build::apply(stream, &parsed.stage).map_err(|msg| {
-                PipelineError::at(text, parsed.start, parsed.end, msg).in_stage(i + 1, &parsed.name)
-            })?;
+        let ops: Vec<TextOp> = match fuse {
+            true => stages.iter().map_while(|p| TextOp::of(&p.stage)).collect(),
+            false => Vec::new(),
+        };
+        let rest: Vec<&Stage> = stages[ops.len()..].iter().map(|p| &p.stage).collect();
+        let chain = TextChain::new(ops);
+        let (mut stream, next) = match build::combinable(&rest).filter(|_| fuse) {
+            Some(skip) => {
+                let keyed = stages.len() - rest.len() + skip;
+                let counts = source::counted(graph, input.clone(), chain);
+                let stream = build::apply_counted(counts, &stages[keyed].stage)
+                    .map_err(|msg| at(keyed, msg))?;
+                (stream, keyed + 1)
+            }
+            None => {
+                let next = stages.len() - rest.len();
+                (source::values(graph, input.clone(), chain), next)
+            }
+        };
+        for (i, parsed) in stages.iter().enumerate().skip(next) {
+            stream = build::apply(stream, &parsed.stage).map_err(|msg| at(i, msg))?;
         }
         let sort_output = stages
             .last()
@@ -166,50 +189,4 @@ impl Pipeline {
         self.ssc.run_batch();
         self.latest.borrow_mut().take()
     }
-}
-
-/// The batch as values: lines become strings.
-fn source_values(graph: Rc<Graph>, input: Slot<Input>) -> DStream<Value> {
-    DStream::from_fn(graph.batch, graph, move |_, _| {
-        Some(match input.borrow_mut().take() {
-            Some(Input::Lines(records)) => records.iter().map(Value::str).collect(),
-            Some(Input::Values(values)) => values,
-            None => Vec::new(),
-        })
-    })
-}
-
-/// The source fused with a leading `split`: words straight from the
-/// packed lines, no value per line. Values that are not strings are
-/// malformed, as `split` would find them.
-fn source(graph: Rc<Graph>, input: Slot<Input>, sep: Option<String>) -> DStream<Value> {
-    DStream::from_fn(graph.batch, graph, move |_, cx| {
-        let input = input.borrow_mut().take();
-        // About six words per line on the demo feed: one reservation.
-        let lines = match &input {
-            Some(Input::Lines(records)) => records.len(),
-            _ => 0,
-        };
-        let mut words = Vec::with_capacity(lines * 6);
-        let mut push = |w: &str| words.push(Value::Str(Str::new(w)));
-        match input {
-            Some(Input::Lines(records)) => {
-                for line in records.iter() {
-                    split_into(line, sep.as_deref(), &mut push);
-                }
-            }
-            Some(Input::Values(values)) => {
-                for v in values {
-                    match v.as_str() {
-                        Some(line) => split_into(line, sep.as_deref(), &mut push),
-                        None => cx.malformed.record(&v.to_string(), || {
-                            format!("split needs a string, got a {}", v.type_name())
-                        }),
-                    }
-                }
-            }
-            None => {}
-        }
-        Some(words)
-    })
 }
