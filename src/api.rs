@@ -6,6 +6,7 @@ use sparklet_engine::{BatchInfo, MalformedSample, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::listener::{BatchRecord, LatencyFrom};
 use crate::runtime::{Runtime, Shared};
 
 #[derive(Serialize)]
@@ -100,6 +101,45 @@ impl<'a> Stats<'a> {
     }
 }
 
+/// A row of `batches()`: Spark's BatchInfo and the batch's latency.
+#[derive(Serialize)]
+struct BatchRow<'a> {
+    #[serde(flatten)]
+    info: &'a BatchInfo,
+    latency: Option<LatencyRow>,
+}
+
+/// How long after its records existed a batch's result was ready, in ms.
+#[derive(Serialize)]
+struct LatencyRow {
+    /// `event_time` (the records' own time) or `arrival` (in the page).
+    from: &'static str,
+    records: u64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl<'a> BatchRow<'a> {
+    fn of(b: &'a BatchRecord) -> BatchRow<'a> {
+        BatchRow {
+            info: &b.info,
+            latency: b.latency.as_ref().map(|(from, l)| LatencyRow {
+                from: match from {
+                    LatencyFrom::EventTime(_) => "event_time",
+                    LatencyFrom::Arrival => "arrival",
+                },
+                records: l.count,
+                p50: l.p50,
+                p95: l.p95,
+                p99: l.p99,
+                max: l.max,
+            }),
+        }
+    }
+}
+
 fn wasm_memory_bytes() -> f64 {
     use wasm_bindgen::JsCast;
     wasm_bindgen::memory()
@@ -124,23 +164,31 @@ pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) {
         Some(rt) => Stats::of(&rt.borrow()).to_js(),
         None => JsValue::NULL,
     });
-    // `batches()`: Spark's BatchInfo of every batch kept (the last 1,000).
+    // `batches()`: Spark's BatchInfo of every batch kept (the last 1,000),
+    // with each batch's latency.
     let batches = Closure::<dyn Fn() -> JsValue>::new(move || match slot.borrow().as_ref() {
         Some(rt) => {
             let rt = rt.borrow();
             let listener = rt.listener.borrow();
-            let infos: Vec<&BatchInfo> = listener.batches().iter().map(|b| &b.info).collect();
-            infos
-                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            let rows: Vec<BatchRow> = listener.batches().iter().map(BatchRow::of).collect();
+            rows.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
                 .unwrap_or(JsValue::NULL)
         }
         None => JsValue::NULL,
     });
-    for (name, f) in [("stats", &stats), ("batches", &batches)] {
-        let _ = js_sys::Reflect::set(&api, &name.into(), f.as_ref().unchecked_ref());
+    let run_frames = Closure::<dyn Fn(js_sys::Array, JsValue) -> Result<JsValue, JsValue>>::new(
+        |frames: js_sys::Array, options| crate::bench::run_frames(&frames, options),
+    );
+    for (name, f) in [
+        ("stats", stats.as_ref()),
+        ("batches", batches.as_ref()),
+        ("runFrames", run_frames.as_ref()),
+    ] {
+        let _ = js_sys::Reflect::set(&api, &name.into(), f.unchecked_ref());
     }
     // The API lives as long as the page.
     stats.forget();
     batches.forget();
+    run_frames.forget();
     let _ = js_sys::Reflect::set(&window, &"sparklet".into(), &api);
 }

@@ -1,5 +1,6 @@
 //! Checkpoints of the page's stream, as Spark checkpoints a streaming
-//! context: every N batches (`checkpoint=N`, default 10) and when the page
+//! context: every N batches (`checkpoint=N`; by default, as Spark, every
+//! multiple of the batch interval of at least 10 s) and when the page
 //! is hidden or left, the engine's state and the feed offset it covers go
 //! to IndexedDB; a reload of the same view (or back/forward to it)
 //! restores them and, with a feed that resumes, reconnects at that offset,
@@ -7,7 +8,6 @@
 
 use std::cell::RefCell;
 
-use serde_json::{json, Value as J};
 use web_sys::IdbDatabase;
 
 use crate::settings::Settings;
@@ -16,7 +16,8 @@ use crate::storage;
 /// What a checkpoint holds besides the engine's state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Saved {
-    pub engine: J,
+    /// The engine's state, JSON text (`PipelineRunner::checkpoint`).
+    pub engine: String,
     /// The feed's record number the state covers up to: where to resume.
     pub offset: u64,
     pub batches: u64,
@@ -24,17 +25,29 @@ pub struct Saved {
 }
 
 impl Saved {
+    /// The engine's text goes in as it is, not parsed and written again.
     pub fn to_json(&self) -> String {
-        json!({ "engine": self.engine, "offset": self.offset, "batches": self.batches, "records": self.records }).to_string()
+        format!(
+            "{{\"offset\":{},\"batches\":{},\"records\":{},\"engine\":{}}}",
+            self.offset, self.batches, self.records, self.engine
+        )
     }
 
     pub fn from_json(text: &str) -> Option<Saved> {
-        let j: J = serde_json::from_str(text).ok()?;
+        #[derive(serde::Deserialize)]
+        struct Stored<'a> {
+            #[serde(borrow)]
+            engine: &'a serde_json::value::RawValue,
+            offset: u64,
+            batches: u64,
+            records: u64,
+        }
+        let s: Stored = serde_json::from_str(text).ok()?;
         Some(Saved {
-            engine: j.get("engine")?.clone(),
-            offset: j["offset"].as_u64()?,
-            batches: j["batches"].as_u64()?,
-            records: j["records"].as_u64()?,
+            engine: s.engine.get().to_string(),
+            offset: s.offset,
+            batches: s.batches,
+            records: s.records,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! Streaming UI, running in the page over the engine crate.
 
 pub mod api;
+pub mod bench;
 pub mod checkpoint;
 pub mod clock;
 pub mod connection;

@@ -1,13 +1,15 @@
 //! The receiver: one WebSocket to the feed, as Spark's receivers feed its
-//! BlockGenerator. Every frame crosses into wasm once (text as a string,
-//! binary copied into a reused buffer) and is handed on whole, stamped
-//! with its arrival time; splitting into records happens in the engine.
+//! BlockGenerator. Every frame crosses into wasm once, into a reused
+//! buffer (text by the browser's own `TextEncoder.encodeInto`, binary by
+//! one copy), and is handed on whole, stamped with its arrival time;
+//! splitting into records happens in the engine.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::{ArrayBuffer, JsString, Uint8Array};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
@@ -64,11 +66,16 @@ impl Receiver {
 
         let (h, c) = (handler.clone(), clock.clone());
         let scratch = RefCell::new(Vec::<u8>::new());
+        let encoder = TextEncoder::new();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let at = c.now_ms();
             let data = ev.data();
-            if let Some(text) = data.as_string() {
-                h(Event::Text(&text), at);
+            if let Some(text) = data.dyn_ref::<JsString>() {
+                let mut bytes = scratch.borrow_mut();
+                match utf8_of(&encoder, text, &mut bytes) {
+                    Some(text) => h(Event::Text(text), at),
+                    None => h(Event::Text(&String::from(text)), at),
+                }
             } else if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
                 let view = Uint8Array::new(buf);
                 let mut bytes = scratch.borrow_mut();
@@ -121,6 +128,53 @@ impl Drop for Receiver {
         self.socket.set_onerror(None);
         let _ = self.socket.close();
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's `TextEncoder`, bound here because web-sys's
+    /// `encodeInto` takes a Rust `&str`: the JS string would first be
+    /// copied into wasm the slow way, a character at a time.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, source: &JsString, into: &Uint8Array) -> EncodeResult;
+    type EncodeResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeResult) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeResult) -> u32;
+}
+
+/// Frames above this many UTF-16 units take the plain path: the buffer
+/// needs three bytes per unit in the worst case, and should stay small.
+const ENCODE_INTO_MAX_UNITS: usize = 4 << 20;
+
+/// `text` as UTF-8 in `buffer`, written by one native call straight into
+/// wasm memory; `None` for a frame too large for that.
+fn utf8_of<'b>(encoder: &TextEncoder, text: &JsString, buffer: &'b mut Vec<u8>) -> Option<&'b str> {
+    let units = text.length() as usize;
+    if units > ENCODE_INTO_MAX_UNITS {
+        return None;
+    }
+    // At most three bytes per UTF-16 unit; grown once, then reused.
+    if buffer.len() < units * 3 {
+        buffer.resize(units * 3, 0);
+    }
+    // A view of wasm memory, made after any growth above.
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let view = Uint8Array::new_with_byte_offset_and_length(
+        &memory.buffer(),
+        buffer.as_ptr() as u32,
+        buffer.len() as u32,
+    );
+    let done = encoder.encode_into(text, &view);
+    if done.read() as usize != units {
+        return None;
+    }
+    // encodeInto writes valid UTF-8 (a lone surrogate becomes U+FFFD).
+    std::str::from_utf8(&buffer[..done.written() as usize]).ok()
 }
 
 /// How a close code reads to a person.

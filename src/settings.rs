@@ -31,14 +31,19 @@ pub struct Settings {
     /// the least recently updated are evicted and counted.
     pub max_keys: usize,
     /// Save a checkpoint every this many batches (`checkpoint=N`; 0: only
-    /// when the page is hidden or left).
-    pub checkpoint_every: u64,
+    /// when the page is hidden or left); `None` is Spark's default, see
+    /// [`Settings::checkpoint_batches`].
+    pub checkpoint_every: Option<u64>,
     /// The pending buffer's size in MiB (`buffer=`): received records wait
     /// here for their batch; when full, the oldest are dropped and counted.
     pub buffer_mib: usize,
 }
 
-pub const DEFAULT_CHECKPOINT_EVERY: u64 = 10;
+/// Spark's default checkpoint interval: the smallest multiple of the batch
+/// interval that is at least 10 s. A checkpoint writes the whole state, so
+/// with short batches and large windows it is the costliest thing the page
+/// does; Spark's rule keeps it to one every 10 s.
+pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The pending buffer's default size, MiB (`buffer=` in the URL): the
 /// engine's default bound.
@@ -47,6 +52,15 @@ pub const DEFAULT_BUFFER_MIB: usize = sparklet_engine::pending::DEFAULT_PENDING_
 pub const DEFAULT_EVENT_TIME: &str = "ts";
 
 impl Settings {
+    /// How many batches between checkpoints (0: only when hidden or left).
+    pub fn checkpoint_batches(&self) -> u64 {
+        self.checkpoint_every.unwrap_or_else(|| {
+            DEFAULT_CHECKPOINT_INTERVAL
+                .as_millis()
+                .div_ceil(self.batch.as_millis().max(1))
+        })
+    }
+
     /// The pending buffer's size in bytes.
     pub fn buffer_bytes(&self) -> usize {
         self.buffer_mib << 20
@@ -82,9 +96,7 @@ impl Settings {
                 .and_then(|m| m.parse().ok())
                 .filter(|m| *m > 0)
                 .unwrap_or(DEFAULT_MAX_KEYS),
-            checkpoint_every: get("checkpoint")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(DEFAULT_CHECKPOINT_EVERY),
+            checkpoint_every: get("checkpoint").and_then(|c| c.parse().ok()),
             buffer_mib: get("buffer")
                 .and_then(|b| b.parse().ok())
                 .filter(|b| (1..=1024).contains(b))
@@ -110,8 +122,8 @@ impl Settings {
         if !self.backpressure {
             params.append("backpressure", "0");
         }
-        if self.checkpoint_every != DEFAULT_CHECKPOINT_EVERY {
-            params.append("checkpoint", &self.checkpoint_every.to_string());
+        if let Some(every) = self.checkpoint_every {
+            params.append("checkpoint", &every.to_string());
         }
         if self.buffer_mib != DEFAULT_BUFFER_MIB {
             params.append("buffer", &self.buffer_mib.to_string());

@@ -10,7 +10,10 @@
 //! - `dashboard`: the built page's static files, and the 404 that says how
 //!   to build it.
 //! - `feed`: the demo feeds, their parameters and their ground truth.
+//! - `browser`: headless Chromium through chromedriver, for `bench` and
+//!   the end-to-end tests.
 
+pub mod browser;
 pub mod feed;
 
 mod dashboard;

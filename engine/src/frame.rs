@@ -10,12 +10,14 @@ use crate::records::Records;
 /// Appends the records of a text frame; returns how many were added.
 pub fn decode_text(frame: &str, out: &mut Records, malformed: &mut Malformed) -> usize {
     let before = out.len();
+    out.reserve(frame.len());
     let has_nul = frame.as_bytes().contains(&0);
-    for line in lines(frame.as_bytes()) {
-        // Lines of a `str` split at ASCII bytes are valid UTF-8.
-        let Ok(line) = std::str::from_utf8(line) else {
-            continue;
-        };
+    // Split as `str`, so no line is checked for UTF-8 again.
+    let lines = frame
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.is_empty());
+    for line in lines {
         if has_nul && line.contains('\0') {
             let at = line.find('\0').unwrap_or(0);
             malformed.record(&line.replace('\0', "\\0"), || {

@@ -19,6 +19,11 @@ impl Records {
         self.ends.push(self.text.len() as u32);
     }
 
+    /// Room for `bytes` more bytes of text (a frame about to be added).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }

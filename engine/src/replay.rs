@@ -1,10 +1,13 @@
 //! Replay: a pipeline run over recorded batches of values, batch k at time
 //! `k * batch`. `sparklet replay` is this plus JSON lines in and out, so
-//! anyone can run the same batches through Spark and compare.
+//! anyone can run the same batches through Spark and compare. And a run
+//! over recorded frames, the page's receiving path without the socket.
 
 use crate::duration::Duration;
 use crate::malformed::Malformed;
+use crate::pending::{PendingBuffer, DEFAULT_PENDING_LIMIT};
 use crate::pipeline::{Pipeline, PipelineError};
+use crate::runner::{Clock, PipelineRunner};
 use crate::value::Value;
 
 /// One emitted output: the batch time and what the pipeline gave.
@@ -67,4 +70,50 @@ pub fn replay(
         out.extend(r.run(input));
     }
     Ok((out, r.malformed().clone()))
+}
+
+/// What a run over frames met.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FramesRun {
+    pub records: u64,
+    pub batches: u64,
+    pub malformed: u64,
+    /// The last output the pipeline emitted.
+    pub output: Option<Vec<Value>>,
+}
+
+/// Runs `runner` over text frames as the page receives them: each frame
+/// into the pending buffer, a batch cut after every `frames_per_batch`
+/// frames (and after the last). How `sparklet bench` times the engine on
+/// the same frames natively and in the page.
+pub fn replay_frames<S: AsRef<str>>(
+    runner: &mut PipelineRunner,
+    frames: impl IntoIterator<Item = S>,
+    frames_per_batch: usize,
+    clock: &dyn Clock,
+) -> FramesRun {
+    let mut pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
+    let mut malformed = Malformed::default();
+    let mut run = FramesRun {
+        records: 0,
+        batches: 0,
+        malformed: 0,
+        output: None,
+    };
+    let mut frames = frames.into_iter().peekable();
+    let mut in_batch = 0;
+    while let Some(frame) = frames.next() {
+        pending.push_text(frame.as_ref(), 0.0, &mut malformed);
+        in_batch += 1;
+        if in_batch == frames_per_batch.max(1) || frames.peek().is_none() {
+            in_batch = 0;
+            let block = pending.take_until(f64::INFINITY);
+            run.records += block.records.len() as u64;
+            let report = runner.run_batch(block.records, clock.now_ms(), clock);
+            run.output = report.output.or(run.output.take());
+            run.batches += 1;
+        }
+    }
+    run.malformed = malformed.count() + runner.malformed().count();
+    run
 }

@@ -80,11 +80,11 @@ impl PipelineRunner {
     }
 
     /// The pipeline's checkpoint (see [`Pipeline::checkpoint`]).
-    pub fn checkpoint(&self) -> Result<serde_json::Value, String> {
+    pub fn checkpoint(&self) -> Result<String, String> {
         self.pipeline.checkpoint()
     }
 
-    pub fn restore(&mut self, saved: &serde_json::Value) -> Result<(), String> {
+    pub fn restore(&mut self, saved: &str) -> Result<(), String> {
         self.pipeline.restore(saved)
     }
 

@@ -26,17 +26,22 @@ const STATEFUL: &[&str] = &[
 
 #[test]
 fn a_restored_pipeline_continues_exactly_as_the_original() {
-    let batches = common::pair_batches(5, 30, 12, 9);
+    for vocab in [9, 300] {
+        continues_exactly(common::pair_batches(5, 30, 12, vocab));
+    }
+}
+
+fn continues_exactly(batches: Vec<Vec<Value>>) {
     for text in STATEFUL {
         let mut original = Pipeline::new(text, Duration::from_secs(1)).unwrap();
         for b in &batches[..14] {
             original.run_values(b.clone());
         }
-        // Through text, as it goes to IndexedDB and back.
-        let saved = serde_json::to_string(&original.checkpoint().unwrap()).unwrap();
+        // Text, as it goes to IndexedDB and back.
+        let saved = original.checkpoint().unwrap();
         let mut restored = Pipeline::new(text, Duration::from_secs(1)).unwrap();
         restored
-            .restore(&serde_json::from_str(&saved).unwrap())
+            .restore(&saved)
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(restored.batches_run(), 14);
         for b in &batches[14..] {
@@ -69,9 +74,9 @@ fn values_keep_their_kind_through_a_checkpoint() {
         list_of_two.clone(),
         Value::Float(f64::INFINITY),
     ]);
-    let saved = serde_json::to_string(&p.checkpoint().unwrap()).unwrap();
+    let saved = p.checkpoint().unwrap();
     let mut q = Pipeline::new("map . | window 2s", Duration::from_secs(1)).unwrap();
-    q.restore(&serde_json::from_str(&saved).unwrap()).unwrap();
+    q.restore(&saved).unwrap();
     let out = q.run_values(vec![]).unwrap();
     assert_eq!(out[0], odd);
     assert_eq!(
@@ -94,9 +99,14 @@ fn a_checkpoint_of_another_pipeline_is_refused_and_changes_nothing() {
     let mut slower = Pipeline::new("update_state_by_key sum", Duration::from_secs(2)).unwrap();
     assert!(slower.restore(&saved).is_err());
     let mut same = Pipeline::new("update_state_by_key sum", Duration::from_secs(1)).unwrap();
-    let mut broken = saved.clone();
+    let mut broken: serde_json::Value = serde_json::from_str(&saved).unwrap();
     broken["states"][0] = serde_json::json!([["k", "not a pair"]]);
-    assert!(same.restore(&broken).is_err());
+    assert!(same.restore(&broken.to_string()).is_err());
+    assert!(same
+        .restore("{\"version\": 1}")
+        .unwrap_err()
+        .contains("another version"));
+    assert!(same.restore("not json").unwrap_err().contains("not JSON"));
     assert_eq!(same.batches_run(), 0, "nothing changed");
     same.restore(&saved).unwrap();
     assert_eq!(

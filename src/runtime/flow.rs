@@ -4,6 +4,12 @@
 use gloo_timers::callback::Timeout;
 
 use super::{connect, ConnState, Runtime};
+
+/// The share of each batch interval the engine may take when the feed is
+/// faster than the page. In a cluster Spark lets processing fill the
+/// interval; here the same thread receives the frames and draws the page,
+/// so backpressure keeps the rest for them.
+pub const PROCESSING_BUDGET: f64 = 0.4;
 use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
 
 impl Runtime {
@@ -81,15 +87,19 @@ impl Runtime {
     }
 
     /// Backpressure: after a batch, asks the feed for the rate the PID
-    /// estimator gives (Spark's rate controller).
+    /// estimator gives (Spark's rate controller), aiming the engine at
+    /// [`PROCESSING_BUDGET`] of the batch interval rather than all of it.
     pub(super) fn control_rate(&mut self, done_ms: f64, info: &sparklet_engine::BatchInfo) {
         if !self.settings.backpressure {
             return;
         }
+        // Spark's estimator drives processing time to the batch interval;
+        // shown the processing time over the budget, it drives it to the
+        // budget.
         let estimate = self.estimator.compute(
             done_ms,
             info.records,
-            info.processing_ms,
+            info.processing_ms / PROCESSING_BUDGET,
             info.scheduling_delay_ms,
         );
         let (Some(rate), Some(receiver)) = (estimate, self.receiver.as_ref()) else {

@@ -283,7 +283,7 @@ impl Runtime {
             self.listener
                 .borrow_mut()
                 .on_batch_completed(record, report.output);
-            let every = self.settings.checkpoint_every;
+            let every = self.settings.checkpoint_batches();
             if every > 0 && self.runner.completed_batches().is_multiple_of(every) {
                 self.save_checkpoint();
             }

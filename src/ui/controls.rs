@@ -18,7 +18,7 @@ pub struct Form {
     pub resume: RwSignal<Option<bool>>,
     pub backpressure: RwSignal<bool>,
     pub max_keys: RwSignal<usize>,
-    pub checkpoint_every: RwSignal<u64>,
+    pub checkpoint_every: RwSignal<Option<u64>>,
     pub buffer_mib: RwSignal<usize>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,

@@ -68,7 +68,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         resume: None,
         backpressure: true,
         max_keys: 100_000,
-        checkpoint_every: 0,
+        checkpoint_every: Some(0),
         buffer_mib: sparklet_dashboard::settings::DEFAULT_BUFFER_MIB,
     }
 }

@@ -47,15 +47,6 @@ impl FeedKind {
             FeedKind::Events => "/feed/events",
         }
     }
-
-    /// Appends record `index` of sequence `seed` to `out` (no newline).
-    /// `ts_ms` is the send time, used only by events.
-    pub fn write_record(self, seed: u64, index: u64, ts_ms: u64, out: &mut String) {
-        match self {
-            FeedKind::Words => words::write_record(seed, index, out),
-            FeedKind::Events => events::write_record(seed, index, ts_ms, out),
-        }
-    }
 }
 
 /// The feed and truth routes, to be merged into the server's router.
@@ -92,7 +83,7 @@ fn open(
     query: Pairs,
 ) -> Response {
     let params = match query {
-        Ok(Query(pairs)) => FeedParams::parse(&pairs),
+        Ok(Query(pairs)) => FeedParams::parse(kind, &pairs),
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
     };
     let params = match params {

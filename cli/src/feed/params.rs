@@ -7,6 +7,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::FeedKind;
+
 /// Records per second when `rate` is not given.
 pub const DEFAULT_RATE: u64 = 1000;
 /// Records per text frame when `frame` is not given.
@@ -17,8 +19,16 @@ pub const MAX_FRAME: usize = 100_000;
 /// Largest `limit` a truth endpoint recomputes: about a minute of one core.
 pub const MAX_TRUTH_LIMIT: u64 = 100_000_000;
 
-const FEED_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame"];
-const TRUTH_NAMES: &[&str] = &["seed", "limit"];
+/// Distinct words of the words feed when `vocab` is not given: the common
+/// English words of `words::VOCABULARY`.
+pub const DEFAULT_VOCAB: usize = super::words::VOCABULARY.len();
+/// Largest `vocab`: a million distinct keys is a flood, not a word count.
+pub const MAX_VOCAB: usize = 1_000_000;
+
+const EVENTS_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame"];
+const WORDS_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame", "vocab"];
+const EVENTS_TRUTH_NAMES: &[&str] = &["seed", "limit"];
+const WORDS_TRUTH_NAMES: &[&str] = &["seed", "limit", "vocab"];
 
 /// What a feed socket streams: records `[from, limit)` of sequence `seed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +41,8 @@ pub struct FeedParams {
     pub from: u64,
     /// Most records in one text frame.
     pub frame: usize,
+    /// Distinct words the words feed draws from.
+    pub vocab: usize,
 }
 
 /// Which prefix `[0, limit)` of sequence `seed` a truth endpoint counts.
@@ -38,6 +50,7 @@ pub struct FeedParams {
 pub struct TruthParams {
     pub seed: u64,
     pub limit: u64,
+    pub vocab: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,8 +82,13 @@ impl IntoResponse for ParamError {
 }
 
 impl FeedParams {
-    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ParamError> {
-        let query = Query::new(pairs, FEED_NAMES)?;
+    /// The parameters of a `kind` feed (`vocab` is the words feed's own).
+    pub fn parse(kind: FeedKind, pairs: &[(String, String)]) -> Result<Self, ParamError> {
+        let names = match kind {
+            FeedKind::Words => WORDS_NAMES,
+            FeedKind::Events => EVENTS_NAMES,
+        };
+        let query = Query::new(pairs, names)?;
         Ok(Self {
             rate: query.integer("rate")?.unwrap_or(DEFAULT_RATE),
             seed: query.integer("seed")?.unwrap_or(1),
@@ -80,13 +98,18 @@ impl FeedParams {
                 None => DEFAULT_FRAME,
                 Some(f) => in_range("frame", f, 1, MAX_FRAME as u64)? as usize,
             },
+            vocab: query.vocab()?,
         })
     }
 }
 
 impl TruthParams {
-    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ParamError> {
-        let query = Query::new(pairs, TRUTH_NAMES)?;
+    pub fn parse(kind: FeedKind, pairs: &[(String, String)]) -> Result<Self, ParamError> {
+        let names = match kind {
+            FeedKind::Words => WORDS_TRUTH_NAMES,
+            FeedKind::Events => EVENTS_TRUTH_NAMES,
+        };
+        let query = Query::new(pairs, names)?;
         let limit = query.integer("limit")?.ok_or(ParamError::Missing {
             name: "limit",
             why: "the truth covers records [0, limit), so it needs an end",
@@ -94,6 +117,7 @@ impl TruthParams {
         Ok(Self {
             seed: query.integer("seed")?.unwrap_or(1),
             limit: in_range("limit", limit, 0, MAX_TRUTH_LIMIT)?,
+            vocab: query.vocab()?,
         })
     }
 }
@@ -135,6 +159,13 @@ impl<'a> Query<'a> {
         Ok(Self { pairs })
     }
 
+    fn vocab(&self) -> Result<usize, ParamError> {
+        Ok(match self.integer("vocab")? {
+            None => DEFAULT_VOCAB,
+            Some(v) => in_range("vocab", v, 1, MAX_VOCAB as u64)? as usize,
+        })
+    }
+
     fn integer(&self, name: &'static str) -> Result<Option<u64>, ParamError> {
         let Some((_, value)) = self.pairs.iter().find(|(n, _)| n == name) else {
             return Ok(None);
@@ -166,7 +197,7 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_nothing_is_given() {
-        let p = FeedParams::parse(&pairs("")).unwrap();
+        let p = FeedParams::parse(FeedKind::Words, &pairs("")).unwrap();
         assert_eq!(
             p,
             FeedParams {
@@ -174,14 +205,16 @@ mod tests {
                 seed: 1,
                 limit: None,
                 from: 0,
-                frame: 100
+                frame: 100,
+                vocab: 300,
             }
         );
     }
 
     #[test]
     fn every_parameter_is_read() {
-        let p = FeedParams::parse(&pairs("rate=0&seed=9&limit=50&from=10&frame=7")).unwrap();
+        let query = pairs("rate=0&seed=9&limit=50&from=10&frame=7&vocab=100000");
+        let p = FeedParams::parse(FeedKind::Words, &query).unwrap();
         assert_eq!(
             p,
             FeedParams {
@@ -189,14 +222,19 @@ mod tests {
                 seed: 9,
                 limit: Some(50),
                 from: 10,
-                frame: 7
+                frame: 7,
+                vocab: 100_000,
             }
         );
     }
 
     #[test]
     fn bad_values_name_the_parameter_and_the_problem() {
-        let err = |q: &str| FeedParams::parse(&pairs(q)).unwrap_err().to_string();
+        let err = |q: &str| {
+            FeedParams::parse(FeedKind::Words, &pairs(q))
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             err("rate=abc"),
             "rate: expected a non-negative integer, got 'abc'"
@@ -208,18 +246,32 @@ mod tests {
         assert_eq!(err("frame=0"), "frame: must be between 1 and 100000, got 0");
         assert_eq!(err("seed=1&seed=2"), "seed: given more than once");
         assert!(err("limt=5").starts_with("unknown parameter 'limt'"));
+        assert_eq!(
+            err("vocab=0"),
+            "vocab: must be between 1 and 1000000, got 0"
+        );
+        let events = FeedParams::parse(FeedKind::Events, &pairs("vocab=5"));
+        assert!(events
+            .unwrap_err()
+            .to_string()
+            .starts_with("unknown parameter 'vocab'"));
     }
 
     #[test]
     fn truth_needs_a_limit() {
-        let err = TruthParams::parse(&pairs("seed=3"))
+        let err = TruthParams::parse(FeedKind::Words, &pairs("seed=3"))
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("limit: required"), "{err}");
         assert_eq!(
-            TruthParams::parse(&pairs("limit=5")).unwrap(),
-            TruthParams { seed: 1, limit: 5 }
+            TruthParams::parse(FeedKind::Words, &pairs("limit=5")).unwrap(),
+            TruthParams {
+                seed: 1,
+                limit: 5,
+                vocab: 300
+            }
         );
-        assert!(TruthParams::parse(&pairs("limit=5&rate=3")).is_err());
+        assert!(TruthParams::parse(FeedKind::Words, &pairs("limit=5&rate=3")).is_err());
+        assert!(TruthParams::parse(FeedKind::Events, &pairs("limit=5&vocab=3")).is_err());
     }
 }

@@ -16,7 +16,8 @@ use tokio::time::{sleep_until, timeout, Instant};
 
 use super::pacing::Pacer;
 use super::params::FeedParams;
-use super::FeedKind;
+use super::words::Vocabulary;
+use super::{events, FeedKind};
 
 /// The pacing granularity: due records go out together at most this often,
 /// so a feed at 100 000 records/s sends frames, not a syscall per record.
@@ -71,6 +72,7 @@ async fn run(
     let mut target = next;
     let mut wake = Instant::now();
     let mut frame = String::new();
+    let vocab = Vocabulary::new(params.vocab);
 
     while next < end {
         let wake_reason = if next < target {
@@ -104,7 +106,7 @@ async fn run(
             Wake::Client(Some(Ok(_))) => {}
             Wake::Tick if next < target => {
                 let count = (target - next).min(params.frame as u64);
-                build_frame(&mut frame, kind, params.seed, next, count);
+                build_frame(&mut frame, kind, &vocab, params.seed, next, count);
                 socket.feed(Message::Text(frame.as_str().into())).await?;
                 next += count;
             }
@@ -136,17 +138,25 @@ async fn run(
 
 /// Fills `frame` with records `[first, first + count)`, one per line. The
 /// buffer is reused across frames, so a steady stream allocates nothing.
-fn build_frame(frame: &mut String, kind: FeedKind, seed: u64, first: u64, count: u64) {
+fn build_frame(
+    frame: &mut String,
+    kind: FeedKind,
+    vocab: &Vocabulary,
+    seed: u64,
+    first: u64,
+    count: u64,
+) {
     frame.clear();
-    let ts_ms = match kind {
-        FeedKind::Events => now_ms(),
-        FeedKind::Words => 0,
-    };
+    // Events carry their send time; one clock read per frame.
+    let ts_ms = now_ms();
     for index in first..first + count {
         if index > first {
             frame.push('\n');
         }
-        kind.write_record(seed, index, ts_ms, frame);
+        match kind {
+            FeedKind::Words => vocab.write_record(seed, index, frame),
+            FeedKind::Events => events::write_record(seed, index, ts_ms, frame),
+        }
     }
 }
 

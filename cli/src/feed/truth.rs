@@ -15,17 +15,18 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::params::TruthParams;
-use super::{events, words, Pairs};
+use super::{events, words, FeedKind, Pairs};
 
-/// `{word: count}` over records `[0, limit)` of the words feed `seed`,
-/// words split on ASCII whitespace and counted as sent ("The" apart from
-/// "the").
-pub fn word_counts(seed: u64, limit: u64) -> BTreeMap<String, u64> {
+/// `{word: count}` over records `[0, limit)` of the words feed `seed`
+/// with `vocab` distinct words, split on ASCII whitespace and counted as
+/// sent ("The" apart from "the").
+pub fn word_counts(seed: u64, limit: u64, vocab: usize) -> BTreeMap<String, u64> {
+    let vocab = words::Vocabulary::new(vocab);
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut record = String::new();
     for index in 0..limit {
         record.clear();
-        words::write_record(seed, index, &mut record);
+        vocab.write_record(seed, index, &mut record);
         for word in record.split_ascii_whitespace() {
             // Look up by `&str` first: a key is allocated once per distinct
             // word, not once per occurrence.
@@ -49,7 +50,7 @@ pub struct EventCounts {
     pub path: BTreeMap<String, u64>,
 }
 
-pub fn event_counts(seed: u64, limit: u64) -> EventCounts {
+pub fn event_counts(seed: u64, limit: u64, _vocab: usize) -> EventCounts {
     let mut level = BTreeMap::new();
     let mut path = BTreeMap::new();
     for index in 0..limit {
@@ -65,29 +66,29 @@ pub fn event_counts(seed: u64, limit: u64) -> EventCounts {
 }
 
 pub(super) async fn words(query: Pairs) -> Response {
-    recount(query, word_counts).await
+    recount(FeedKind::Words, query, word_counts).await
 }
 
 pub(super) async fn events(query: Pairs) -> Response {
-    recount(query, event_counts).await
+    recount(FeedKind::Events, query, event_counts).await
 }
 
 /// Parses the parameters, then recounts on the blocking pool: a large limit
 /// is seconds of CPU that must not stall the feeds sharing the runtime.
-async fn recount<T, F>(query: Pairs, count: F) -> Response
+async fn recount<T, F>(kind: FeedKind, query: Pairs, count: F) -> Response
 where
     T: Serialize + Send + 'static,
-    F: FnOnce(u64, u64) -> T + Send + 'static,
+    F: FnOnce(u64, u64, usize) -> T + Send + 'static,
 {
     let params = match query {
-        Ok(Query(pairs)) => TruthParams::parse(&pairs),
+        Ok(Query(pairs)) => TruthParams::parse(kind, &pairs),
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
     };
-    let TruthParams { seed, limit } = match params {
+    let TruthParams { seed, limit, vocab } = match params {
         Ok(params) => params,
         Err(err) => return err.into_response(),
     };
-    match tokio::task::spawn_blocking(move || count(seed, limit)).await {
+    match tokio::task::spawn_blocking(move || count(seed, limit, vocab)).await {
         // Any origin may read it: the page fetching the truth is often served
         // from another port than a `sparklet feed` server.
         Ok(counts) => ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(counts)).into_response(),
@@ -105,7 +106,7 @@ mod tests {
 
     #[test]
     fn word_counts_add_up_to_the_words_sent() {
-        let counts = word_counts(4, 500);
+        let counts = word_counts(4, 500, 300);
         let mut total = 0;
         for i in 0..500 {
             let mut r = String::new();
@@ -120,7 +121,7 @@ mod tests {
 
     #[test]
     fn event_counts_cover_every_record() {
-        let counts = event_counts(2, 1000);
+        let counts = event_counts(2, 1000, 300);
         assert_eq!(counts.records, 1000);
         assert_eq!(counts.level.values().sum::<u64>(), 1000);
         assert_eq!(counts.path.values().sum::<u64>(), 1000);

@@ -4,9 +4,12 @@
 //! so the dashboard's default pipeline (`split | lower |
 //! count_by_value_and_window 10s | top 10`) has something realistic to chew on: a skewed vocabulary (a few words
 //! dominate, as in real text) and a capitalised first word, so `lower`
-//! visibly changes the counts.
+//! visibly changes the counts. With `vocab` above 300 the vocabulary goes
+//! on with made-up words (`w300`, `w301`, ...) down the same skewed tail: a
+//! word count over 100,000 distinct keys, for measuring state that large.
 
-use std::sync::LazyLock;
+use std::fmt::Write as _;
+use std::sync::{Arc, LazyLock};
 
 use super::rng::SplitMix64;
 use super::zipf::Zipf;
@@ -46,24 +49,58 @@ pub const VOCABULARY: [&str; 300] = [
     "face", "wood", "main", "enough", "plain",
 ];
 
-static RANKS: LazyLock<Zipf> = LazyLock::new(|| Zipf::new(VOCABULARY.len()));
+static COMMON: LazyLock<Vocabulary> = LazyLock::new(|| Vocabulary {
+    ranks: Arc::new(Zipf::new(VOCABULARY.len())),
+});
 
-/// Appends record `index` of the sequence `seed` to `out`, with no newline.
-/// Writes straight into the caller's buffer: no allocation per word, which
-/// is what lets one connection push well over 100 MB/s.
-pub fn write_record(seed: u64, index: u64, out: &mut String) {
-    let ranks = &*RANKS;
-    let mut rng = SplitMix64::for_record(seed, index);
-    let words = 1 + rng.below(MAX_WORDS);
-    let first = VOCABULARY[ranks.sample(&mut rng)];
-    // Capitalise in place of `to_uppercase`, which would allocate; the
-    // vocabulary is ASCII, so the first byte is the whole first character.
-    out.push(char::from(first.as_bytes()[0].to_ascii_uppercase()));
-    out.push_str(&first[1..]);
-    for _ in 1..words {
-        out.push(' ');
-        out.push_str(VOCABULARY[ranks.sample(&mut rng)]);
+/// The words a feed draws from, most frequent first.
+#[derive(Clone, Debug)]
+pub struct Vocabulary {
+    ranks: Arc<Zipf>,
+}
+
+impl Vocabulary {
+    /// `size` distinct words: the common ones, then made-up ones.
+    pub fn new(size: usize) -> Vocabulary {
+        if size == VOCABULARY.len() {
+            return COMMON.clone();
+        }
+        Vocabulary {
+            ranks: Arc::new(Zipf::new(size)),
+        }
     }
+
+    /// Appends record `index` of the sequence `seed` to `out`, with no
+    /// newline. Writes straight into the caller's buffer: no allocation per
+    /// word, which is what lets one connection push well over 100 MB/s.
+    pub fn write_record(&self, seed: u64, index: u64, out: &mut String) {
+        let mut rng = SplitMix64::for_record(seed, index);
+        let words = 1 + rng.below(MAX_WORDS);
+        let start = out.len();
+        self.push_word(self.ranks.sample(&mut rng), out);
+        // Capitalise in place of `to_uppercase`, which would allocate; the
+        // words are ASCII, so the first byte is the whole first character.
+        out[start..=start].make_ascii_uppercase();
+        for _ in 1..words {
+            out.push(' ');
+            self.push_word(self.ranks.sample(&mut rng), out);
+        }
+    }
+
+    fn push_word(&self, rank: usize, out: &mut String) {
+        match VOCABULARY.get(rank) {
+            Some(word) => out.push_str(word),
+            None => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "w{rank}");
+            }
+        }
+    }
+}
+
+/// Appends record `index` of the default sequence `seed` (the common words).
+pub fn write_record(seed: u64, index: u64, out: &mut String) {
+    COMMON.write_record(seed, index, out);
 }
 
 #[cfg(test)]
@@ -101,6 +138,27 @@ mod tests {
             assert!(words[1..].iter().all(|w| VOCABULARY.contains(w)), "{r:?}");
         }
         assert_eq!(lengths.len(), 10, "every length from 1 to 10 occurs");
+    }
+
+    #[test]
+    fn a_larger_vocabulary_goes_on_with_made_up_words() {
+        let big = Vocabulary::new(100_000);
+        let mut seen = HashSet::new();
+        let mut line = String::new();
+        for i in 0..50_000 {
+            line.clear();
+            big.write_record(3, i, &mut line);
+            seen.extend(line.to_lowercase().split(' ').map(str::to_string));
+        }
+        assert!(seen.contains("the") && seen.iter().any(|w| w.starts_with('w') && w.len() > 4));
+        assert!(seen.len() > 10_000, "{} distinct words", seen.len());
+        let small = Vocabulary::new(3);
+        line.clear();
+        small.write_record(3, 7, &mut line);
+        assert!(line
+            .to_lowercase()
+            .split(' ')
+            .all(|w| ["the", "of", "and"].contains(&w)));
     }
 
     #[test]

@@ -4,81 +4,41 @@
 
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use fantoccini::Locator;
+use serde_json::Value;
 
-/// Chromium flags that work on these machines (see TOOLCHAIN.md).
-const CHROME_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-];
+/// The library's browser, with the assertions tests make of the page.
+pub struct Browser(sparklet::browser::Browser);
 
-pub struct Browser {
-    pub client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
+impl std::ops::Deref for Browser {
+    type Target = sparklet::browser::Browser;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Browser {
     pub async fn start() -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver on PATH (make test-tools installs Debian's chromium-driver)");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let profile = tempfile::tempdir().expect("a profile directory");
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), json!({ "args": args }));
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://{addr}"))
-            .await
-            .expect("a WebDriver session with headless Chromium");
-        Browser {
-            client,
-            driver,
-            _profile: profile,
-        }
+        Browser(
+            sparklet::browser::Browser::start(&[])
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     }
 
     /// Opens the dashboard of the server at `addr` with these URL
     /// parameters, encoded.
     pub async fn open(&self, addr: std::net::SocketAddr, params: &[(&str, &str)]) {
-        let query: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        self.goto(&format!("http://{addr}/?{}", query.join("&")))
+        self.goto(&sparklet::browser::dashboard_url(addr, params))
             .await;
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.expect("navigate");
+        self.0.goto(url).await.expect("navigate");
     }
 
     /// `window.sparklet.stats()`, or null before the page has set it.
@@ -162,11 +122,8 @@ impl Browser {
 
     /// Runs a Chrome DevTools Protocol command through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.client
-            .issue_cmd(Cdp {
-                cmd: cmd.to_string(),
-                params,
-            })
+        self.0
+            .cdp(cmd, params)
             .await
             .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
     }
@@ -181,16 +138,8 @@ impl Browser {
         el.click().await.expect("click");
     }
 
-    pub async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
+    pub async fn close(self) {
+        self.0.close().await;
     }
 }
 
@@ -205,18 +154,6 @@ pub fn dist() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-/// `s` encoded for a URL query value.
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A screenshot shows something: its pixels are not all one colour, and
@@ -240,33 +177,6 @@ fn assert_not_blank(png_bytes: &[u8], name: &str) {
         counts.len(),
         pixels.len()
     );
-}
-
-/// chromedriver's `goog/cdp/execute`: a DevTools command in the session.
-#[derive(Debug)]
-struct Cdp {
-    cmd: String,
-    params: Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
-        )
-    }
 }
 
 /// Word counts from the page (pairs `[k, v]`) or from a truth endpoint

@@ -25,6 +25,8 @@
 
 pub mod aggregate;
 pub mod context;
+pub mod interned;
+pub mod inverse;
 pub mod reduced;
 pub mod share;
 pub mod source;

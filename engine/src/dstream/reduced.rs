@@ -1,46 +1,20 @@
 //! Reduced windows, as Spark builds them: `reduce_by_key_and_window`
-//! (plain, and with an inverse function as ReducedWindowedDStream does),
-//! and on top of it `count_by_value_and_window`, `reduce_by_window` and
-//! `count_by_window`.
+//! without an inverse, and on the inverse window (`inverse`)
+//! `count_by_value_and_window`, `reduce_by_window` and `count_by_window`.
 //!
 //! Each batch is reduced by key into a pane. Plain windows merge the panes
-//! in the window at every slide: O(window). Inverse windows keep the last
-//! window's value and apply only what changed: minus the panes that left,
-//! plus the panes that entered, so a slide costs O(keys in those panes)
-//! whatever the window's length. A key that falls to its zero stays (Spark
-//! keeps it) unless a filter drops it.
+//! in the window at every slide: O(window).
 
 use std::cell::RefCell;
-use std::collections::hash_map::Entry;
 use std::hash::Hash;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use crate::dstream::aggregate::{merge, reduce_into};
-use crate::dstream::state::evict_oldest;
 use crate::dstream::window::{Panes, WindowClock, WindowError};
 use crate::dstream::DStream;
 use crate::duration::Duration;
-
-/// Keeps a key in an inverse window's state (Spark's `filterFunc`).
-pub type KeepKey<K, V> = Box<dyn FnMut(&K, &V) -> bool>;
-
-/// An inverse window's state: the panes still to leave, and per key the
-/// window's value and the last slide that changed it.
-pub struct InverseState<K, V> {
-    pub panes: Panes<FxHashMap<K, V>>,
-    pub state: FxHashMap<K, (V, u64)>,
-}
-
-impl<K, V> Default for InverseState<K, V> {
-    fn default() -> Self {
-        InverseState {
-            panes: Panes::default(),
-            state: FxHashMap::default(),
-        }
-    }
-}
 
 impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V)> {
     /// Spark's `reduceByKeyAndWindow(f, len, slide)`: the window's pairs
@@ -64,79 +38,6 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
                 .then(|| merged(panes, &mut f, now - len, now).into_iter().collect());
             panes.expire(now - len);
             out
-        }))
-    }
-
-    /// Spark's `reduceByKeyAndWindow(f, inv, len, slide, filter)`: the same
-    /// result kept incrementally; `inv` undoes `f`. Keys stay at their
-    /// inverse-reduced value unless `keep` says otherwise.
-    pub fn reduce_by_key_and_window_inverse(
-        self,
-        mut f: impl FnMut(V, V) -> V + 'static,
-        mut inv: impl FnMut(V, V) -> V + 'static,
-        len: Duration,
-        slide: Option<Duration>,
-        mut keep: Option<KeepKey<K, V>>,
-    ) -> Result<DStream<(K, V)>, WindowError> {
-        let clock = WindowClock::new(&self, len, slide)?;
-        if clock.len < clock.slide {
-            return Err(WindowError::InverseShorterThanSlide {
-                len,
-                slide: clock.slide(),
-            });
-        }
-        let kept: Rc<RefCell<InverseState<K, V>>> = Rc::default();
-        self.graph().keep(&kept);
-        Ok(self.unary(clock.slide(), move |t, batch, cx| {
-            let mut kept = kept.borrow_mut();
-            let InverseState { panes, state } = &mut *kept;
-            push_pane(panes, t, batch, &mut f);
-            if !clock.emits_at(t) {
-                return None;
-            }
-            let (now, len, slide) = (t as i128, clock.len as i128, clock.slide as i128);
-            let leaving = merged(panes, &mut f, now - slide - len, now - len);
-            let entering = merged(panes, &mut f, now - slide, now);
-            for (k, v) in &leaving {
-                if let Some((slot, _)) = state.get_mut(k) {
-                    *slot = inv(std::mem::take(slot), v.clone());
-                }
-            }
-            let touched: Vec<K> = match keep {
-                Some(_) => leaving
-                    .into_keys()
-                    .chain(entering.keys().cloned())
-                    .collect(),
-                None => Vec::new(),
-            };
-            for (k, v) in entering {
-                match state.entry(k) {
-                    Entry::Occupied(mut seen) => {
-                        let (slot, updated) = seen.get_mut();
-                        *slot = f(std::mem::take(slot), v);
-                        *updated = t;
-                    }
-                    Entry::Vacant(new) => {
-                        new.insert((v, t));
-                    }
-                }
-            }
-            // Only keys that changed can change the filter's verdict.
-            if let Some(keep) = keep.as_mut() {
-                for k in touched {
-                    if state.get(&k).is_some_and(|(v, _)| !keep(&k, v)) {
-                        state.remove(&k);
-                    }
-                }
-            }
-            *cx.evicted += evict_oldest(state, cx.max_keys, |(_, updated)| *updated) as u64;
-            panes.expire(now - len);
-            Some(
-                state
-                    .iter()
-                    .map(|(k, (v, _))| (k.clone(), v.clone()))
-                    .collect(),
-            )
         }))
     }
 }

@@ -211,11 +211,24 @@ pub fn evict_oldest<K: Hash + Eq + Clone, V>(
     if excess == 0 {
         return 0;
     }
-    let mut ages: Vec<(u64, &K)> = map.iter().map(|(k, v)| (updated(v), k)).collect();
-    ages.select_nth_unstable_by_key(excess - 1, |(t, _)| *t);
-    let gone: Vec<K> = ages[..excess].iter().map(|(_, k)| (*k).clone()).collect();
+    let gone: Vec<K> = oldest(map.iter().map(|(k, v)| (updated(v), k)), excess)
+        .into_iter()
+        .cloned()
+        .collect();
     for k in &gone {
         map.remove(k);
     }
     excess
+}
+
+/// The `n` entries with the oldest `updated` times (ties in any order).
+pub fn oldest<T>(entries: impl Iterator<Item = (u64, T)>, n: usize) -> Vec<T> {
+    let mut ages: Vec<(u64, T)> = entries.collect();
+    let n = n.min(ages.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    ages.select_nth_unstable_by_key(n - 1, |(t, _)| *t);
+    ages.truncate(n);
+    ages.into_iter().map(|(_, x)| x).collect()
 }

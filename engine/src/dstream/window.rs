@@ -110,12 +110,19 @@ impl<P> Panes<P> {
 
     /// Drops panes with time `<= upto`: no later window covers them.
     pub fn expire(&mut self, upto: i128) {
+        self.expire_with(upto, drop);
+    }
+
+    /// [`expire`](Panes::expire), handing each dropped pane to `gone`.
+    pub fn expire_with(&mut self, upto: i128, mut gone: impl FnMut(P)) {
         while self
             .panes
             .front()
             .is_some_and(|(t, _)| (*t as i128) <= upto)
         {
-            self.panes.pop_front();
+            if let Some((_, pane)) = self.panes.pop_front() {
+                gone(pane);
+            }
         }
     }
 

@@ -4,24 +4,29 @@
 //! on where it was. Stateful operators register their state in the graph
 //! in build order; this module knows the concrete types a pipeline of
 //! values builds, and encodes them losslessly (pairs stay pairs, floats
-//! stay floats).
+//! stay floats). Saving, the frequent side, appends JSON text straight to
+//! one string: a window of millions of entries is not first built as a
+//! tree of millions of JSON values.
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::hash::Hash;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
-use serde_json::{json, Value as J};
+use serde_json::Value as J;
 
-use crate::dstream::reduced::InverseState;
+use crate::dstream::interned::Interner;
+use crate::dstream::inverse::{InverseState, Pane};
 use crate::dstream::state::KeyedState;
 use crate::dstream::window::Panes;
 use crate::value::{Str, Value};
 
 /// A state type a checkpoint can hold.
 trait Codec: Sized {
-    fn enc(&self) -> J;
+    /// Appends this value as JSON text.
+    fn enc(&self, out: &mut String);
     fn dec(j: &J) -> Result<Self, String>;
 }
 
@@ -31,19 +36,77 @@ fn bad(what: &str, j: &J) -> String {
     format!("checkpoint: expected {what}, found {shown}")
 }
 
+/// A JSON string literal.
+fn enc_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `[a,b,...]` of `items`, each appended by `each`.
+fn enc_seq<T>(
+    items: impl IntoIterator<Item = T>,
+    out: &mut String,
+    mut each: impl FnMut(T, &mut String),
+) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each(item, out);
+    }
+    out.push(']');
+}
+
 impl Codec for Value {
-    fn enc(&self) -> J {
+    fn enc(&self, out: &mut String) {
         match self {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => json!(i),
-            Value::Float(f) if f.is_finite() => json!({ "f": f }),
-            Value::Float(f) => json!({ "f": f.to_string() }),
-            Value::Str(s) => J::String(s.to_string()),
-            Value::Pair(p) => json!({ "p": [p.0.enc(), p.1.enc()] }),
-            Value::List(items) => J::Array(items.iter().map(Codec::enc).collect()),
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) if f.is_finite() => {
+                out.push_str("{\"f\":");
+                out.push_str(
+                    &serde_json::Number::from_f64(*f).map_or_else(|| "0".into(), |n| n.to_string()),
+                );
+                out.push('}');
+            }
+            Value::Float(f) => {
+                out.push_str("{\"f\":");
+                enc_str(&f.to_string(), out);
+                out.push('}');
+            }
+            Value::Str(s) => enc_str(s, out),
+            Value::Pair(p) => {
+                out.push_str("{\"p\":[");
+                p.0.enc(out);
+                out.push(',');
+                p.1.enc(out);
+                out.push_str("]}");
+            }
+            Value::List(items) => enc_seq(items, out, Value::enc),
             Value::Object(fields) => {
-                json!({ "o": fields.iter().map(|(k, v)| json!([k.as_str(), v.enc()])).collect::<Vec<_>>() })
+                out.push_str("{\"o\":");
+                enc_seq(fields, out, |(k, v), out| {
+                    out.push('[');
+                    enc_str(k, out);
+                    out.push(',');
+                    v.enc(out);
+                    out.push(']');
+                });
+                out.push('}');
             }
         }
     }
@@ -86,8 +149,8 @@ impl Codec for Value {
 }
 
 impl Codec for i64 {
-    fn enc(&self) -> J {
-        json!(self)
+    fn enc(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
     }
     fn dec(j: &J) -> Result<i64, String> {
         j.as_i64().ok_or_else(|| bad("an integer", j))
@@ -95,26 +158,56 @@ impl Codec for i64 {
 }
 
 impl Codec for u64 {
-    fn enc(&self) -> J {
-        json!(self)
+    fn enc(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
     }
     fn dec(j: &J) -> Result<u64, String> {
-        j.as_u64().ok_or_else(|| bad("a time", j))
+        j.as_u64().ok_or_else(|| bad("a number", j))
+    }
+}
+
+impl Codec for u32 {
+    fn enc(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+    fn dec(j: &J) -> Result<u32, String> {
+        j.as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad("a key number", j))
     }
 }
 
 impl Codec for () {
-    fn enc(&self) -> J {
-        J::Null
+    fn enc(&self, out: &mut String) {
+        out.push_str("null");
     }
     fn dec(_: &J) -> Result<(), String> {
         Ok(())
     }
 }
 
+impl<T: Codec> Codec for Option<T> {
+    fn enc(&self, out: &mut String) {
+        match self {
+            Some(x) => x.enc(out),
+            None => out.push_str("null"),
+        }
+    }
+    fn dec(j: &J) -> Result<Option<T>, String> {
+        match j {
+            J::Null => Ok(None),
+            j => T::dec(j).map(Some),
+        }
+    }
+}
+
 impl<A: Codec, B: Codec> Codec for (A, B) {
-    fn enc(&self) -> J {
-        json!([self.0.enc(), self.1.enc()])
+    fn enc(&self, out: &mut String) {
+        out.push('[');
+        self.0.enc(out);
+        out.push(',');
+        self.1.enc(out);
+        out.push(']');
     }
     fn dec(j: &J) -> Result<(A, B), String> {
         match j.as_array().map(Vec::as_slice) {
@@ -125,8 +218,8 @@ impl<A: Codec, B: Codec> Codec for (A, B) {
 }
 
 impl<T: Codec> Codec for Vec<T> {
-    fn enc(&self) -> J {
-        J::Array(self.iter().map(Codec::enc).collect())
+    fn enc(&self, out: &mut String) {
+        enc_seq(self, out, T::enc);
     }
     fn dec(j: &J) -> Result<Vec<T>, String> {
         j.as_array()
@@ -138,12 +231,14 @@ impl<T: Codec> Codec for Vec<T> {
 }
 
 impl<K: Codec + Hash + Eq, V: Codec> Codec for FxHashMap<K, V> {
-    fn enc(&self) -> J {
-        J::Array(
-            self.iter()
-                .map(|(k, v)| json!([k.enc(), v.enc()]))
-                .collect(),
-        )
+    fn enc(&self, out: &mut String) {
+        enc_seq(self, out, |(k, v), out| {
+            out.push('[');
+            k.enc(out);
+            out.push(',');
+            v.enc(out);
+            out.push(']');
+        });
     }
     fn dec(j: &J) -> Result<FxHashMap<K, V>, String> {
         Vec::<(K, V)>::dec(j).map(|pairs| pairs.into_iter().collect())
@@ -151,8 +246,14 @@ impl<K: Codec + Hash + Eq, V: Codec> Codec for FxHashMap<K, V> {
 }
 
 impl<P: Codec> Codec for Panes<P> {
-    fn enc(&self) -> J {
-        J::Array(self.iter().map(|(t, p)| json!([t, p.enc()])).collect())
+    fn enc(&self, out: &mut String) {
+        enc_seq(self.iter(), out, |(t, p), out| {
+            out.push('[');
+            t.enc(out);
+            out.push(',');
+            p.enc(out);
+            out.push(']');
+        });
     }
     fn dec(j: &J) -> Result<Panes<P>, String> {
         let mut panes = Panes::default();
@@ -163,21 +264,86 @@ impl<P: Codec> Codec for Panes<P> {
     }
 }
 
-impl<K: Codec + Hash + Eq, V: Codec> Codec for InverseState<K, V> {
-    fn enc(&self) -> J {
-        json!({ "panes": self.panes.enc(), "state": self.state.enc() })
+impl<V: Codec> Codec for Pane<V> {
+    fn enc(&self, out: &mut String) {
+        out.push('[');
+        self.ids.enc(out);
+        out.push(',');
+        self.values.enc(out);
+        out.push(']');
     }
-    fn dec(j: &J) -> Result<InverseState<K, V>, String> {
-        Ok(InverseState {
-            panes: Panes::dec(&j["panes"])?,
-            state: KeyedState::dec(&j["state"])?,
-        })
+    fn dec(j: &J) -> Result<Pane<V>, String> {
+        let (ids, values) = <(Vec<u32>, Vec<V>)>::dec(j)?;
+        if ids.len() != values.len() {
+            return Err(bad("as many values as keys", j));
+        }
+        Ok(Pane { ids, values })
     }
 }
 
-/// Saves `state` if it is a `RefCell<T>`.
-fn save_as<T: Codec + 'static>(state: &Rc<dyn Any>) -> Option<J> {
-    state.downcast_ref::<RefCell<T>>().map(|s| s.borrow().enc())
+/// Keys once, with their numbers; panes and the state refer to them by
+/// number: `{"keys": [[id, key], ...], "panes": [[t, [[ids], [values]]],
+/// ...], "state": [[id, [value, updated]], ...]}`.
+impl<K, V> Codec for InverseState<K, V>
+where
+    K: Codec + Hash + Eq + Clone,
+    V: Codec + Clone + Default,
+{
+    fn enc(&self, out: &mut String) {
+        out.push_str("{\"keys\":");
+        enc_seq(self.keys.iter(), out, |(id, k), out| {
+            let _ = write!(out, "[{id},");
+            k.enc(out);
+            out.push(']');
+        });
+        out.push_str(",\"panes\":");
+        self.panes.enc(out);
+        out.push_str(",\"state\":");
+        let live = self.state.iter().enumerate();
+        let live = live.filter_map(|(id, s)| Some((id, s.as_ref()?)));
+        enc_seq(live, out, |(id, entry), out| {
+            let _ = write!(out, "[{id},");
+            entry.enc(out);
+            out.push(']');
+        });
+        out.push('}');
+    }
+    fn dec(j: &J) -> Result<InverseState<K, V>, String> {
+        let unknown = || bad("key numbers that have keys", j);
+        let mut keys: Vec<Option<K>> = Vec::new();
+        for (id, k) in Vec::<(u32, K)>::dec(&j["keys"])? {
+            let at = id as usize;
+            if at >= keys.len() {
+                keys.resize_with(at + 1, || None);
+            }
+            keys[at] = Some(k);
+        }
+        let known = |id: u32| keys.get(id as usize).is_some_and(Option::is_some);
+        let panes: Panes<Pane<V>> = Panes::dec(&j["panes"])?;
+        if !panes.iter().all(|(_, p)| p.ids.iter().all(|&id| known(id))) {
+            return Err(unknown());
+        }
+        let mut state: Vec<Option<(V, u64)>> = Vec::new();
+        state.resize_with(keys.len(), || None);
+        for (id, entry) in Vec::<(u32, (V, u64))>::dec(&j["state"])? {
+            if !known(id) {
+                return Err(unknown());
+            }
+            state[id as usize] = Some(entry);
+        }
+        Ok(InverseState::from_parts(
+            Interner::from_numbered(keys),
+            panes,
+            state,
+        ))
+    }
+}
+
+/// Appends `state` if it is a `RefCell<T>`.
+fn save_as<T: Codec + 'static>(state: &Rc<dyn Any>, out: &mut String) -> Option<()> {
+    state
+        .downcast_ref::<RefCell<T>>()
+        .map(|s| s.borrow().enc(out))
 }
 
 /// Whether `j` decodes as the `T` that `state` holds.
@@ -206,17 +372,18 @@ macro_rules! each_state_type {
     };
 }
 
-/// Every state, encoded, in build order.
-pub fn save_states(states: &[Rc<dyn Any>]) -> Result<J, String> {
-    states
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            each_state_type!(save_as, s)
-                .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(J::Array)
+/// Appends every state as a JSON list, in build order.
+pub fn save_states(states: &[Rc<dyn Any>], out: &mut String) -> Result<(), String> {
+    out.push('[');
+    for (i, s) in states.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each_state_type!(save_as, s, out)
+            .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?;
+    }
+    out.push(']');
+    Ok(())
 }
 
 /// Puts saved states back, in build order; the pipeline must be the one

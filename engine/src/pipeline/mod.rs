@@ -11,7 +11,9 @@ pub mod reduce_fn;
 pub mod source;
 pub mod stage;
 pub mod text;
+pub mod words;
 
+use std::fmt::Write as _;
 use std::rc::Rc;
 
 use crate::dstream::StreamingContext;
@@ -25,6 +27,9 @@ use text::{TextChain, TextOp};
 pub use error::PipelineError;
 pub use parser::{parse, ParsedStage};
 pub use stage::{Stage, WindowSpec};
+
+/// The checkpoint format; 2 keeps incremental windows' keys once.
+const CHECKPOINT_VERSION: u64 = 2;
 
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
@@ -136,23 +141,30 @@ impl Pipeline {
         self.ssc.evicted()
     }
 
-    /// The pipeline's running state as JSON: what it is, how many batches
-    /// ran, and every stateful stage's state (see [`checkpoint`]).
-    pub fn checkpoint(&self) -> Result<serde_json::Value, String> {
-        Ok(serde_json::json!({
-            "version": 1,
-            "pipeline": self.text,
-            "batch_ms": self.batch_interval().as_millis(),
-            "batches_run": self.batches_run(),
-            "states": checkpoint::save_states(&self.ssc.graph().states())?,
-        }))
+    /// The pipeline's running state as JSON text: what it is, how many
+    /// batches ran, and every stateful stage's state (see [`checkpoint`]).
+    pub fn checkpoint(&self) -> Result<String, String> {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "{{\"version\":{CHECKPOINT_VERSION},\"pipeline\":{},\"batch_ms\":{},\"batches_run\":{},\"states\":",
+            serde_json::Value::from(self.text.as_str()),
+            self.batch_interval().as_millis(),
+            self.batches_run()
+        );
+        checkpoint::save_states(&self.ssc.graph().states(), &mut out)?;
+        out.push('}');
+        Ok(out)
     }
 
-    /// Continues from `saved`, which must come from this same pipeline and
-    /// batch interval; on any mismatch nothing changes.
-    pub fn restore(&mut self, saved: &serde_json::Value) -> Result<(), String> {
-        if saved["version"] != 1 {
-            return Err("checkpoint: unknown version".into());
+    /// Continues from `saved` (JSON text from [`Pipeline::checkpoint`]),
+    /// which must come from this same pipeline and batch interval; on any
+    /// mismatch nothing changes.
+    pub fn restore(&mut self, saved: &str) -> Result<(), String> {
+        let saved: serde_json::Value =
+            serde_json::from_str(saved).map_err(|e| format!("checkpoint: not JSON: {e}"))?;
+        if saved["version"] != CHECKPOINT_VERSION {
+            return Err("checkpoint: saved by another version of Sparklet".into());
         }
         if saved["pipeline"] != self.text.as_str()
             || saved["batch_ms"] != self.batch_interval().as_millis()

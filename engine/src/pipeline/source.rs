@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 
 use crate::dstream::{Cx, DStream, Graph};
 use crate::pipeline::text::TextChain;
+use crate::pipeline::words::StringCounts;
 use crate::records::Records;
 use crate::value::{Str, Value};
 
@@ -53,18 +54,32 @@ pub fn counted(
     mut chain: TextChain,
 ) -> DStream<(Value, i64)> {
     // Kept across batches so their tables are allocated once.
-    let mut texts: FxHashMap<Str, i64> = FxHashMap::default();
+    let mut texts = StringCounts::default();
     let mut others: FxHashMap<Value, i64> = FxHashMap::default();
+    let words = chain.ascii_words();
     DStream::from_fn(graph.batch, graph, move |_, cx| {
-        let input = input.borrow_mut().take();
-        let mut count_text = |s: &str| match texts.get_mut(s) {
-            Some(n) => *n += 1,
-            None => {
-                texts.insert(Str::new(s), 1);
+        match (input.borrow_mut().take(), words) {
+            // The word count's own loop (see `pipeline::words`).
+            (Some(Input::Lines(records)), Some(case)) => {
+                for line in records.iter() {
+                    if line.is_ascii() {
+                        texts.add_ascii_words(line, case);
+                    } else {
+                        chain.run(line, &mut |s| texts.add(s));
+                    }
+                }
             }
-        };
-        let mut count_other = |v: Value| *others.entry(v).or_default() += 1;
-        for_each_text(input, &mut chain, cx, &mut count_text, &mut count_other);
+            (input, _) => {
+                let mut count_other = |v: Value| *others.entry(v).or_default() += 1;
+                for_each_text(
+                    input,
+                    &mut chain,
+                    cx,
+                    &mut |s| texts.add(s),
+                    &mut count_other,
+                );
+            }
+        }
         let mut out = Vec::with_capacity(texts.len() + others.len());
         out.extend(texts.drain().map(|(s, n)| (Value::Str(s), n)));
         out.extend(others.drain());

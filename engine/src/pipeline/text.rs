@@ -7,6 +7,7 @@
 //! compare the two on random text.
 
 use crate::pipeline::stage::Stage;
+use crate::pipeline::words::AsciiCase;
 
 /// A text stage, as the fused record path runs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +57,25 @@ impl TextChain {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// The case map of the word count's shape, `split` on whitespace with
+    /// case maps before or after it: for ASCII text, the same as one pass
+    /// that splits and maps each word ([`AsciiCase`]); `None` otherwise.
+    pub fn ascii_words(&self) -> Option<AsciiCase> {
+        let splits = self.ops.iter().filter(|op| **op == TextOp::Split(None));
+        if splits.count() != 1 {
+            return None;
+        }
+        // For ASCII letters the last case map wins.
+        self.ops
+            .iter()
+            .try_fold(AsciiCase::Keep, |case, op| match op {
+                TextOp::Split(None) => Some(case),
+                TextOp::Lower => Some(AsciiCase::Lower),
+                TextOp::Upper => Some(AsciiCase::Upper),
+                _ => None,
+            })
     }
 
     /// Whether a stage splits records into words.

@@ -1,0 +1,354 @@
+//! `sparklet bench`: Sparklet's performance, measured in one run and
+//! printed as one table, then judged against the performance targets. It
+//! starts its own server (the dashboard and the demo feeds) and a headless
+//! Chromium through chromedriver, and runs each scenario for a fixed, short
+//! time: the page live on the words feed (flat out, at 1 M words/s, and
+//! over 100,000 keys), the same frames through the wasm engine, plain
+//! JavaScript and the native engine, the native engine alone, and the
+//! page's start-up. `--quick` is the CI run: under a minute, and a failure
+//! when the page's throughput falls below a floor.
+
+mod compute;
+mod native;
+mod page;
+mod profile;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use sparklet::browser::Browser;
+
+use page::Live;
+use report::{millions, thousands, Report, Row};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The short run for CI (under a minute); fails when the page's
+    /// sustained throughput is below the floor.
+    #[arg(long)]
+    quick: bool,
+    /// Only the native engine: no server, no browser.
+    #[arg(long)]
+    engine: bool,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// The built dashboard (`make dist`).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// Save a CPU profile of each live run here (`.cpuprofile`, for
+    /// Chrome DevTools) and print where the main thread's time went.
+    #[arg(long)]
+    profile: Option<PathBuf>,
+}
+
+/// The page's sustained word count, flat out, below which `--quick` fails:
+/// about a third of what this machine kind measures, so a noisy neighbour
+/// does not trip it and a real regression does.
+const FLOOR_WORDS_PER_S: f64 = 3.0e6;
+
+/// The default word count, as the dashboard opens with it.
+const WORD_COUNT: &str = "split | lower | count_by_value_and_window 10s | top 10";
+
+/// Records per frame in the live runs: about 60 KB, near where Chromium's
+/// per-frame cost stops mattering.
+const FRAME: u64 = 2000;
+
+/// Records per second for 1 M words/s on the words feed.
+fn one_million_words(words_per_record: f64) -> u64 {
+    (1.0e6 / words_per_record).round() as u64
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut report = Report {
+        machine: report::machine(),
+        quick: args.quick,
+        ..Report::default()
+    };
+    native_figures(&mut report, args.quick);
+    if !args.engine {
+        if !args.dist.join("index.html").is_file() {
+            anyhow::bail!(
+                "no built dashboard in {} (run `make dist`, or pass --dist DIR)",
+                args.dist.display()
+            );
+        }
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(page_figures(&mut report, &args))?;
+    }
+    report.print();
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let floor_missed = report
+        .rows
+        .iter()
+        .find(|r| r.scenario.starts_with("page: word count, rate=0"))
+        .and_then(|r| r.words_per_s)
+        .is_some_and(|w| w < FLOOR_WORDS_PER_S);
+    if args.quick && floor_missed {
+        eprintln!(
+            "sparklet bench: the page sustained less than the floor of {} words/s",
+            thousands(FLOOR_WORDS_PER_S)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The native engine on one core: throughput, and per-slide cost at two
+/// window lengths 100x apart.
+fn native_figures(report: &mut Report, quick: bool) {
+    let scale = if quick { 1 } else { 5 };
+    for pipeline in [
+        WORD_COUNT,
+        "split | pair | reduce_by_key_and_window sum 30s 1s inverse",
+    ] {
+        let t = native::throughput(pipeline, 8 * scale, 100_000);
+        report.rows.push(Row {
+            scenario: format!("native: {pipeline}"),
+            records_per_s: Some(t.records_per_s),
+            words_per_s: Some(t.words_per_s),
+            processing_p50_ms: Some(t.ms_per_batch),
+            ..Row::default()
+        });
+    }
+    let slide = |len| {
+        let pipeline = format!("split | pair | reduce_by_key_and_window sum {len}s 1s inverse");
+        native::per_slide(&pipeline, len, 200 * scale)
+    };
+    let ((short50, short99, _), (long50, long99, _)) = (slide(30), slide(3000));
+    report.target(
+        "6 per slide, inverse window 30 s vs 3000 s (p50)",
+        format!("{short50:.3} / {long50:.3} ms"),
+        "flat (< 1.5x)",
+        Some(long50 < 1.5 * short50),
+    );
+    report.target(
+        "  the same, p99",
+        format!("{short99:.3} / {long99:.3} ms"),
+        "",
+        None,
+    );
+}
+
+async fn page_figures(report: &mut Report, args: &Args) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(sparklet::serve(listener, Some(args.dist.clone())));
+    let browser = Browser::start(&["--enable-precise-memory-info"]).await?;
+    page::install_probe(&browser).await?;
+    browser
+        .client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(60)),
+            None,
+        ))
+        .await
+        .context("setting WebDriver timeouts")?;
+    let result = measure_page(report, &browser, addr, args).await;
+    browser.close().await;
+    result?;
+    bundle_size(report, &args.dist)
+}
+
+async fn measure_page(
+    report: &mut Report,
+    browser: &Browser,
+    addr: std::net::SocketAddr,
+    args: &Args,
+) -> anyhow::Result<()> {
+    let quick = args.quick;
+    let profile = args.profile.clone();
+    let words = native::words_per_record(300);
+    let one_m = one_million_words(words);
+    let secs =
+        |quick_s: u64, full_s: u64| Duration::from_secs(if quick { quick_s } else { full_s });
+
+    // The first navigation of a fresh profile: nothing cached.
+    let startup_url = page::url(
+        addr,
+        &format!("rate={one_m}&frame={FRAME}"),
+        WORD_COUNT,
+        100,
+    );
+    let startup_ms = page::startup(browser, &startup_url).await?;
+    report.target(
+        "7 first batch drawn after opening the URL (100 ms batches)",
+        format!("{startup_ms:.0} ms"),
+        "< 1 s",
+        Some(startup_ms < 1000.0),
+    );
+
+    let flat_out = Live {
+        name: "page: word count, rate=0, 100 ms batches".into(),
+        feed_query: format!("rate=0&frame={FRAME}"),
+        pipeline: WORD_COUNT.into(),
+        batch_ms: 100,
+        warmup: secs(3, 5),
+        measure: secs(6, 20),
+        profile: profile.clone(),
+    };
+    let flat = page::live(browser, addr, &flat_out, words).await?;
+    report
+        .profiles
+        .push((flat_out.name.clone(), flat.profile.clone()));
+    let flat_words = flat.row.words_per_s.unwrap_or(0.0);
+    let flat_p99 = flat.row.processing_p99_ms.unwrap_or(f64::MAX);
+    report.target(
+        "1 sustained words/s, rate=0, 100 ms batches",
+        millions(flat_words),
+        ">= 10 M",
+        Some(flat_words >= 10e6),
+    );
+    report.target(
+        "  processing p99 while sustaining it",
+        format!("{flat_p99:.1} ms"),
+        "< 50 ms",
+        Some(flat_p99 < 50.0),
+    );
+    report.target(
+        "  scheduling delay, first -> last fifth of the run",
+        format!(
+            "{:.1} -> {:.1} ms",
+            flat.scheduling_start_ms, flat.scheduling_end_ms
+        ),
+        "not growing",
+        Some(flat.scheduling_end_ms <= flat.scheduling_start_ms + 10.0),
+    );
+    report.target(
+        "  records dropped meanwhile",
+        thousands(flat.dropped as f64),
+        "0",
+        Some(flat.dropped == 0),
+    );
+    report.rows.push(flat.row);
+
+    let steady = Live {
+        name: "page: word count, 1 M words/s, 100 ms batches".into(),
+        feed_query: format!("rate={one_m}&frame={FRAME}"),
+        pipeline: WORD_COUNT.into(),
+        batch_ms: 100,
+        warmup: secs(2, 5),
+        measure: secs(6, 20),
+        profile: profile.clone(),
+    };
+    let at_1m = page::live(browser, addr, &steady, words).await?;
+    report
+        .profiles
+        .push((steady.name.clone(), at_1m.profile.clone()));
+    let total_p99 = at_1m.row.total_delay_p99_ms.unwrap_or(f64::MAX);
+    let arrival_p99 = at_1m.row.arrival_to_result_p99_ms.unwrap_or(f64::MAX);
+    let longest = at_1m.row.longest_task_ms.unwrap_or(f64::MAX);
+    report.target(
+        "2 total delay p99 at 1 M words/s",
+        format!("{total_p99:.1} ms"),
+        "< 50 ms",
+        Some(total_p99 < 50.0),
+    );
+    report.target(
+        "  arrival-to-result p99 at 1 M words/s",
+        format!("{arrival_p99:.0} ms"),
+        "< 200 ms",
+        Some(arrival_p99 < 200.0),
+    );
+    report.target(
+        "4 longest main-thread task at 1 M words/s",
+        format!("{longest:.0} ms"),
+        "< 50 ms",
+        Some(longest < 50.0),
+    );
+    report.target(
+        "  animation frames per second meanwhile",
+        format!("{:.0}", at_1m.frames_per_s),
+        "up to 60",
+        None,
+    );
+    report.rows.push(at_1m.row);
+
+    let many_keys = Live {
+        name: "page: 100,000 keys, 30 s window, 1 M words/s".into(),
+        feed_query: format!("rate={one_m}&frame={FRAME}&vocab=100000"),
+        pipeline: "split | lower | count_by_value_and_window 30s | top 10".into(),
+        batch_ms: 100,
+        warmup: secs(2, 5),
+        measure: secs(8, 120),
+        profile: profile.clone(),
+    };
+    let keys = page::live(browser, addr, &many_keys, native::words_per_record(100_000)).await?;
+    report
+        .profiles
+        .push((many_keys.name.clone(), keys.profile.clone()));
+    let peak = keys.row.peak_memory_bytes.unwrap_or(f64::MAX);
+    report.target(
+        "5 JS heap + wasm memory, 100,000 keys, 30 s window",
+        format!("{:.0} MB", peak / 1e6),
+        "< 256 MB",
+        Some(peak < 256e6),
+    );
+    report.target(
+        "  growth, last half of the run over the first",
+        format!("{:+.1} MB", keys.memory_growth_bytes / 1e6),
+        "not growing",
+        (!quick).then_some(keys.memory_growth_bytes < 16e6),
+    );
+    report.rows.push(keys.row);
+
+    let frames = compute::Frames {
+        limit: if quick { 200_000 } else { 600_000 },
+        frame: FRAME,
+        frames_per_batch: 10,
+        batch_ms: 100,
+        window_batches: 100,
+        rounds: if quick { 3 } else { 7 },
+    };
+    let same = compute::compare(browser, addr, &frames, words).await?;
+    report.ratios.push((
+        "same frames: wasm engine / plain JavaScript (speed)".into(),
+        same.wasm_over_js,
+    ));
+    report.ratios.push((
+        "same frames: wasm engine in the page / native engine (speed)".into(),
+        same.wasm_over_native,
+    ));
+    report.target(
+        "3 wasm in the page / native, same pipeline and frames",
+        format!("{:.2}x", same.wasm_over_native),
+        ">= 0.3x",
+        Some(same.wasm_over_native >= 0.3),
+    );
+    report.target(
+        "  wasm / plain JavaScript, same frames",
+        format!("{:.2}x", same.wasm_over_js),
+        "> 1x",
+        Some(same.wasm_over_js > 1.0),
+    );
+    report.rows.extend([same.wasm, same.js, same.native]);
+    Ok(())
+}
+
+/// The dashboard's wasm, gzip-compressed as a server would send it.
+fn bundle_size(report: &mut Report, dist: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let wasm = std::fs::read(dist.join("pkg/sparklet_dashboard_bg.wasm"))
+        .context("reading the dashboard's wasm")?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&wasm)?;
+    let gzipped = gz.finish()?.len() as f64;
+    report.target(
+        "7 wasm bundle, gzip-compressed",
+        format!(
+            "{:.0} KB ({:.0} KB raw)",
+            gzipped / 1e3,
+            wasm.len() as f64 / 1e3
+        ),
+        "< 1 MB",
+        Some(gzipped < 1e6),
+    );
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The page, live: the dashboard in headless Chromium on one of the
+//! server's words feeds, as a person would open it. After a warm-up, the
+//! bench samples the page twice a second (`stats()`, the JS heap, long
+//! tasks, animation frames) and at the end reads every batch completed in
+//! the window from `batches()`.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sparklet::browser::{dashboard_url, Browser};
+
+use super::profile;
+use super::report::{median, quantile, Row};
+
+/// One live run: the feed's query, the pipeline and batch interval, and
+/// how long to warm up and to measure.
+pub struct Live {
+    pub name: String,
+    pub feed_query: String,
+    pub pipeline: String,
+    pub batch_ms: u64,
+    pub warmup: Duration,
+    pub measure: Duration,
+    /// Where to save a CPU profile of the measured window, if anywhere.
+    pub profile: Option<std::path::PathBuf>,
+}
+
+/// What a live run measured, beyond its table row.
+pub struct LiveFigures {
+    pub row: Row,
+    /// Mean scheduling delay over the first and the last fifth of the
+    /// window's batches: a backlog shows as a growing delay.
+    pub scheduling_start_ms: f64,
+    pub scheduling_end_ms: f64,
+    pub frames_per_s: f64,
+    /// Peak memory over the window's last half less its first half's.
+    pub memory_growth_bytes: f64,
+    pub dropped: u64,
+    /// The functions with the most self time, when profiled.
+    pub profile: Vec<(f64, String)>,
+}
+
+/// One sample of the probe (`probe.js`).
+#[derive(Debug, Deserialize)]
+struct Sample {
+    t: f64,
+    state: Option<String>,
+    batches: u64,
+    dropped: u64,
+    wasm_bytes: f64,
+    heap_bytes: f64,
+    longest_task_ms: f64,
+    frames: u64,
+    since: f64,
+}
+
+/// A row of `window.sparklet.batches()`.
+#[derive(Debug, Deserialize)]
+struct Batch {
+    batch: u64,
+    records: u64,
+    scheduling_delay_ms: f64,
+    processing_ms: f64,
+    total_delay_ms: f64,
+    latency: Option<Latency>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Latency {
+    p99: f64,
+}
+
+const PROBE: &str = include_str!("probe.js");
+
+/// Installs the probe in every page this browser opens from now on.
+pub async fn install_probe(browser: &Browser) -> anyhow::Result<()> {
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": PROBE }),
+        )
+        .await
+        .context("installing the page probe")?;
+    Ok(())
+}
+
+/// The dashboard on `addr` reading `/feed/words?{feed_query}`.
+pub fn url(addr: SocketAddr, feed_query: &str, pipeline: &str, batch_ms: u64) -> String {
+    let feed = format!("ws://{addr}/feed/words?{feed_query}");
+    let batch = format!("{batch_ms}ms");
+    let mut params = vec![
+        ("feed", feed.as_str()),
+        ("pipeline", pipeline),
+        ("batch", &batch),
+    ];
+    let extra = std::env::var("SPARKLET_BENCH_EXTRA").unwrap_or_default();
+    for kv in extra.split('&').filter(|s| !s.is_empty()) {
+        if let Some((k, v)) = kv.split_once('=') {
+            params.push((k, v));
+        }
+    }
+    dashboard_url(addr, &params)
+}
+
+/// Opens the dashboard and measures one live run.
+pub async fn live(
+    browser: &Browser,
+    addr: SocketAddr,
+    run: &Live,
+    words_per_record: f64,
+) -> anyhow::Result<LiveFigures> {
+    browser
+        .goto(&url(addr, &run.feed_query, &run.pipeline, run.batch_ms))
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = sample(browser).await?;
+        if s.batches > 0 && s.state.as_deref() == Some("live") {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("{}: the page did not start within 20 s ({s:?})", run.name);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(run.warmup).await;
+    browser
+        .execute("window.__sparkletProbe.reset();", vec![])
+        .await?;
+    if run.profile.is_some() {
+        profile::start(browser).await?;
+    }
+    let first = sample(browser).await?;
+    let mut samples = vec![];
+    let end = Instant::now() + run.measure;
+    while Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        samples.push(sample(browser).await?);
+    }
+    let top = match &run.profile {
+        Some(dir) => profile::stop(browser, dir, &run.name).await?,
+        None => Vec::new(),
+    };
+    let last = samples.last().context("no sample taken")?;
+    let rows: Vec<Batch> = serde_json::from_value(
+        browser
+            .execute("return window.sparklet.batches();", vec![])
+            .await?,
+    )
+    .context("reading batches()")?;
+    if let Ok(dir) = std::env::var("SPARKLET_BENCH_DUMP") {
+        let v = browser
+            .execute("return window.sparklet.batches();", vec![])
+            .await?;
+        let _ = std::fs::write(
+            format!("{dir}/{}.json", run.name.replace([' ', ',', '/', '='], "_")),
+            v.to_string(),
+        );
+    }
+    let window: Vec<&Batch> = rows
+        .iter()
+        .filter(|b| b.batch > first.batches && b.batch <= last.batches)
+        .collect();
+    if window.len() < 5 {
+        bail!("{}: only {} batches in the window", run.name, window.len());
+    }
+    let mut figures = figures(run, &first, &samples, &window, words_per_record);
+    figures.profile = top;
+    Ok(figures)
+}
+
+fn figures(
+    run: &Live,
+    first: &Sample,
+    samples: &[Sample],
+    window: &[&Batch],
+    words_per_record: f64,
+) -> LiveFigures {
+    let last = &samples[samples.len() - 1];
+    let of = |f: fn(&Batch) -> f64| -> Vec<f64> { window.iter().map(|b| f(b)).collect() };
+    let records: u64 = window.iter().map(|b| b.records).sum();
+    let seconds = window.len() as f64 * run.batch_ms as f64 / 1000.0;
+    let mut processing = of(|b| b.processing_ms);
+    let mut total = of(|b| b.total_delay_ms);
+    let scheduling = of(|b| b.scheduling_delay_ms);
+    let fifth = (window.len() / 5).max(1);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    let memory = |s: &Sample| s.heap_bytes + s.wasm_bytes;
+    let peak = |ss: &[Sample]| ss.iter().map(memory).fold(0.0, f64::max);
+    let half = samples.len() / 2;
+    let arrival_p99 = window
+        .iter()
+        .filter_map(|b| b.latency.as_ref().map(|l| l.p99))
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let records_per_s = records as f64 / seconds;
+    LiveFigures {
+        row: Row {
+            scenario: run.name.clone(),
+            records_per_s: Some(records_per_s),
+            words_per_s: Some(records_per_s * words_per_record),
+            processing_p50_ms: Some(median(&mut processing)),
+            processing_p99_ms: Some(quantile(&mut processing, 0.99)),
+            total_delay_p50_ms: Some(median(&mut total)),
+            total_delay_p99_ms: Some(quantile(&mut total, 0.99)),
+            arrival_to_result_p99_ms: arrival_p99,
+            longest_task_ms: Some(last.longest_task_ms),
+            peak_memory_bytes: Some(peak(samples).max(memory(first))),
+        },
+        scheduling_start_ms: mean(&scheduling[..fifth]),
+        scheduling_end_ms: mean(&scheduling[scheduling.len() - fifth..]),
+        frames_per_s: last.frames as f64 * 1000.0 / (last.t - last.since).max(1.0),
+        memory_growth_bytes: peak(&samples[half..]) - peak(&samples[..half]),
+        dropped: last.dropped - first.dropped,
+        profile: Vec::new(),
+    }
+}
+
+async fn sample(browser: &Browser) -> anyhow::Result<Sample> {
+    let v: Value = browser
+        .execute("return window.__sparkletProbe.sample();", vec![])
+        .await?;
+    serde_json::from_value(v).context("reading the page probe")
+}
+
+/// Opens the dashboard and times, in the page, its navigation start to the
+/// first batch's bars drawn; ms.
+pub async fn startup(browser: &Browser, url: &str) -> anyhow::Result<f64> {
+    browser.goto(url).await?;
+    let drawn = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             const check = () => document.querySelector(\"[data-testid='bar']\")\
+                 ? done(performance.now()) : requestAnimationFrame(check);\
+             check();",
+            vec![],
+        )
+        .await?;
+    drawn.as_f64().context("a time from the page")
+}
