@@ -12,14 +12,14 @@ WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test tools test-tools dist native check unit browser e2e screenshots clean
+.PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
 
 ## make run: build the dashboard and the server, serve on $(ADDR).
 run: dist native
 	./target/release/sparklet serve --addr $(ADDR) --dist dist
 
 ## make test: everything CI checks.
-test: test-tools dist native check unit browser e2e
+test: test-tools dist native check unit browser e2e bench-quick
 	@echo "make test: all passed"
 
 tools:
@@ -72,6 +72,14 @@ browser: native
 ## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
 e2e: dist native
 	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload -- --ignored --test-threads=1
+
+## Performance, in under a minute: fails below the throughput floor.
+bench-quick: dist native
+	./target/release/sparklet bench --quick --dist dist
+
+## The full performance run (about 4 minutes), as in the README.
+bench: dist native
+	./target/release/sparklet bench --dist dist --json target/bench.json
 
 ## Regenerates the README's screenshots into docs/ (a real run, real feed).
 screenshots: dist native

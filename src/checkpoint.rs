@@ -5,11 +5,20 @@
 //! to IndexedDB; a reload of the same view (or back/forward to it)
 //! restores them and, with a feed that resumes, reconnects at that offset,
 //! so totals stay exact. A fresh visit starts fresh.
+//!
+//! A checkpoint is taken between two batches and written in the
+//! background, a few milliseconds of encoding per task, as chunks of text
+//! that IndexedDB keeps as one list: a window of millions of entries never
+//! stops the page for long, nor is held as one giant string in wasm.
 
 use std::cell::RefCell;
 
+use sparklet_engine::pipeline::checkpoint::Part;
+use sparklet_engine::Clock;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
+use crate::clock::PerformanceClock;
 use crate::settings::Settings;
 use crate::storage;
 
@@ -25,12 +34,10 @@ pub struct Saved {
 }
 
 impl Saved {
-    /// The engine's text goes in as it is, not parsed and written again.
-    pub fn to_json(&self) -> String {
-        format!(
-            "{{\"offset\":{},\"batches\":{},\"records\":{},\"engine\":{}}}",
-            self.offset, self.batches, self.records, self.engine
-        )
+    /// The text of a checkpoint up to the engine's state, which follows it
+    /// (then a closing brace).
+    pub fn head(offset: u64, batches: u64, records: u64) -> String {
+        format!("{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"engine\":")
     }
 
     pub fn from_json(text: &str) -> Option<Saved> {
@@ -83,11 +90,38 @@ pub fn page_was_reloaded() -> bool {
     matches!(kind.as_deref(), Some("reload" | "back_forward"))
 }
 
-/// Writes `saved` for the view `key`, in the background.
-pub fn store(key: String, saved: Saved) {
+/// How much text a chunk holds before it goes to JS.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// How long one task may encode before letting the page run.
+const SLICE_MS: f64 = 6.0;
+
+/// Writes a checkpoint for the view `key`: `head` (the figures of
+/// [`Saved`] up to the engine's text), then the engine's parts. In the
+/// background a slice at a time, or, when the page is going away, all at
+/// once so the write is under way before it is gone.
+pub fn store(key: String, head: String, parts: Vec<Part>, at_once: bool) {
     wasm_bindgen_futures::spawn_local(async move {
-        let text = saved.to_json();
-        if let Err(e) = async { storage::put(&db().await?, &key, &text).await }.await {
+        let chunks = js_sys::Array::new();
+        chunks.push(&head.into());
+        let clock = PerformanceClock::new();
+        let now = || clock.as_ref().map_or(0.0, |c| c.now_ms());
+        let mut text = String::new();
+        let mut slice_start = now();
+        for part in parts {
+            part(&mut text);
+            if text.len() >= CHUNK_BYTES {
+                chunks.push(&JsValue::from_str(&text));
+                text.clear();
+            }
+            if !at_once && now() - slice_start > SLICE_MS {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                slice_start = now();
+            }
+        }
+        text.push('}');
+        chunks.push(&JsValue::from_str(&text));
+        if let Err(e) = async { storage::put(&db().await?, &key, &chunks).await }.await {
             web_sys::console::warn_1(&format!("Sparklet could not save a checkpoint: {e}").into());
         }
     });
@@ -95,7 +129,9 @@ pub fn store(key: String, saved: Saved) {
 
 /// The checkpoint of the view `key`, if one was saved and reads back.
 pub async fn load(key: &str) -> Option<Saved> {
-    let text = storage::get(&db().await.ok()?, key).await.ok()??;
+    let stored = storage::get(&db().await.ok()?, key).await.ok()?;
+    let chunks = stored.dyn_into::<js_sys::Array>().ok()?;
+    let text = String::from(chunks.join(""));
     Saved::from_json(&text)
 }
 

@@ -64,18 +64,19 @@ pub async fn open() -> Result<IdbDatabase, String> {
         .map_err(|_| "IndexedDB: not a database".into())
 }
 
-pub async fn put(db: &IdbDatabase, key: &str, value: &str) -> Result<(), String> {
+pub async fn put(db: &IdbDatabase, key: &str, value: &JsValue) -> Result<(), String> {
     let tx = db
         .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
         .map_err(|_| "IndexedDB: no transaction")?;
     let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
     let request = store
-        .put_with_key(&value.into(), &key.into())
+        .put_with_key(value, &key.into())
         .map_err(|_| "IndexedDB: put refused")?;
     done(&request).await.map(drop)
 }
 
-pub async fn get(db: &IdbDatabase, key: &str) -> Result<Option<String>, String> {
+/// The value stored under `key` (undefined when there is none).
+pub async fn get(db: &IdbDatabase, key: &str) -> Result<JsValue, String> {
     let tx = db
         .transaction_with_str(STORE)
         .map_err(|_| "IndexedDB: no transaction")?;
@@ -83,7 +84,7 @@ pub async fn get(db: &IdbDatabase, key: &str) -> Result<Option<String>, String> 
     let request = store
         .get(&key.into())
         .map_err(|_| "IndexedDB: get refused")?;
-    Ok(done(&request).await?.as_string())
+    done(&request).await
 }
 
 pub async fn delete(db: &IdbDatabase, key: &str) -> Result<(), String> {

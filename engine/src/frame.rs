@@ -11,11 +11,18 @@ use crate::records::Records;
 pub fn decode_text(frame: &str, out: &mut Records, malformed: &mut Malformed) -> usize {
     let before = out.len();
     out.reserve(frame.len());
-    let has_nul = frame.as_bytes().contains(&0);
-    // Split as `str`, so no line is checked for UTF-8 again.
-    let lines = frame
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    let has_nul = memchr::memchr(0, frame.as_bytes()).is_some();
+    // Slices of the `str` at its newlines (ASCII, so char boundaries): no
+    // line is checked for UTF-8 again. memchr scans with SIMD where the
+    // target has it (wasm's simd128 included).
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', frame.as_bytes()).chain([frame.len()]);
+    let lines = ends
+        .map(|end| {
+            let line = &frame[start..end];
+            start = end + 1;
+            line.strip_suffix('\r').unwrap_or(line)
+        })
         .filter(|l| !l.is_empty());
     for line in lines {
         if has_nul && line.contains('\0') {

@@ -84,6 +84,12 @@ impl PipelineRunner {
         self.pipeline.checkpoint()
     }
 
+    /// The checkpoint in parts, to write a little at a time (see
+    /// [`Pipeline::checkpoint_parts`]).
+    pub fn checkpoint_parts(&self) -> Result<Vec<crate::pipeline::checkpoint::Part>, String> {
+        self.pipeline.checkpoint_parts()
+    }
+
     pub fn restore(&mut self, saved: &str) -> Result<(), String> {
         self.pipeline.restore(saved)
     }

@@ -114,3 +114,30 @@ fn a_checkpoint_of_another_pipeline_is_refused_and_changes_nothing() {
         vec![Value::from(("k", 1i64))]
     );
 }
+
+#[test]
+fn parts_written_later_give_the_checkpoint_as_it_was_when_taken() {
+    let batches = common::pair_batches(8, 30, 12, 300);
+    for text in STATEFUL {
+        let mut p = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+        for b in &batches[..12] {
+            p.run_values(b.clone());
+        }
+        let when_taken = p.checkpoint().unwrap();
+        let parts = p.checkpoint_parts().unwrap();
+        // Panes expire, keys go and their numbers are reused, state moves.
+        for b in &batches[12..] {
+            p.run_values(b.clone());
+        }
+        let mut written = String::new();
+        for part in parts {
+            part(&mut written);
+        }
+        assert_eq!(written, when_taken, "{text}");
+        assert_ne!(
+            p.checkpoint().unwrap(),
+            when_taken,
+            "{text}: the state moved on"
+        );
+    }
+}

@@ -285,7 +285,7 @@ impl Runtime {
                 .on_batch_completed(record, report.output);
             let every = self.settings.checkpoint_batches();
             if every > 0 && self.runner.completed_batches().is_multiple_of(every) {
-                self.save_checkpoint();
+                self.save_checkpoint(false);
             }
         }
     }

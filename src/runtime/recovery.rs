@@ -38,24 +38,20 @@ impl Runtime {
             .unwrap_or_else(|| from_of(&self.settings.feed))
     }
 
-    /// Saves a checkpoint: the engine's state between batches, and the
+    /// Takes a checkpoint: the engine's state between batches, and the
     /// feed offset it covers (received records still pending are not in
-    /// it, and will be asked for again).
-    pub fn save_checkpoint(&mut self) {
-        let Ok(engine) = self.runner.checkpoint() else {
+    /// it, and will be asked for again). It is written in the background,
+    /// or at once when the page is going away (`leaving`).
+    pub fn save_checkpoint(&mut self, leaving: bool) {
+        let Ok(parts) = self.runner.checkpoint_parts() else {
             return;
         };
         let offset =
             self.first_record() + self.pending.counters().lines - self.pending.len() as u64;
         let listener = self.listener.borrow();
-        let saved = Saved {
-            engine,
-            offset,
-            batches: listener.total_batches(),
-            records: listener.total_records(),
-        };
+        let head = Saved::head(offset, listener.total_batches(), listener.total_records());
         drop(listener);
-        checkpoint::store(checkpoint::key(&self.settings), saved);
+        checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);
         self.checkpoints += 1;
     }
 }

@@ -162,7 +162,7 @@ fn save_when_hidden(slot: Rc<RefCell<Option<Shared>>>) {
     let save = move || {
         let running = slot.borrow().clone();
         if let Some(rt) = running {
-            rt.borrow_mut().save_checkpoint();
+            rt.borrow_mut().save_checkpoint(true);
         }
     };
     let on_hidden = save.clone();

@@ -232,7 +232,7 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
             }
             let InverseState { keys, panes, .. } = w;
             panes.expire_with(now - len, |pane| {
-                for id in pane.ids {
+                for &id in &pane.ids {
                     keys.release(id);
                 }
             });

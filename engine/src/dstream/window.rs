@@ -80,10 +80,20 @@ impl WindowClock {
     }
 }
 
-/// Partial results by parent time, oldest first.
+/// Partial results by parent time, oldest first. A pane never changes
+/// once pushed, so panes are shared: a checkpoint's snapshot of them costs
+/// a reference each, not a copy.
 #[derive(Debug)]
 pub struct Panes<P> {
-    panes: VecDeque<(u64, P)>,
+    panes: VecDeque<(u64, Rc<P>)>,
+}
+
+impl<P> Clone for Panes<P> {
+    fn clone(&self) -> Panes<P> {
+        Panes {
+            panes: self.panes.clone(),
+        }
+    }
 }
 
 impl<P> Default for Panes<P> {
@@ -96,7 +106,7 @@ impl<P> Default for Panes<P> {
 
 impl<P> Panes<P> {
     pub fn push(&mut self, t: u64, pane: P) {
-        self.panes.push_back((t, pane));
+        self.panes.push_back((t, Rc::new(pane)));
     }
 
     /// Panes with time in `(from, to]`; `from` may be before time zero.
@@ -105,30 +115,35 @@ impl<P> Panes<P> {
     pub fn range(&self, from: i128, to: i128) -> impl Iterator<Item = &P> {
         let start = self.panes.partition_point(|(t, _)| (*t as i128) <= from);
         let end = self.panes.partition_point(|(t, _)| (*t as i128) <= to);
-        self.panes.range(start..end.max(start)).map(|(_, p)| p)
+        self.panes.range(start..end.max(start)).map(|(_, p)| &**p)
     }
 
     /// Drops panes with time `<= upto`: no later window covers them.
     pub fn expire(&mut self, upto: i128) {
-        self.expire_with(upto, drop);
+        self.expire_with(upto, |_| {});
     }
 
-    /// [`expire`](Panes::expire), handing each dropped pane to `gone`.
-    pub fn expire_with(&mut self, upto: i128, mut gone: impl FnMut(P)) {
+    /// [`expire`](Panes::expire), showing each dropped pane to `gone`.
+    pub fn expire_with(&mut self, upto: i128, mut gone: impl FnMut(&P)) {
         while self
             .panes
             .front()
             .is_some_and(|(t, _)| (*t as i128) <= upto)
         {
             if let Some((_, pane)) = self.panes.pop_front() {
-                gone(pane);
+                gone(&pane);
             }
         }
     }
 
     /// Every pane with its time, oldest first (for checkpoints).
-    pub fn iter(&self) -> impl Iterator<Item = &(u64, P)> {
-        self.panes.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &P)> {
+        self.panes.iter().map(|(t, p)| (*t, &**p))
+    }
+
+    /// Every pane, shared, with its time (a checkpoint's snapshot).
+    pub fn shared(&self) -> impl Iterator<Item = (u64, Rc<P>)> + '_ {
+        self.panes.iter().map(|(t, p)| (*t, p.clone()))
     }
 }
 

@@ -5,8 +5,13 @@
 //! in build order; this module knows the concrete types a pipeline of
 //! values builds, and encodes them losslessly (pairs stay pairs, floats
 //! stay floats). Saving, the frequent side, appends JSON text straight to
-//! one string: a window of millions of entries is not first built as a
+//! a string: a window of millions of entries is not first built as a
 //! tree of millions of JSON values.
+//!
+//! A checkpoint is taken at once and written in parts ([`Part`]): the
+//! parts hold a snapshot (panes, which never change, shared; the rest
+//! copied) and each appends its piece of the text when called, so the page
+//! can write a large state a few parts per task while batches go on.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -22,6 +27,28 @@ use crate::dstream::inverse::{InverseState, Pane};
 use crate::dstream::state::KeyedState;
 use crate::dstream::window::Panes;
 use crate::value::{Str, Value};
+
+/// A piece of a checkpoint's JSON text, appended when called.
+pub type Part = Box<dyn FnOnce(&mut String)>;
+
+/// A state that can be snapshotted into parts.
+trait Snapshot {
+    fn parts(&self, parts: &mut Vec<Part>);
+}
+
+/// A snapshot's parts, written at once (one encoding, however it is used).
+fn write_parts(state: &impl Snapshot, out: &mut String) {
+    let mut parts = Vec::new();
+    state.parts(&mut parts);
+    for part in parts {
+        part(out);
+    }
+}
+
+/// Text that is known now, as a part.
+pub fn text_part(text: String) -> Part {
+    Box::new(move |out: &mut String| out.push_str(&text))
+}
 
 /// A state type a checkpoint can hold.
 trait Codec: Sized {
@@ -186,21 +213,6 @@ impl Codec for () {
     }
 }
 
-impl<T: Codec> Codec for Option<T> {
-    fn enc(&self, out: &mut String) {
-        match self {
-            Some(x) => x.enc(out),
-            None => out.push_str("null"),
-        }
-    }
-    fn dec(j: &J) -> Result<Option<T>, String> {
-        match j {
-            J::Null => Ok(None),
-            j => T::dec(j).map(Some),
-        }
-    }
-}
-
 impl<A: Codec, B: Codec> Codec for (A, B) {
     fn enc(&self, out: &mut String) {
         out.push('[');
@@ -245,15 +257,9 @@ impl<K: Codec + Hash + Eq, V: Codec> Codec for FxHashMap<K, V> {
     }
 }
 
-impl<P: Codec> Codec for Panes<P> {
+impl<P: Codec + 'static> Codec for Panes<P> {
     fn enc(&self, out: &mut String) {
-        enc_seq(self.iter(), out, |(t, p), out| {
-            out.push('[');
-            t.enc(out);
-            out.push(',');
-            p.enc(out);
-            out.push(']');
-        });
+        write_parts(self, out);
     }
     fn dec(j: &J) -> Result<Panes<P>, String> {
         let mut panes = Panes::default();
@@ -286,27 +292,11 @@ impl<V: Codec> Codec for Pane<V> {
 /// ...], "state": [[id, [value, updated]], ...]}`.
 impl<K, V> Codec for InverseState<K, V>
 where
-    K: Codec + Hash + Eq + Clone,
-    V: Codec + Clone + Default,
+    K: Codec + Hash + Eq + Clone + 'static,
+    V: Codec + Clone + Default + 'static,
 {
     fn enc(&self, out: &mut String) {
-        out.push_str("{\"keys\":");
-        enc_seq(self.keys.iter(), out, |(id, k), out| {
-            let _ = write!(out, "[{id},");
-            k.enc(out);
-            out.push(']');
-        });
-        out.push_str(",\"panes\":");
-        self.panes.enc(out);
-        out.push_str(",\"state\":");
-        let live = self.state.iter().enumerate();
-        let live = live.filter_map(|(id, s)| Some((id, s.as_ref()?)));
-        enc_seq(live, out, |(id, entry), out| {
-            let _ = write!(out, "[{id},");
-            entry.enc(out);
-            out.push(']');
-        });
-        out.push('}');
+        write_parts(self, out);
     }
     fn dec(j: &J) -> Result<InverseState<K, V>, String> {
         let unknown = || bad("key numbers that have keys", j);
@@ -339,11 +329,72 @@ where
     }
 }
 
-/// Appends `state` if it is a `RefCell<T>`.
-fn save_as<T: Codec + 'static>(state: &Rc<dyn Any>, out: &mut String) -> Option<()> {
+/// One part per pane (shared, not copied), inside `[...]`.
+impl<P: Codec + 'static> Snapshot for Panes<P> {
+    fn parts(&self, parts: &mut Vec<Part>) {
+        parts.push(text_part("[".into()));
+        for (i, (t, pane)) in self.shared().enumerate() {
+            parts.push(Box::new(move |out: &mut String| {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                t.enc(out);
+                out.push(',');
+                pane.enc(out);
+                out.push(']');
+            }));
+        }
+        parts.push(text_part("]".into()));
+    }
+}
+
+/// The keys and the state copied, the panes shared.
+impl<K, V> Snapshot for InverseState<K, V>
+where
+    K: Codec + Hash + Eq + Clone + 'static,
+    V: Codec + Clone + Default + 'static,
+{
+    fn parts(&self, parts: &mut Vec<Part>) {
+        let keys: Vec<(u32, K)> = self.keys.iter().map(|(id, k)| (id, k.clone())).collect();
+        parts.push(Box::new(move |out: &mut String| {
+            out.push_str("{\"keys\":");
+            keys.enc(out);
+            out.push_str(",\"panes\":");
+        }));
+        self.panes.parts(parts);
+        let live = self.state.iter().enumerate();
+        let state: Vec<(u32, (V, u64))> = live
+            .filter_map(|(id, s)| Some((id as u32, s.clone()?)))
+            .collect();
+        parts.push(Box::new(move |out: &mut String| {
+            out.push_str(",\"state\":");
+            state.enc(out);
+            out.push('}');
+        }));
+    }
+}
+
+/// Per-key state changes in place every batch: copied whole.
+impl<K, V> Snapshot for FxHashMap<K, V>
+where
+    K: Codec + Hash + Eq + Clone + 'static,
+    V: Codec + Clone + 'static,
+{
+    fn parts(&self, parts: &mut Vec<Part>) {
+        let copy = self.clone();
+        parts.push(Box::new(move |out: &mut String| copy.enc(out)));
+    }
+}
+
+/// Snapshots `state` into `parts` if it is a `RefCell<T>`.
+fn save_as<T: Codec + Snapshot + 'static>(
+    state: &Rc<dyn Any>,
+    parts: &mut Vec<Part>,
+) -> Option<()> {
     state
         .downcast_ref::<RefCell<T>>()
-        .map(|s| s.borrow().enc(out))
+        .map(|s| s.borrow().parts(parts))
 }
 
 /// Whether `j` decodes as the `T` that `state` holds.
@@ -372,17 +423,14 @@ macro_rules! each_state_type {
     };
 }
 
-/// Appends every state as a JSON list, in build order.
-pub fn save_states(states: &[Rc<dyn Any>], out: &mut String) -> Result<(), String> {
-    out.push('[');
+/// Snapshots every state into parts of a JSON list, in build order.
+pub fn save_states(states: &[Rc<dyn Any>], parts: &mut Vec<Part>) -> Result<(), String> {
     for (i, s) in states.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        each_state_type!(save_as, s, out)
+        parts.push(text_part(if i == 0 { "[" } else { "," }.into()));
+        each_state_type!(save_as, s, parts)
             .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?;
     }
-    out.push(']');
+    parts.push(text_part(if states.is_empty() { "[]" } else { "]" }.into()));
     Ok(())
 }
 

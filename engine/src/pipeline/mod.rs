@@ -13,7 +13,6 @@ pub mod stage;
 pub mod text;
 pub mod words;
 
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use crate::dstream::StreamingContext;
@@ -145,16 +144,25 @@ impl Pipeline {
     /// batches ran, and every stateful stage's state (see [`checkpoint`]).
     pub fn checkpoint(&self) -> Result<String, String> {
         let mut out = String::new();
-        let _ = write!(
-            out,
+        for part in self.checkpoint_parts()? {
+            part(&mut out);
+        }
+        Ok(out)
+    }
+
+    /// The same checkpoint, taken now and written later, a part at a time:
+    /// the parts' text, in order, is [`Pipeline::checkpoint`]'s.
+    pub fn checkpoint_parts(&self) -> Result<Vec<checkpoint::Part>, String> {
+        let head = format!(
             "{{\"version\":{CHECKPOINT_VERSION},\"pipeline\":{},\"batch_ms\":{},\"batches_run\":{},\"states\":",
             serde_json::Value::from(self.text.as_str()),
             self.batch_interval().as_millis(),
             self.batches_run()
         );
-        checkpoint::save_states(&self.ssc.graph().states(), &mut out)?;
-        out.push('}');
-        Ok(out)
+        let mut parts = vec![checkpoint::text_part(head)];
+        checkpoint::save_states(&self.ssc.graph().states(), &mut parts)?;
+        parts.push(checkpoint::text_part("}".into()));
+        Ok(parts)
     }
 
     /// Continues from `saved` (JSON text from [`Pipeline::checkpoint`]),
