@@ -8,14 +8,16 @@
 //!
 //! A checkpoint is taken between two batches and written in the
 //! background, a few milliseconds of encoding per task, as chunks of text
-//! that IndexedDB keeps as one list: a window of millions of entries never
-//! stops the page for long, nor is held as one giant string in wasm.
+//! each stored in its own IndexedDB write (`VIEW#GENERATION#N`), then a
+//! manifest under the view's key naming the generation and its chunks:
+//! a window of millions of entries never stops the page for long, and a
+//! write cut short (a closed tab) leaves the previous checkpoint whole.
 
 use std::cell::RefCell;
 
 use sparklet_engine::pipeline::checkpoint::Part;
 use sparklet_engine::Clock;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::IdbDatabase;
 
 use crate::clock::PerformanceClock;
@@ -98,40 +100,76 @@ const SLICE_MS: f64 = 6.0;
 
 /// Writes a checkpoint for the view `key`: `head` (the figures of
 /// [`Saved`] up to the engine's text), then the engine's parts. In the
-/// background a slice at a time, or, when the page is going away, all at
-/// once so the write is under way before it is gone.
+/// background a slice at a time, or, when the page is going away, without
+/// pausing, so the writes are under way before it is gone.
 pub fn store(key: String, head: String, parts: Vec<Part>, at_once: bool) {
     wasm_bindgen_futures::spawn_local(async move {
-        let chunks = js_sys::Array::new();
-        chunks.push(&head.into());
-        let clock = PerformanceClock::new();
-        let now = || clock.as_ref().map_or(0.0, |c| c.now_ms());
-        let mut text = String::new();
-        let mut slice_start = now();
-        for part in parts {
-            part(&mut text);
-            if text.len() >= CHUNK_BYTES {
-                chunks.push(&JsValue::from_str(&text));
-                text.clear();
-            }
-            if !at_once && now() - slice_start > SLICE_MS {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                slice_start = now();
-            }
-        }
-        text.push('}');
-        chunks.push(&JsValue::from_str(&text));
-        if let Err(e) = async { storage::put(&db().await?, &key, &chunks).await }.await {
+        if let Err(e) = write(&key, head, parts, at_once).await {
             web_sys::console::warn_1(&format!("Sparklet could not save a checkpoint: {e}").into());
         }
     });
 }
 
+async fn write(key: &str, head: String, parts: Vec<Part>, at_once: bool) -> Result<(), String> {
+    let db = db().await?;
+    let generation = js_sys::Date::now() as u64;
+    let clock = PerformanceClock::new();
+    let now = || clock.as_ref().map_or(0.0, |c| c.now_ms());
+    let mut text = head;
+    let mut chunks = 0;
+    let mut slice_start = now();
+    let mut parts = parts.into_iter().peekable();
+    while let Some(part) = parts.next() {
+        part(&mut text);
+        let last = parts.peek().is_none();
+        if last {
+            text.push('}');
+        }
+        if text.len() >= CHUNK_BYTES || last {
+            let chunk = chunk_key(key, generation, chunks);
+            storage::put(&db, &chunk, &JsValue::from_str(&text)).await?;
+            chunks += 1;
+            text.clear();
+        }
+        if !at_once && now() - slice_start > SLICE_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            slice_start = now();
+        }
+    }
+    let manifest = format!("{generation} {chunks}");
+    storage::put(&db, key, &JsValue::from_str(&manifest)).await?;
+    // Older generations' chunks (and any a cut-short write left) go.
+    let ours = format!("{key}#{generation}#");
+    for old in chunks_of(&db, key).await? {
+        if !old.starts_with(&ours) {
+            storage::delete(&db, &old).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The keys of every chunk stored for the view `key`, of any generation.
+async fn chunks_of(db: &IdbDatabase, key: &str) -> Result<Vec<String>, String> {
+    storage::keys_between(db, &format!("{key}#"), &format!("{key}#\u{ffff}")).await
+}
+
+fn chunk_key(key: &str, generation: u64, n: usize) -> String {
+    format!("{key}#{generation}#{n:06}")
+}
+
 /// The checkpoint of the view `key`, if one was saved and reads back.
 pub async fn load(key: &str) -> Option<Saved> {
-    let stored = storage::get(&db().await.ok()?, key).await.ok()?;
-    let chunks = stored.dyn_into::<js_sys::Array>().ok()?;
-    let text = String::from(chunks.join(""));
+    let db = db().await.ok()?;
+    let manifest = storage::get(&db, key).await.ok()?.as_string()?;
+    let (generation, chunks) = manifest.split_once(' ')?;
+    let (generation, chunks): (u64, usize) = (generation.parse().ok()?, chunks.parse().ok()?);
+    let mut text = String::new();
+    for n in 0..chunks {
+        let chunk = storage::get(&db, &chunk_key(key, generation, n))
+            .await
+            .ok()?;
+        text.push_str(&chunk.as_string()?);
+    }
     Saved::from_json(&text)
 }
 
@@ -140,6 +178,9 @@ pub fn forget(key: String) {
     wasm_bindgen_futures::spawn_local(async move {
         if let Ok(db) = db().await {
             let _ = storage::delete(&db, &key).await;
+            for chunk in chunks_of(&db, &key).await.unwrap_or_default() {
+                let _ = storage::delete(&db, &chunk).await;
+            }
         }
     });
 }

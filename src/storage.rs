@@ -1,7 +1,8 @@
-//! The page's own storage for checkpoints: one IndexedDB object store, a
-//! record per view (feed, pipeline, batch interval). IndexedDB's callback
-//! requests are wrapped as futures; every failure is a message, never a
-//! panic (private browsing, a full disk, a blocked upgrade).
+//! The page's own storage for checkpoints: one IndexedDB object store of
+//! text records (a checkpoint's manifest and its chunks, see
+//! `checkpoint`). IndexedDB's callback requests are wrapped as futures;
+//! every failure is a message, never a panic (private browsing, a full
+//! disk, a blocked upgrade).
 
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
@@ -85,6 +86,24 @@ pub async fn get(db: &IdbDatabase, key: &str) -> Result<JsValue, String> {
         .get(&key.into())
         .map_err(|_| "IndexedDB: get refused")?;
     done(&request).await
+}
+
+/// The keys from `from` up to `to`, in order.
+pub async fn keys_between(db: &IdbDatabase, from: &str, to: &str) -> Result<Vec<String>, String> {
+    let tx = db
+        .transaction_with_str(STORE)
+        .map_err(|_| "IndexedDB: no transaction")?;
+    let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
+    let range = web_sys::IdbKeyRange::bound(&from.into(), &to.into())
+        .map_err(|_| "IndexedDB: bad key range")?;
+    let request = store
+        .get_all_keys_with_key(&range)
+        .map_err(|_| "IndexedDB: getAllKeys refused")?;
+    let keys = done(&request).await?;
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect())
 }
 
 pub async fn delete(db: &IdbDatabase, key: &str) -> Result<(), String> {

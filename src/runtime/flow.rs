@@ -9,7 +9,7 @@ use super::{connect, ConnState, Runtime};
 /// faster than the page. In a cluster Spark lets processing fill the
 /// interval; here the same thread receives the frames and draws the page,
 /// so backpressure keeps the rest for them.
-pub const PROCESSING_BUDGET: f64 = 0.4;
+pub const PROCESSING_BUDGET: f64 = 1.0 / 3.0;
 use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
 
 impl Runtime {

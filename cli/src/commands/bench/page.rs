@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sparklet::browser::{dashboard_url, Browser};
 
@@ -36,11 +36,14 @@ pub struct LiveFigures {
     pub scheduling_start_ms: f64,
     pub scheduling_end_ms: f64,
     pub frames_per_s: f64,
-    /// Peak memory over the window's last half less its first half's.
+    /// Peak memory over the window's last third less its middle third's
+    /// (the first third may still be filling a window).
     pub memory_growth_bytes: f64,
     pub dropped: u64,
     /// The functions with the most self time, when profiled.
     pub profile: Vec<(f64, String)>,
+    /// Every batch of the window, for `--json`.
+    pub batches: Vec<Batch>,
 }
 
 /// One sample of the probe (`probe.js`).
@@ -58,8 +61,8 @@ struct Sample {
 }
 
 /// A row of `window.sparklet.batches()`.
-#[derive(Debug, Deserialize)]
-struct Batch {
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Batch {
     batch: u64,
     records: u64,
     scheduling_delay_ms: f64,
@@ -68,7 +71,7 @@ struct Batch {
     latency: Option<Latency>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct Latency {
     p99: f64,
 }
@@ -160,8 +163,8 @@ pub async fn live(
             v.to_string(),
         );
     }
-    let window: Vec<&Batch> = rows
-        .iter()
+    let window: Vec<Batch> = rows
+        .into_iter()
         .filter(|b| b.batch > first.batches && b.batch <= last.batches)
         .collect();
     if window.len() < 5 {
@@ -169,6 +172,7 @@ pub async fn live(
     }
     let mut figures = figures(run, &first, &samples, &window, words_per_record);
     figures.profile = top;
+    figures.batches = window;
     Ok(figures)
 }
 
@@ -176,7 +180,7 @@ fn figures(
     run: &Live,
     first: &Sample,
     samples: &[Sample],
-    window: &[&Batch],
+    window: &[Batch],
     words_per_record: f64,
 ) -> LiveFigures {
     let last = &samples[samples.len() - 1];
@@ -190,7 +194,7 @@ fn figures(
     let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
     let memory = |s: &Sample| s.heap_bytes + s.wasm_bytes;
     let peak = |ss: &[Sample]| ss.iter().map(memory).fold(0.0, f64::max);
-    let half = samples.len() / 2;
+    let third = samples.len() / 3;
     let arrival_p99 = window
         .iter()
         .filter_map(|b| b.latency.as_ref().map(|l| l.p99))
@@ -212,9 +216,10 @@ fn figures(
         scheduling_start_ms: mean(&scheduling[..fifth]),
         scheduling_end_ms: mean(&scheduling[scheduling.len() - fifth..]),
         frames_per_s: last.frames as f64 * 1000.0 / (last.t - last.since).max(1.0),
-        memory_growth_bytes: peak(&samples[half..]) - peak(&samples[..half]),
+        memory_growth_bytes: peak(&samples[2 * third..]) - peak(&samples[third..2 * third]),
         dropped: last.dropped - first.dropped,
         profile: Vec::new(),
+        batches: Vec::new(),
     }
 }
 

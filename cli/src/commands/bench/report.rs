@@ -41,6 +41,8 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// Per profiled scenario, the functions with the most self time.
     pub profiles: Vec<(String, Vec<(f64, String)>)>,
+    /// Per live scenario, every batch measured (`window.sparklet.batches()`).
+    pub batches: Vec<(String, Vec<super::page::Batch>)>,
 }
 
 impl Report {
