@@ -184,7 +184,7 @@ fn figures(
     words_per_record: f64,
 ) -> LiveFigures {
     let last = &samples[samples.len() - 1];
-    let of = |f: fn(&Batch) -> f64| -> Vec<f64> { window.iter().map(|b| f(b)).collect() };
+    let of = |f: fn(&Batch) -> f64| -> Vec<f64> { window.iter().map(f).collect() };
     let records: u64 = window.iter().map(|b| b.records).sum();
     let seconds = window.len() as f64 * run.batch_ms as f64 / 1000.0;
     let mut processing = of(|b| b.processing_ms);
