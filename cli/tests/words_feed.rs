@@ -65,22 +65,52 @@ async fn from_resumes_at_exactly_that_record() {
     assert_eq!(past_the_end.close_code, Some(1000));
 }
 
-#[tokio::test]
-async fn truth_equals_counting_the_words_received() {
+/// The words of `query`'s records, counted here, and the truth endpoint's
+/// counts for the same `truth_query`.
+async fn counted_and_truth(
+    query: &str,
+    truth_query: &str,
+) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
     let addr = start(None).await;
-    let got = fetch_feed(addr, "/feed/words?rate=0&limit=3000&seed=5").await;
+    let got = fetch_feed(addr, &format!("/feed/words?{query}")).await;
     let mut counted: BTreeMap<String, u64> = BTreeMap::new();
     for record in got.records() {
         for word in record.split_ascii_whitespace() {
             *counted.entry(word.to_owned()).or_default() += 1;
         }
     }
-    let truth: BTreeMap<String, u64> =
-        serde_json::from_value(get_json(addr, "/feed/words/truth?seed=5&limit=3000").await)
-            .expect("{word: count}");
+    let truth = get_json(addr, &format!("/feed/words/truth?{truth_query}")).await;
+    let truth = serde_json::from_value(truth).expect("{word: count}");
+    (counted, truth)
+}
+
+#[tokio::test]
+async fn truth_equals_counting_the_words_received() {
+    let (counted, truth) = counted_and_truth("rate=0&limit=3000&seed=5", "seed=5&limit=3000").await;
     assert_eq!(truth, counted);
     // The capitalised first words are counted apart from the lower-case ones.
     assert!(truth.contains_key("The") && truth.contains_key("the"));
+}
+
+#[tokio::test]
+async fn a_larger_vocabulary_goes_on_with_made_up_words_and_its_truth_agrees() {
+    let (counted, truth) = counted_and_truth(
+        "rate=0&limit=20000&seed=5&vocab=100000",
+        "seed=5&limit=20000&vocab=100000",
+    )
+    .await;
+    assert_eq!(truth, counted);
+    let made_up = truth
+        .keys()
+        .filter(|w| {
+            w.to_lowercase().starts_with('w') && w[1..].parse::<u64>().is_ok_and(|n| n >= 300)
+        })
+        .count();
+    assert!(
+        made_up > 5_000,
+        "{made_up} made-up words among {}",
+        truth.len()
+    );
 }
 
 #[tokio::test]
