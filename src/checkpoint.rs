@@ -12,8 +12,9 @@
 //! manifest under the view's key naming the generation and its chunks:
 //! a window of millions of entries never stops the page for long, and a
 //! write cut short (a closed tab) leaves the previous checkpoint whole.
+//! Only the newest write puts its manifest; older chunks are swept after.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use sparklet_engine::pipeline::checkpoint::Part;
 use sparklet_engine::Clock;
@@ -27,7 +28,7 @@ use crate::storage;
 /// What a checkpoint holds besides the engine's state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Saved {
-    /// The engine's state, JSON text (`PipelineRunner::checkpoint`).
+    /// The engine's state, JSON text (`PipelineRunner::checkpoint_parts`).
     pub engine: String,
     /// The feed's record number the state covers up to: where to resume.
     pub offset: u64,
@@ -68,6 +69,10 @@ pub fn key(s: &Settings) -> String {
 
 thread_local! {
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+    /// The newest write's generation (or Clear's).
+    static LATEST: Cell<u64> = const { Cell::new(0) };
+    /// Whether a background write is under way.
+    static WRITING: Cell<bool> = const { Cell::new(false) };
 }
 
 async fn db() -> Result<IdbDatabase, String> {
@@ -100,49 +105,151 @@ const SLICE_MS: f64 = 6.0;
 
 /// Writes a checkpoint for the view `key`: `head` (the figures of
 /// [`Saved`] up to the engine's text), then the engine's parts. In the
-/// background a slice at a time, or, when the page is going away, without
-/// pausing, so the writes are under way before it is gone.
+/// background a slice at a time; or, when the page is going away, every
+/// chunk and the manifest in one transaction issued at once.
 pub fn store(key: String, head: String, parts: Vec<Part>, at_once: bool) {
+    let generation = next_generation();
+    if !at_once {
+        WRITING.with(|w| w.set(true));
+    }
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = write(&key, head, parts, at_once).await {
+        let written = match at_once {
+            true => write_at_once(&key, generation, head, parts).await,
+            false => write_in_slices(&key, generation, head, parts).await,
+        };
+        if !at_once {
+            WRITING.with(|w| w.set(false));
+        }
+        if let Err(e) = written {
             web_sys::console::warn_1(&format!("Sparklet could not save a checkpoint: {e}").into());
         }
     });
 }
 
-async fn write(key: &str, head: String, parts: Vec<Part>, at_once: bool) -> Result<(), String> {
+/// Whether a checkpoint is being written in the background: a periodic
+/// one then waits for the next interval rather than starting over.
+pub fn writing() -> bool {
+    WRITING.with(Cell::get)
+}
+
+/// A generation newer than any before: the newest write (or Clear) wins,
+/// and an older write still running gives up before its manifest.
+fn next_generation() -> u64 {
+    LATEST.with(|latest| {
+        let g = (js_sys::Date::now() as u64).max(latest.get() + 1);
+        latest.set(g);
+        g
+    })
+}
+
+fn superseded(generation: u64) -> bool {
+    LATEST.with(|latest| latest.get() != generation)
+}
+
+/// A checkpoint's text, cut into chunks of about [`CHUNK_BYTES`] between
+/// parts (so never inside a character).
+struct Chunks {
+    text: String,
+    written: usize,
+}
+
+impl Chunks {
+    fn new(head: String) -> Chunks {
+        Chunks {
+            text: head,
+            written: 0,
+        }
+    }
+
+    /// Appends a part; a chunk when one is full.
+    fn add(&mut self, part: Part) -> Option<JsValue> {
+        part(&mut self.text);
+        (self.text.len() >= CHUNK_BYTES).then(|| self.take())
+    }
+
+    /// The last chunk, which closes the checkpoint's text.
+    fn finish(&mut self) -> JsValue {
+        self.text.push('}');
+        self.take()
+    }
+
+    fn take(&mut self) -> JsValue {
+        self.written += 1;
+        let chunk = JsValue::from_str(&self.text);
+        self.text.clear();
+        chunk
+    }
+}
+
+async fn write_in_slices(
+    key: &str,
+    generation: u64,
+    head: String,
+    parts: Vec<Part>,
+) -> Result<(), String> {
     let db = db().await?;
-    let generation = js_sys::Date::now() as u64;
     let clock = PerformanceClock::new();
     let now = || clock.as_ref().map_or(0.0, |c| c.now_ms());
-    let mut text = head;
-    let mut chunks = 0;
+    let mut chunks = Chunks::new(head);
     let mut slice_start = now();
-    let mut parts = parts.into_iter().peekable();
-    while let Some(part) = parts.next() {
-        part(&mut text);
-        let last = parts.peek().is_none();
-        if last {
-            text.push('}');
+    for part in parts {
+        if let Some(chunk) = chunks.add(part) {
+            if superseded(generation) {
+                return Ok(());
+            }
+            storage::put(&db, &chunk_key(key, generation, chunks.written - 1), &chunk).await?;
         }
-        if text.len() >= CHUNK_BYTES || last {
-            let chunk = chunk_key(key, generation, chunks);
-            storage::put(&db, &chunk, &JsValue::from_str(&text)).await?;
-            chunks += 1;
-            text.clear();
-        }
-        if !at_once && now() - slice_start > SLICE_MS {
+        if now() - slice_start > SLICE_MS {
             gloo_timers::future::TimeoutFuture::new(0).await;
             slice_start = now();
         }
     }
-    let manifest = format!("{generation} {chunks}");
+    let last = chunks.finish();
+    if superseded(generation) {
+        return Ok(());
+    }
+    storage::put(&db, &chunk_key(key, generation, chunks.written - 1), &last).await?;
+    if superseded(generation) {
+        return Ok(());
+    }
+    let manifest = format!("{generation} {}", chunks.written);
     storage::put(&db, key, &JsValue::from_str(&manifest)).await?;
-    // Older generations' chunks (and any a cut-short write left) go.
-    let ours = format!("{key}#{generation}#");
-    for old in chunks_of(&db, key).await? {
-        if !old.starts_with(&ours) {
-            storage::delete(&db, &old).await?;
+    sweep(&db, key, generation).await
+}
+
+async fn write_at_once(
+    key: &str,
+    generation: u64,
+    head: String,
+    parts: Vec<Part>,
+) -> Result<(), String> {
+    let mut chunks = Chunks::new(head);
+    let mut records = Vec::new();
+    for part in parts {
+        if let Some(chunk) = chunks.add(part) {
+            records.push((chunk_key(key, generation, chunks.written - 1), chunk));
+        }
+    }
+    let last = chunks.finish();
+    records.push((chunk_key(key, generation, chunks.written - 1), last));
+    let manifest = format!("{generation} {}", chunks.written);
+    records.push((key.to_string(), JsValue::from_str(&manifest)));
+    let db = db().await?;
+    storage::put_all(&db, &records).await?;
+    sweep(&db, key, generation).await
+}
+
+/// Deletes the chunks of generations older than `generation` (replaced,
+/// or left by a write that gave up or was cut short).
+async fn sweep(db: &IdbDatabase, key: &str, generation: u64) -> Result<(), String> {
+    let prefix = format!("{key}#");
+    for old in chunks_of(db, key).await? {
+        let g = old[prefix.len()..]
+            .split('#')
+            .next()
+            .and_then(|g| g.parse::<u64>().ok());
+        if g.is_some_and(|g| g < generation) {
+            storage::delete(db, &old).await?;
         }
     }
     Ok(())
@@ -173,8 +280,10 @@ pub async fn load(key: &str) -> Option<Saved> {
     Saved::from_json(&text)
 }
 
-/// Forgets the view's checkpoint (Clear starts afresh).
+/// Forgets the view's checkpoint (Clear starts afresh); a write under way
+/// gives up rather than put it back.
 pub fn forget(key: String) {
+    next_generation();
     wasm_bindgen_futures::spawn_local(async move {
         if let Ok(db) = db().await {
             let _ = storage::delete(&db, &key).await;

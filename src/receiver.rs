@@ -4,7 +4,6 @@
 //! one copy), and is handed on whole, stamped with its arrival time;
 //! splitting into records happens in the engine.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{ArrayBuffer, JsString, Uint8Array};
@@ -65,23 +64,22 @@ impl Receiver {
         let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| h(Event::Open, c.now_ms()));
 
         let (h, c) = (handler.clone(), clock.clone());
-        let scratch = RefCell::new(Vec::<u8>::new());
-        let encoder = TextEncoder::new();
+        let mut texts = TextFrames::new();
+        let mut bytes = Vec::<u8>::new();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let at = c.now_ms();
             let data = ev.data();
             if let Some(text) = data.dyn_ref::<JsString>() {
-                let mut bytes = scratch.borrow_mut();
-                match utf8_of(&encoder, text, &mut bytes) {
-                    Some(text) => h(Event::Text(text), at),
-                    None => h(Event::Text(&String::from(text)), at),
-                }
+                h(Event::Text(texts.read(text)), at);
             } else if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
                 let view = Uint8Array::new(buf);
-                let mut bytes = scratch.borrow_mut();
-                bytes.resize(view.length() as usize, 0);
-                view.copy_to(&mut bytes);
-                h(Event::Binary(&bytes), at);
+                let n = view.length() as usize;
+                // Grown once, never shrunk: no zeroing on the next frame.
+                if bytes.len() < n {
+                    bytes.resize(n, 0);
+                }
+                view.copy_to(&mut bytes[..n]);
+                h(Event::Binary(&bytes[..n]), at);
             }
         });
 
@@ -151,9 +149,46 @@ extern "C" {
 /// needs three bytes per unit in the worst case, and should stay small.
 const ENCODE_INTO_MAX_UNITS: usize = 4 << 20;
 
-/// `text` as UTF-8 in `buffer`, written by one native call straight into
-/// wasm memory; `None` for a frame too large for that.
-fn utf8_of<'b>(encoder: &TextEncoder, text: &JsString, buffer: &'b mut Vec<u8>) -> Option<&'b str> {
+/// Text frames into wasm as UTF-8: by `encodeInto` into a reused buffer,
+/// or, for a frame too large for that, the plain copy.
+pub struct TextFrames {
+    encoder: TextEncoder,
+    buffer: Vec<u8>,
+    large: String,
+}
+
+impl Default for TextFrames {
+    fn default() -> Self {
+        TextFrames::new()
+    }
+}
+
+impl TextFrames {
+    pub fn new() -> TextFrames {
+        TextFrames {
+            encoder: TextEncoder::new(),
+            buffer: Vec::new(),
+            large: String::new(),
+        }
+    }
+
+    /// The frame's text, valid until the next frame.
+    pub fn read(&mut self, text: &JsString) -> &str {
+        match utf8_len(&self.encoder, text, &mut self.buffer) {
+            // Checked by `utf8_len`.
+            Some(n) => std::str::from_utf8(&self.buffer[..n]).unwrap_or_default(),
+            None => {
+                self.large = String::from(text);
+                &self.large
+            }
+        }
+    }
+}
+
+/// Writes `text` as UTF-8 into `buffer` by one native call straight into
+/// wasm memory; its length in bytes, checked to be UTF-8, or `None` for a
+/// frame too large for that.
+fn utf8_len(encoder: &TextEncoder, text: &JsString, buffer: &mut Vec<u8>) -> Option<usize> {
     let units = text.length() as usize;
     if units > ENCODE_INTO_MAX_UNITS {
         return None;
@@ -174,7 +209,8 @@ fn utf8_of<'b>(encoder: &TextEncoder, text: &JsString, buffer: &'b mut Vec<u8>) 
         return None;
     }
     // encodeInto writes valid UTF-8 (a lone surrogate becomes U+FFFD).
-    std::str::from_utf8(&buffer[..done.written() as usize]).ok()
+    let n = done.written() as usize;
+    std::str::from_utf8(&buffer[..n]).ok().map(|_| n)
 }
 
 /// How a close code reads to a person.

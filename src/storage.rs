@@ -76,6 +76,27 @@ pub async fn put(db: &IdbDatabase, key: &str, value: &JsValue) -> Result<(), Str
     done(&request).await.map(drop)
 }
 
+/// Puts every `(key, value)` in one transaction, all issued at once: it
+/// commits whole or not at all, and is under way before this returns to
+/// the event loop (a page that is going away).
+pub async fn put_all(db: &IdbDatabase, records: &[(String, JsValue)]) -> Result<(), String> {
+    let tx = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .map_err(|_| "IndexedDB: no transaction")?;
+    let store = tx.object_store(STORE).map_err(|_| "IndexedDB: no store")?;
+    let mut last = None;
+    for (key, value) in records {
+        let request = store
+            .put_with_key(value, &key.into())
+            .map_err(|_| "IndexedDB: put refused")?;
+        last = Some(request);
+    }
+    match last {
+        Some(request) => done(&request).await.map(drop),
+        None => Ok(()),
+    }
+}
+
 /// The value stored under `key` (undefined when there is none).
 pub async fn get(db: &IdbDatabase, key: &str) -> Result<JsValue, String> {
     let tx = db

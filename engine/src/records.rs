@@ -24,6 +24,11 @@ impl Records {
         self.text.reserve(bytes);
     }
 
+    /// Whether every record is ASCII: one scan of the whole batch's text.
+    pub fn is_ascii(&self) -> bool {
+        self.text.is_ascii()
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }

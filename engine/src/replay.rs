@@ -82,38 +82,59 @@ pub struct FramesRun {
     pub output: Option<Vec<Value>>,
 }
 
-/// Runs `runner` over text frames as the page receives them: each frame
-/// into the pending buffer, a batch cut after every `frames_per_batch`
-/// frames (and after the last). How `sparklet bench` times the engine on
-/// the same frames natively and in the page.
-pub fn replay_frames<S: AsRef<str>>(
-    runner: &mut PipelineRunner,
-    frames: impl IntoIterator<Item = S>,
+/// A pipeline fed text frames as the page receives them: each frame into
+/// the pending buffer, a batch cut after every `frames_per_batch` frames
+/// (and at the end). How `sparklet bench` times the engine on the same
+/// frames natively and in the page.
+pub struct FrameReplay<'r> {
+    runner: &'r mut PipelineRunner,
+    pending: PendingBuffer,
+    malformed: Malformed,
     frames_per_batch: usize,
-    clock: &dyn Clock,
-) -> FramesRun {
-    let mut pending = PendingBuffer::new(DEFAULT_PENDING_LIMIT);
-    let mut malformed = Malformed::default();
-    let mut run = FramesRun {
-        records: 0,
-        batches: 0,
-        malformed: 0,
-        output: None,
-    };
-    let mut frames = frames.into_iter().peekable();
-    let mut in_batch = 0;
-    while let Some(frame) = frames.next() {
-        pending.push_text(frame.as_ref(), 0.0, &mut malformed);
-        in_batch += 1;
-        if in_batch == frames_per_batch.max(1) || frames.peek().is_none() {
-            in_batch = 0;
-            let block = pending.take_until(f64::INFINITY);
-            run.records += block.records.len() as u64;
-            let report = runner.run_batch(block.records, clock.now_ms(), clock);
-            run.output = report.output.or(run.output.take());
-            run.batches += 1;
+    in_batch: usize,
+    run: FramesRun,
+}
+
+impl<'r> FrameReplay<'r> {
+    pub fn new(runner: &'r mut PipelineRunner, frames_per_batch: usize) -> FrameReplay<'r> {
+        FrameReplay {
+            runner,
+            pending: PendingBuffer::new(DEFAULT_PENDING_LIMIT),
+            malformed: Malformed::default(),
+            frames_per_batch: frames_per_batch.max(1),
+            in_batch: 0,
+            run: FramesRun {
+                records: 0,
+                batches: 0,
+                malformed: 0,
+                output: None,
+            },
         }
     }
-    run.malformed = malformed.count() + runner.malformed().count();
-    run
+
+    pub fn push(&mut self, frame: &str, clock: &dyn Clock) {
+        self.pending.push_text(frame, 0.0, &mut self.malformed);
+        self.in_batch += 1;
+        if self.in_batch == self.frames_per_batch {
+            self.cut(clock);
+        }
+    }
+
+    /// Runs what is left as a last batch; what the run met.
+    pub fn finish(mut self, clock: &dyn Clock) -> FramesRun {
+        if self.in_batch > 0 {
+            self.cut(clock);
+        }
+        self.run.malformed = self.malformed.count() + self.runner.malformed().count();
+        self.run
+    }
+
+    fn cut(&mut self, clock: &dyn Clock) {
+        self.in_batch = 0;
+        let block = self.pending.take_until(f64::INFINITY);
+        self.run.records += block.records.len() as u64;
+        let report = self.runner.run_batch(block.records, clock.now_ms(), clock);
+        self.run.output = report.output.or(self.run.output.take());
+        self.run.batches += 1;
+    }
 }

@@ -79,11 +79,6 @@ impl PipelineRunner {
         self.pipeline.set_max_keys(max_keys);
     }
 
-    /// The pipeline's checkpoint (see [`Pipeline::checkpoint`]).
-    pub fn checkpoint(&self) -> Result<String, String> {
-        self.pipeline.checkpoint()
-    }
-
     /// The checkpoint in parts, to write a little at a time (see
     /// [`Pipeline::checkpoint_parts`]).
     pub fn checkpoint_parts(&self) -> Result<Vec<crate::pipeline::checkpoint::Part>, String> {

@@ -141,3 +141,51 @@ fn parts_written_later_give_the_checkpoint_as_it_was_when_taken() {
         );
     }
 }
+
+#[test]
+fn key_numbers_are_looked_up_not_trusted() {
+    let text = "map .0 | count_by_value_and_window 3s";
+    let batches = common::pair_batches(3, 10, 12, 40);
+    let mut original = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    for b in &batches[..5] {
+        original.run_values(b.clone());
+    }
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&original.checkpoint().unwrap()).unwrap();
+    // Every key number moved near the top of u32, consistently.
+    let far = |id: &serde_json::Value| serde_json::json!(id.as_u64().unwrap() + 4_000_000_000);
+    let window = &mut saved["states"][0];
+    for entry in window["keys"].as_array_mut().unwrap() {
+        entry[0] = far(&entry[0]);
+    }
+    for entry in window["state"].as_array_mut().unwrap() {
+        entry[0] = far(&entry[0]);
+    }
+    for pane in window["panes"].as_array_mut().unwrap() {
+        for id in pane[1][0].as_array_mut().unwrap() {
+            *id = far(id);
+        }
+    }
+    let mut restored = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    restored.restore(&saved.to_string()).unwrap();
+    let sorted = |o: Option<Vec<Value>>| {
+        o.map(|mut v| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v
+        })
+    };
+    for b in &batches[5..] {
+        assert_eq!(
+            sorted(original.run_values(b.clone())),
+            sorted(restored.run_values(b.clone()))
+        );
+    }
+    // A number that names no key is refused, and nothing changes.
+    saved["states"][0]["state"][0][0] = serde_json::json!(7);
+    let mut fresh = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    assert!(fresh
+        .restore(&saved.to_string())
+        .unwrap_err()
+        .contains("key numbers"));
+    assert_eq!(fresh.batches_run(), 0);
+}

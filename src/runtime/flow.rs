@@ -4,13 +4,13 @@
 use gloo_timers::callback::Timeout;
 
 use super::{connect, ConnState, Runtime};
+use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
 
 /// The share of each batch interval the engine may take when the feed is
 /// faster than the page. In a cluster Spark lets processing fill the
 /// interval; here the same thread receives the frames and draws the page,
 /// so backpressure keeps the rest for them.
 pub const PROCESSING_BUDGET: f64 = 1.0 / 3.0;
-use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
 
 impl Runtime {
     /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).

@@ -43,6 +43,10 @@ impl Runtime {
     /// it, and will be asked for again). It is written in the background,
     /// or at once when the page is going away (`leaving`).
     pub fn save_checkpoint(&mut self, leaving: bool) {
+        // A periodic checkpoint waits while the last one is still written.
+        if !leaving && checkpoint::writing() {
+            return;
+        }
         let Ok(parts) = self.runner.checkpoint_parts() else {
             return;
         };

@@ -50,7 +50,7 @@ pub struct EventCounts {
     pub path: BTreeMap<String, u64>,
 }
 
-pub fn event_counts(seed: u64, limit: u64, _vocab: usize) -> EventCounts {
+pub fn event_counts(seed: u64, limit: u64) -> EventCounts {
     let mut level = BTreeMap::new();
     let mut path = BTreeMap::new();
     for index in 0..limit {
@@ -70,7 +70,10 @@ pub(super) async fn words(query: Pairs) -> Response {
 }
 
 pub(super) async fn events(query: Pairs) -> Response {
-    recount(FeedKind::Events, query, event_counts).await
+    recount(FeedKind::Events, query, |seed, limit, _| {
+        event_counts(seed, limit)
+    })
+    .await
 }
 
 /// Parses the parameters, then recounts on the blocking pool: a large limit
@@ -121,7 +124,7 @@ mod tests {
 
     #[test]
     fn event_counts_cover_every_record() {
-        let counts = event_counts(2, 1000, 300);
+        let counts = event_counts(2, 1000);
         assert_eq!(counts.records, 1000);
         assert_eq!(counts.level.values().sum::<u64>(), 1000);
         assert_eq!(counts.path.values().sum::<u64>(), 1000);

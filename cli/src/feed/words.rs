@@ -9,7 +9,7 @@
 //! word count over 100,000 distinct keys, for measuring state that large.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use super::rng::SplitMix64;
 use super::zipf::Zipf;
@@ -60,14 +60,24 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// `size` distinct words: the common ones, then made-up ones.
+    /// `size` distinct words: the common ones, then made-up ones. The
+    /// table of the last size asked for is kept: a big vocabulary's is a
+    /// million entries, and every connection and truth of a run asks again.
     pub fn new(size: usize) -> Vocabulary {
         if size == VOCABULARY.len() {
             return COMMON.clone();
         }
-        Vocabulary {
-            ranks: Arc::new(Zipf::new(size)),
-        }
+        static LAST: Mutex<Option<(usize, Arc<Zipf>)>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ranks = match &*last {
+            Some((n, ranks)) if *n == size => ranks.clone(),
+            _ => {
+                let ranks = Arc::new(Zipf::new(size));
+                *last = Some((size, ranks.clone()));
+                ranks
+            }
+        };
+        Vocabulary { ranks }
     }
 
     /// Appends record `index` of the sequence `seed` to `out`, with no

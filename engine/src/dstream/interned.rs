@@ -90,11 +90,6 @@ impl<K: Hash + Eq + Clone> Interner<K> {
             .filter_map(|(id, k)| Some((id as KeyId, k.as_ref()?)))
     }
 
-    /// Keys by number, `None` for numbers free (as a checkpoint lists them).
-    pub fn numbered(&self) -> Vec<Option<K>> {
-        self.keys.clone()
-    }
-
     /// A table with exactly these keys at these numbers, and no uses yet.
     pub fn from_numbered(keys: Vec<Option<K>>) -> Interner<K> {
         let ids = keys

@@ -301,28 +301,30 @@ where
     fn enc(&self, out: &mut String) {
         write_parts(self, out);
     }
+    /// Keys are numbered afresh, densely: what a saved number means is
+    /// looked up, never used as an index (a damaged checkpoint cannot make
+    /// the page allocate for a huge number).
     fn dec(j: &J) -> Result<InverseState<K, V>, String> {
         let unknown = || bad("key numbers that have keys", j);
-        let mut keys: Vec<Option<K>> = Vec::new();
-        for (id, k) in Vec::<(u32, K)>::dec(&j["keys"])? {
-            let at = id as usize;
-            if at >= keys.len() {
-                keys.resize_with(at + 1, || None);
+        let saved = Vec::<(u32, K)>::dec(&j["keys"])?;
+        let mut renumber: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut keys: Vec<Option<K>> = Vec::with_capacity(saved.len());
+        for (id, k) in saved {
+            if renumber.insert(id, keys.len() as u32).is_some() {
+                return Err(bad("each key number once", &j["keys"]));
             }
-            keys[at] = Some(k);
+            keys.push(Some(k));
         }
-        let known = |id: u32| keys.get(id as usize).is_some_and(Option::is_some);
-        let panes: Panes<Pane<V>> = Panes::dec(&j["panes"])?;
-        if !panes.iter().all(|(_, p)| p.ids.iter().all(|&id| known(id))) {
-            return Err(unknown());
+        let new_id = |id: &u32| renumber.get(id).copied().ok_or_else(unknown);
+        let mut panes: Panes<Pane<V>> = Panes::default();
+        for (t, pane) in Vec::<(u64, Pane<V>)>::dec(&j["panes"])? {
+            let ids = pane.ids.iter().map(new_id).collect::<Result<_, _>>()?;
+            panes.push(t, Pane { ids, ..pane });
         }
         let mut state: Vec<Option<(V, u64)>> = Vec::new();
         state.resize_with(keys.len(), || None);
         for (id, entry) in Vec::<(u32, (V, u64))>::dec(&j["state"])? {
-            if !known(id) {
-                return Err(unknown());
-            }
-            state[id as usize] = Some(entry);
+            state[new_id(&id)? as usize] = Some(entry);
         }
         Ok(InverseState::from_parts(
             Interner::from_numbered(keys),
@@ -352,6 +354,30 @@ impl<P: Codec + 'static> Snapshot for Panes<P> {
     }
 }
 
+/// Entries a part encodes at most: a few milliseconds of work.
+const PART_ENTRIES: usize = 16_384;
+
+/// `items` as a JSON list, in parts of at most [`PART_ENTRIES`].
+fn list_parts<T: Codec + 'static>(items: Vec<T>, parts: &mut Vec<Part>) {
+    parts.push(text_part("[".into()));
+    let mut items = items.into_iter().peekable();
+    let mut first = true;
+    while items.peek().is_some() {
+        let piece: Vec<T> = items.by_ref().take(PART_ENTRIES).collect();
+        let comma = !first;
+        first = false;
+        parts.push(Box::new(move |out: &mut String| {
+            for (i, item) in piece.iter().enumerate() {
+                if comma || i > 0 {
+                    out.push(',');
+                }
+                item.enc(out);
+            }
+        }));
+    }
+    parts.push(text_part("]".into()));
+}
+
 /// The keys and the state copied, the panes shared.
 impl<K, V> Snapshot for InverseState<K, V>
 where
@@ -360,21 +386,17 @@ where
 {
     fn parts(&self, parts: &mut Vec<Part>) {
         let keys: Vec<(u32, K)> = self.keys.iter().map(|(id, k)| (id, k.clone())).collect();
-        parts.push(Box::new(move |out: &mut String| {
-            out.push_str("{\"keys\":");
-            keys.enc(out);
-            out.push_str(",\"panes\":");
-        }));
+        parts.push(text_part("{\"keys\":".into()));
+        list_parts(keys, parts);
+        parts.push(text_part(",\"panes\":".into()));
         self.panes.parts(parts);
         let live = self.state.iter().enumerate();
         let state: Vec<(u32, (V, u64))> = live
             .filter_map(|(id, s)| Some((id as u32, s.clone()?)))
             .collect();
-        parts.push(Box::new(move |out: &mut String| {
-            out.push_str(",\"state\":");
-            state.enc(out);
-            out.push('}');
-        }));
+        parts.push(text_part(",\"state\":".into()));
+        list_parts(state, parts);
+        parts.push(text_part("}".into()));
     }
 }
 
@@ -385,8 +407,8 @@ where
     V: Codec + Clone + 'static,
 {
     fn parts(&self, parts: &mut Vec<Part>) {
-        let copy = self.clone();
-        parts.push(Box::new(move |out: &mut String| copy.enc(out)));
+        let entries: Vec<(K, V)> = self.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        list_parts(entries, parts);
     }
 }
 

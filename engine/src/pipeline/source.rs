@@ -61,8 +61,10 @@ pub fn counted(
         match (input.borrow_mut().take(), words) {
             // The word count's own loop (see `pipeline::words`).
             (Some(Input::Lines(records)), Some(case)) => {
+                // One check of the whole batch; line by line only if needed.
+                let all_ascii = records.is_ascii();
                 for line in records.iter() {
-                    if line.is_ascii() {
+                    if all_ascii || line.is_ascii() {
                         texts.add_ascii_words(line, case);
                     } else {
                         chain.run(line, &mut |s| texts.add(s));

@@ -3,7 +3,7 @@
 //! into one integer, which hashes with one multiply and compares as one
 //! number; longer words are kept as strings. For an ASCII record whose
 //! text stages are `split` and case maps, one pass over its bytes finds
-//! each word, maps its case and packs it, with no copy and no second scan.
+//! each word, maps its case and packs it, with no copy of the word.
 
 use rustc_hash::FxHashMap;
 
@@ -104,7 +104,11 @@ impl StringCounts {
         } else {
             let mut buffer = std::mem::take(&mut self.buffer);
             buffer.clear();
-            buffer.extend(word.bytes().map(|b| char::from(case.map(b))));
+            buffer.push_str(word);
+            match case {
+                AsciiCase::Lower => buffer.make_ascii_lowercase(),
+                _ => buffer.make_ascii_uppercase(),
+            }
             self.add_long(&buffer);
             self.buffer = buffer;
         }

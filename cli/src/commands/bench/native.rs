@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use sparklet::feed::words::Vocabulary;
-use sparklet_engine::replay::{replay_frames, FramesRun};
+use sparklet_engine::replay::{FrameReplay, FramesRun};
 use sparklet_engine::{Clock, Duration, Pipeline, PipelineRunner, Records};
 
 use super::report::{median, quantile};
@@ -105,7 +105,11 @@ pub fn frames_run(
         let mut runner = PipelineRunner::new(pipeline, Duration::from_millis(batch_ms))
             .expect("a valid pipeline");
         let start = Instant::now();
-        let run = replay_frames(&mut runner, frames, frames_per_batch, &clock);
+        let mut replay = FrameReplay::new(&mut runner, frames_per_batch);
+        for frame in frames {
+            replay.push(frame, &clock);
+        }
+        let run = replay.finish(&clock);
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         last = Some(run);
     }

@@ -94,18 +94,10 @@ pub async fn install_probe(browser: &Browser) -> anyhow::Result<()> {
 pub fn url(addr: SocketAddr, feed_query: &str, pipeline: &str, batch_ms: u64) -> String {
     let feed = format!("ws://{addr}/feed/words?{feed_query}");
     let batch = format!("{batch_ms}ms");
-    let mut params = vec![
-        ("feed", feed.as_str()),
-        ("pipeline", pipeline),
-        ("batch", &batch),
-    ];
-    let extra = std::env::var("SPARKLET_BENCH_EXTRA").unwrap_or_default();
-    for kv in extra.split('&').filter(|s| !s.is_empty()) {
-        if let Some((k, v)) = kv.split_once('=') {
-            params.push((k, v));
-        }
-    }
-    dashboard_url(addr, &params)
+    dashboard_url(
+        addr,
+        &[("feed", &feed), ("pipeline", pipeline), ("batch", &batch)],
+    )
 }
 
 /// Opens the dashboard and measures one live run.
@@ -154,15 +146,6 @@ pub async fn live(
             .await?,
     )
     .context("reading batches()")?;
-    if let Ok(dir) = std::env::var("SPARKLET_BENCH_DUMP") {
-        let v = browser
-            .execute("return window.sparklet.batches();", vec![])
-            .await?;
-        let _ = std::fs::write(
-            format!("{dir}/{}.json", run.name.replace([' ', ',', '/', '='], "_")),
-            v.to_string(),
-        );
-    }
     let window: Vec<Batch> = rows
         .into_iter()
         .filter(|b| b.batch > first.batches && b.batch <= last.batches)
