@@ -1,63 +1,27 @@
-//! Checkpoints, as Spark's: a pipeline's running state (window panes,
-//! incremental windows, per-key state, the batch count) saved as JSON and
-//! restored into the same pipeline built afresh, so a reloaded page goes
-//! on where it was. Stateful operators register their state in the graph
-//! in build order; this module knows the concrete types a pipeline of
-//! values builds, and encodes them losslessly (pairs stay pairs, floats
-//! stay floats). Saving, the frequent side, appends JSON text straight to
-//! a string: a window of millions of entries is not first built as a
-//! tree of millions of JSON values.
-//!
-//! A checkpoint is taken at once and written in parts ([`Part`]): the
-//! parts hold a snapshot (panes, which never change, shared; the rest
-//! copied) and each appends its piece of the text when called, so the page
-//! can write a large state a few parts per task while batches go on.
+//! How a checkpoint writes and reads each state type: JSON text appended
+//! straight to a string (no tree of JSON values on the way out), read back
+//! from parsed JSON, losslessly (pairs stay pairs, floats stay floats).
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::hash::Hash;
-use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 use serde_json::Value as J;
 
+use super::snapshot::write_parts;
 use crate::dstream::interned::Interner;
 use crate::dstream::inverse::{InverseState, Pane};
-use crate::dstream::state::KeyedState;
 use crate::dstream::window::Panes;
 use crate::value::{Str, Value};
 
-/// A piece of a checkpoint's JSON text, appended when called.
-pub type Part = Box<dyn FnOnce(&mut String)>;
-
-/// A state that can be snapshotted into parts.
-trait Snapshot {
-    fn parts(&self, parts: &mut Vec<Part>);
-}
-
-/// A snapshot's parts, written at once (one encoding, however it is used).
-fn write_parts(state: &impl Snapshot, out: &mut String) {
-    let mut parts = Vec::new();
-    state.parts(&mut parts);
-    for part in parts {
-        part(out);
-    }
-}
-
-/// Text that is known now, as a part.
-pub fn text_part(text: String) -> Part {
-    Box::new(move |out: &mut String| out.push_str(&text))
-}
-
 /// A state type a checkpoint can hold.
-trait Codec: Sized {
+pub(super) trait Codec: Sized {
     /// Appends this value as JSON text.
     fn enc(&self, out: &mut String);
     fn dec(j: &J) -> Result<Self, String>;
 }
 
-fn bad(what: &str, j: &J) -> String {
+pub(super) fn bad(what: &str, j: &J) -> String {
     let mut shown = j.to_string();
     shown.truncate(80);
     format!("checkpoint: expected {what}, found {shown}")
@@ -332,153 +296,4 @@ where
             state,
         ))
     }
-}
-
-/// One part per pane (shared, not copied), inside `[...]`.
-impl<P: Codec + 'static> Snapshot for Panes<P> {
-    fn parts(&self, parts: &mut Vec<Part>) {
-        parts.push(text_part("[".into()));
-        for (i, (t, pane)) in self.shared().enumerate() {
-            parts.push(Box::new(move |out: &mut String| {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push('[');
-                t.enc(out);
-                out.push(',');
-                pane.enc(out);
-                out.push(']');
-            }));
-        }
-        parts.push(text_part("]".into()));
-    }
-}
-
-/// Entries a part encodes at most: a few milliseconds of work.
-const PART_ENTRIES: usize = 16_384;
-
-/// `items` as a JSON list, in parts of at most [`PART_ENTRIES`].
-fn list_parts<T: Codec + 'static>(items: Vec<T>, parts: &mut Vec<Part>) {
-    parts.push(text_part("[".into()));
-    let mut items = items.into_iter().peekable();
-    let mut first = true;
-    while items.peek().is_some() {
-        let piece: Vec<T> = items.by_ref().take(PART_ENTRIES).collect();
-        let comma = !first;
-        first = false;
-        parts.push(Box::new(move |out: &mut String| {
-            for (i, item) in piece.iter().enumerate() {
-                if comma || i > 0 {
-                    out.push(',');
-                }
-                item.enc(out);
-            }
-        }));
-    }
-    parts.push(text_part("]".into()));
-}
-
-/// The keys and the state copied, the panes shared.
-impl<K, V> Snapshot for InverseState<K, V>
-where
-    K: Codec + Hash + Eq + Clone + 'static,
-    V: Codec + Clone + Default + 'static,
-{
-    fn parts(&self, parts: &mut Vec<Part>) {
-        let keys: Vec<(u32, K)> = self.keys.iter().map(|(id, k)| (id, k.clone())).collect();
-        parts.push(text_part("{\"keys\":".into()));
-        list_parts(keys, parts);
-        parts.push(text_part(",\"panes\":".into()));
-        self.panes.parts(parts);
-        let live = self.state.iter().enumerate();
-        let state: Vec<(u32, (V, u64))> = live
-            .filter_map(|(id, s)| Some((id as u32, s.clone()?)))
-            .collect();
-        parts.push(text_part(",\"state\":".into()));
-        list_parts(state, parts);
-        parts.push(text_part("}".into()));
-    }
-}
-
-/// Per-key state changes in place every batch: copied whole.
-impl<K, V> Snapshot for FxHashMap<K, V>
-where
-    K: Codec + Hash + Eq + Clone + 'static,
-    V: Codec + Clone + 'static,
-{
-    fn parts(&self, parts: &mut Vec<Part>) {
-        let entries: Vec<(K, V)> = self.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        list_parts(entries, parts);
-    }
-}
-
-/// Snapshots `state` into `parts` if it is a `RefCell<T>`.
-fn save_as<T: Codec + Snapshot + 'static>(
-    state: &Rc<dyn Any>,
-    parts: &mut Vec<Part>,
-) -> Option<()> {
-    state
-        .downcast_ref::<RefCell<T>>()
-        .map(|s| s.borrow().parts(parts))
-}
-
-/// Whether `j` decodes as the `T` that `state` holds.
-fn check_as<T: Codec + 'static>(state: &Rc<dyn Any>, j: &J) -> Option<Result<(), String>> {
-    state.downcast_ref::<RefCell<T>>()?;
-    Some(T::dec(j).map(drop))
-}
-
-/// Restores `state` from `j` if it is a `RefCell<T>`.
-fn restore_as<T: Codec + 'static>(state: &Rc<dyn Any>, j: &J) -> Option<Result<(), String>> {
-    let cell = state.downcast_ref::<RefCell<T>>()?;
-    Some(T::dec(j).map(|value| *cell.borrow_mut() = value))
-}
-
-/// Calls `$f::<T>` for each state type a pipeline of values builds, in
-/// one fixed order, until one applies.
-macro_rules! each_state_type {
-    ($f:ident, $($arg:expr),*) => {
-        None.or_else(|| $f::<Panes<Vec<Value>>>($($arg),*))
-            .or_else(|| $f::<Panes<Vec<(Value, Value)>>>($($arg),*))
-            .or_else(|| $f::<Panes<FxHashMap<Value, Value>>>($($arg),*))
-            .or_else(|| $f::<InverseState<Value, Value>>($($arg),*))
-            .or_else(|| $f::<InverseState<Value, i64>>($($arg),*))
-            .or_else(|| $f::<InverseState<(), i64>>($($arg),*))
-            .or_else(|| $f::<KeyedState<Value, Value>>($($arg),*))
-    };
-}
-
-/// Snapshots every state into parts of a JSON list, in build order.
-pub fn save_states(states: &[Rc<dyn Any>], parts: &mut Vec<Part>) -> Result<(), String> {
-    for (i, s) in states.iter().enumerate() {
-        parts.push(text_part(if i == 0 { "[" } else { "," }.into()));
-        each_state_type!(save_as, s, parts)
-            .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?;
-    }
-    parts.push(text_part(if states.is_empty() { "[]" } else { "]" }.into()));
-    Ok(())
-}
-
-/// Puts saved states back, in build order; the pipeline must be the one
-/// that saved them.
-pub fn restore_states(states: &[Rc<dyn Any>], saved: &J) -> Result<(), String> {
-    let saved = saved
-        .as_array()
-        .ok_or_else(|| bad("a list of states", saved))?;
-    if saved.len() != states.len() {
-        return Err(format!(
-            "checkpoint: {} states saved, the pipeline has {}",
-            saved.len(),
-            states.len()
-        ));
-    }
-    let unknown = |i| format!("checkpoint: state {i} has a type no checkpoint knows");
-    // All or nothing: every state must decode before any is replaced.
-    for (i, (state, j)) in states.iter().zip(saved).enumerate() {
-        each_state_type!(check_as, state, j).ok_or_else(|| unknown(i))??;
-    }
-    for (i, (state, j)) in states.iter().zip(saved).enumerate() {
-        each_state_type!(restore_as, state, j).ok_or_else(|| unknown(i))??;
-    }
-    Ok(())
 }
