@@ -89,6 +89,16 @@ impl PipelineRunner {
         self.pipeline.restore(saved)
     }
 
+    /// Bounds the state's memory (see [`Pipeline::set_state_budget`]).
+    pub fn set_state_budget(&mut self, bytes: usize) {
+        self.pipeline.set_state_budget(bytes);
+    }
+
+    /// The memory the pipeline's state holds, roughly.
+    pub fn state_bytes(&self) -> usize {
+        self.pipeline.state_bytes()
+    }
+
     /// State keys evicted so far by the key limit.
     pub fn evicted(&self) -> u64 {
         self.pipeline.evicted()

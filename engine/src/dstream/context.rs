@@ -23,12 +23,18 @@ pub struct StreamingContext {
     batches_run: u64,
     malformed: Malformed,
     max_keys: usize,
+    state_budget: usize,
     evicted: u64,
 }
 
 /// The default key limit of each stateful operator: far above a word
 /// count's vocabulary, far below what would hurt a tab.
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
+
+/// The bytes all stateful operators of a context may hold together (each
+/// an equal share), as [`Footprint`](super::Footprint) counts them: a
+/// 30 s window over 100,000 keys at 100 ms batches needs about a third.
+pub const DEFAULT_STATE_BUDGET: usize = 512 << 20;
 
 impl StreamingContext {
     pub fn new(batch: Duration) -> StreamingContext {
@@ -40,6 +46,7 @@ impl StreamingContext {
             batches_run: 0,
             malformed: Malformed::default(),
             max_keys: DEFAULT_MAX_KEYS,
+            state_budget: DEFAULT_STATE_BUDGET,
             evicted: 0,
         }
     }
@@ -52,6 +59,19 @@ impl StreamingContext {
 
     pub fn max_keys(&self) -> usize {
         self.max_keys
+    }
+
+    /// Bounds the memory of all stateful operators together to `bytes`,
+    /// shared equally; beyond its share an operator evicts its least
+    /// recently seen keys or its oldest panes, and counts them.
+    pub fn set_state_budget(&mut self, bytes: usize) {
+        self.state_budget = bytes;
+    }
+
+    /// The memory the stateful operators hold, roughly (see
+    /// [`Footprint`](super::Footprint)).
+    pub fn state_bytes(&self) -> usize {
+        self.graph.state_bytes()
     }
 
     /// Keys evicted so far to respect the key limit.
@@ -91,9 +111,13 @@ impl StreamingContext {
         out
     }
 
-    /// Time (ms) of the next batch to run.
+    /// Time (ms) of the next batch to run. A run restored from a
+    /// checkpoint was checked to keep this in range; saturating keeps a
+    /// context that somehow ran that long from wrapping to time zero.
     pub fn next_batch_time(&self) -> u64 {
-        (self.batches_run + 1) * self.batch.as_millis()
+        self.batches_run
+            .saturating_add(1)
+            .saturating_mul(self.batch.as_millis())
     }
 
     pub fn batches_run(&self) -> u64 {
@@ -118,6 +142,7 @@ impl StreamingContext {
         let mut cx = Cx {
             malformed: &mut self.malformed,
             max_keys: self.max_keys,
+            budget: self.state_budget / self.graph.stateful().max(1),
             evicted: &mut self.evicted,
         };
         for output in &mut self.outputs {

@@ -10,7 +10,16 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
+use crate::dstream::footprint::Footprint;
+
 pub type KeyId = u32;
+
+/// What one more key costs the table besides its slot by number: its copy
+/// in the lookup table (with the slot's control byte and its number) and
+/// what the key owns, twice.
+fn key_bytes<K: Footprint>(k: &K) -> usize {
+    std::mem::size_of::<(K, KeyId)>() + 1 + 2 * k.heap_bytes() + std::mem::size_of::<u32>()
+}
 
 /// The keys of one operator, by number.
 #[derive(Debug)]
@@ -19,6 +28,9 @@ pub struct Interner<K> {
     keys: Vec<Option<K>>,
     uses: Vec<u32>,
     free: Vec<KeyId>,
+    /// Keys in use, and their footprint with their table slots.
+    live: usize,
+    bytes: usize,
 }
 
 impl<K> Default for Interner<K> {
@@ -28,17 +40,21 @@ impl<K> Default for Interner<K> {
             keys: Vec::new(),
             uses: Vec::new(),
             free: Vec::new(),
+            live: 0,
+            bytes: 0,
         }
     }
 }
 
-impl<K: Hash + Eq + Clone> Interner<K> {
+impl<K: Hash + Eq + Clone + Footprint> Interner<K> {
     /// The key's number, adding the key if it is new. A new key has no use
     /// yet: the caller [`hold`](Interner::hold)s it.
     pub fn intern(&mut self, k: K) -> KeyId {
         if let Some(&id) = self.ids.get(&k) {
             return id;
         }
+        self.live += 1;
+        self.bytes += key_bytes(&k);
         let id = match self.free.pop() {
             Some(id) => {
                 self.keys[id as usize] = Some(k.clone());
@@ -72,9 +88,22 @@ impl<K: Hash + Eq + Clone> Interner<K> {
         if *uses == 0 {
             if let Some(k) = self.keys[id as usize].take() {
                 self.ids.remove(&k);
+                self.live -= 1;
+                self.bytes = self.bytes.saturating_sub(key_bytes(&k));
             }
             self.free.push(id);
         }
+    }
+
+    /// Keys in use.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Memory the table holds, roughly: each key stored twice (by number
+    /// and in the lookup table), its use count, and what the key owns.
+    pub fn bytes(&self) -> usize {
+        self.bytes + self.keys.capacity() * std::mem::size_of::<Option<K>>()
     }
 
     /// One past the largest number in use: the size of a table by number.
@@ -101,11 +130,15 @@ impl<K: Hash + Eq + Clone> Interner<K> {
             .rev()
             .filter(|id| keys[*id as usize].is_none())
             .collect();
+        let live = keys.iter().flatten().count();
+        let bytes = keys.iter().flatten().map(key_bytes).sum();
         Interner {
             ids,
             uses: vec![0; keys.len()],
             keys,
             free,
+            live,
+            bytes,
         }
     }
 

@@ -7,11 +7,20 @@
 //!
 //! Keys are interned (see [`interned`](super::interned)): a pane is key
 //! numbers and values, the state a table by key number.
+//!
+//! Memory is bounded twice. At most `max_keys` keys are held, in the state
+//! and the panes together: beyond it the keys seen least recently leave
+//! the state and every pane at once, so no pane is later subtracted from a
+//! key that came back. And the whole stays within the stage's share of the
+//! state budget: beyond it the oldest panes leave the window early (what
+//! they added is subtracted, as when a pane leaves on time). Both count
+//! what they evict.
 
 use std::cell::RefCell;
 use std::hash::Hash;
 use std::rc::Rc;
 
+use crate::dstream::footprint::Footprint;
 use crate::dstream::interned::{Interner, KeyId};
 use crate::dstream::state::oldest;
 use crate::dstream::window::{Panes, WindowClock, WindowError};
@@ -37,6 +46,8 @@ pub struct InverseState<K, V> {
     pub state: Vec<Option<(V, u64)>>,
     /// Per key number, a value being reduced (a batch, or several panes).
     scratch: Vec<Option<V>>,
+    /// Per key number, the time of the newest pane that holds the key.
+    seen: Vec<u64>,
 }
 
 impl<K, V> Default for InverseState<K, V> {
@@ -46,11 +57,12 @@ impl<K, V> Default for InverseState<K, V> {
             panes: Panes::default(),
             state: Vec::new(),
             scratch: Vec::new(),
+            seen: Vec::new(),
         }
     }
 }
 
-impl<K: Hash + Eq + Clone, V: Clone + Default> InverseState<K, V> {
+impl<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint> InverseState<K, V> {
     /// A state from its parts (a checkpoint): every key's uses are counted
     /// from the panes and the state that refer to it.
     pub fn from_parts(
@@ -63,11 +75,14 @@ impl<K: Hash + Eq + Clone, V: Clone + Default> InverseState<K, V> {
             panes,
             state: Vec::new(),
             scratch: Vec::new(),
+            seen: Vec::new(),
         };
         state.resize_with(s.keys.bound(), || None);
-        for (_, pane) in s.panes.iter() {
+        s.seen.resize(s.keys.bound(), 0);
+        for (t, pane) in s.panes.iter() {
             for &id in &pane.ids {
                 s.keys.hold(id);
+                s.seen[id as usize] = t;
             }
         }
         for (id, slot) in state.iter().enumerate() {
@@ -89,6 +104,10 @@ impl<K: Hash + Eq + Clone, V: Clone + Default> InverseState<K, V> {
             if at >= self.scratch.len() {
                 self.scratch.resize_with(at + 1, || None);
             }
+            if at >= self.seen.len() {
+                self.seen.resize(at + 1, 0);
+            }
+            self.seen[at] = t;
             self.scratch[at] = Some(match self.scratch[at].take() {
                 Some(seen) => f(seen, v),
                 None => {
@@ -145,13 +164,123 @@ impl<K: Hash + Eq + Clone, V: Clone + Default> InverseState<K, V> {
 
     /// Removes key `id` from the window's state.
     fn remove(&mut self, id: KeyId) {
-        if self.state[id as usize].take().is_some() {
+        if self
+            .state
+            .get_mut(id as usize)
+            .and_then(Option::take)
+            .is_some()
+        {
             self.keys.release(id);
         }
     }
+
+    /// Memory held, roughly: panes, keys, and the tables by key number.
+    fn bytes(&self) -> usize {
+        let per_key = std::mem::size_of::<Option<(V, u64)>>()
+            + std::mem::size_of::<Option<V>>()
+            + std::mem::size_of::<u64>();
+        let state: usize = self
+            .state
+            .iter()
+            .flatten()
+            .map(|(v, _)| v.heap_bytes())
+            .sum();
+        self.panes.bytes() + self.keys.bytes() + self.keys.bound() * per_key + state
+    }
+
+    /// Keeps at most `max` keys: the least recently seen leave the state
+    /// and every pane. Returns how many left.
+    fn evict_keys(&mut self, max: usize) -> u64 {
+        let excess = self.keys.live().saturating_sub(max);
+        if excess == 0 {
+            return 0;
+        }
+        let seen = &self.seen;
+        let live = self.keys.iter().map(|(id, _)| (seen[id as usize], id));
+        let mut gone = vec![false; self.keys.bound()];
+        for id in oldest(live, excess) {
+            gone[id as usize] = true;
+        }
+        let keys = &mut self.keys;
+        self.panes.edit_each(|pane| {
+            let mut kept = 0;
+            for i in 0..pane.ids.len() {
+                let id = pane.ids[i];
+                if gone[id as usize] {
+                    keys.release(id);
+                } else {
+                    pane.ids.swap(kept, i);
+                    pane.values.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            pane.ids.truncate(kept);
+            pane.values.truncate(kept);
+        });
+        for (id, out) in gone.iter().enumerate() {
+            if *out {
+                self.remove(id as KeyId);
+            }
+        }
+        excess as u64
+    }
+
+    /// Keeps memory within `budget`: the oldest panes leave early, what they
+    /// added subtracted if it was added (panes up to the last slide were).
+    /// The newest pane always stays. Returns the entries that left.
+    fn shed_oldest(
+        &mut self,
+        budget: usize,
+        last_slide: u64,
+        inv: &mut impl FnMut(V, V) -> V,
+        keep: &mut Option<KeepKey<K, V>>,
+    ) -> u64 {
+        let mut evicted = 0;
+        while self.bytes() > budget && self.panes.len() > 1 {
+            let Some((t, pane)) = self.panes.pop_oldest() else {
+                break;
+            };
+            for (&id, v) in pane.ids.iter().zip(&pane.values) {
+                let slot = self.state.get_mut(id as usize).and_then(Option::as_mut);
+                if let (true, Some((value, _))) = (t <= last_slide, slot) {
+                    *value = inv(std::mem::take(value), v.clone());
+                    let dropped = match (&mut *keep, &self.state[id as usize]) {
+                        (Some(keep), Some((value, _))) => !keep(self.keys.key(id), value),
+                        _ => false,
+                    };
+                    if dropped {
+                        self.remove(id);
+                    }
+                }
+                self.keys.release(id);
+            }
+            evicted += pane.ids.len() as u64;
+        }
+        evicted
+    }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V)> {
+impl<K, V> Footprint for InverseState<K, V>
+where
+    K: Hash + Eq + Clone + Footprint,
+    V: Clone + Default + Footprint,
+{
+    fn heap_bytes(&self) -> usize {
+        self.bytes()
+    }
+}
+
+impl<V: Footprint> Footprint for Pane<V> {
+    fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes() + self.values.heap_bytes()
+    }
+}
+
+impl<K, V> DStream<(K, V)>
+where
+    K: Hash + Eq + Clone + Footprint + 'static,
+    V: Clone + Default + Footprint + 'static,
+{
     /// Spark's `reduceByKeyAndWindow(f, inv, len, slide, filter)`: the
     /// window's pairs reduced by key, kept incrementally; `inv` undoes `f`.
     /// Keys stay at their inverse-reduced value unless `keep` says otherwise.
@@ -171,12 +300,15 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
             });
         }
         let kept: Rc<RefCell<InverseState<K, V>>> = Rc::default();
-        self.graph().keep(&kept);
+        self.graph().keep_window(&kept, clock.len + clock.slide);
         Ok(self.unary(clock.slide(), move |t, batch, cx| {
             let mut kept = kept.borrow_mut();
             let w = &mut *kept;
             w.push_pane(t, batch, &mut f);
+            *cx.evicted += w.evict_keys(cx.max_keys);
             if !clock.emits_at(t) {
+                let last_slide = t - t % clock.slide;
+                *cx.evicted += w.shed_oldest(cx.budget, last_slide, &mut inv, &mut keep);
                 return None;
             }
             let (now, len, slide) = (t as i128, clock.len as i128, clock.slide as i128);
@@ -218,24 +350,13 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
                     }
                 }
             }
-            let live = w.state.iter().filter(|s| s.is_some()).count();
-            let excess = live.saturating_sub(cx.max_keys);
-            if excess > 0 {
-                let ages =
-                    w.state.iter().enumerate().filter_map(|(id, s)| {
-                        s.as_ref().map(|(_, updated)| (*updated, id as KeyId))
-                    });
-                for id in oldest(ages, excess) {
-                    w.remove(id);
-                }
-                *cx.evicted += excess as u64;
-            }
             let InverseState { keys, panes, .. } = w;
-            panes.expire_with(now - len, |pane| {
+            panes.expire_with(now - len, |_, pane| {
                 for &id in &pane.ids {
                     keys.release(id);
                 }
             });
+            *cx.evicted += w.shed_oldest(cx.budget, t, &mut inv, &mut keep);
             Some(
                 w.state
                     .iter()

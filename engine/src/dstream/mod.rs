@@ -25,6 +25,7 @@
 
 pub mod aggregate;
 pub mod context;
+pub mod footprint;
 pub mod interned;
 pub mod inverse;
 pub mod reduced;
@@ -42,19 +43,24 @@ use std::rc::Rc;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
-pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS};
+pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS, DEFAULT_STATE_BUDGET};
+pub use footprint::Footprint;
 pub use source::Queue;
 pub use state::{State, StateSpec};
-pub use window::WindowError;
+pub use window::{WindowError, MAX_WINDOW_BATCHES};
 
 /// What an operator may touch besides its own state: the malformed log,
 /// where `try_` operators put the records they could not handle, and the
-/// key limit that bounds every operator's state.
+/// limits that bound every operator's state.
 pub struct Cx<'a> {
     pub malformed: &'a mut Malformed,
-    /// The most keys a stateful operator keeps (see [`state::evict_oldest`]).
+    /// The most keys a stateful operator keeps (records, for `window`).
     pub max_keys: usize,
-    /// Keys evicted to stay under `max_keys`, counted for the page.
+    /// The bytes a stateful operator may hold: its share of the context's
+    /// state budget (see [`Footprint`]).
+    pub budget: usize,
+    /// Keys, records or pane entries evicted to stay within these limits,
+    /// counted for the page.
     pub evicted: &'a mut u64,
 }
 
@@ -65,7 +71,19 @@ type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
 /// checkpoint can save and restore it (see `pipeline::checkpoint`).
 pub struct Graph {
     pub batch: Duration,
-    states: RefCell<Vec<Rc<dyn Any>>>,
+    states: RefCell<Vec<Kept>>,
+}
+
+/// A stateful operator's state, as the graph keeps it.
+#[derive(Clone)]
+pub struct Kept {
+    /// `Rc<RefCell<S>>` for the operator's `S`.
+    pub state: Rc<dyn Any>,
+    /// For a window, how far back (ms) its panes may reach: a restored
+    /// pane must lie inside it.
+    pub window_ms: Option<u64>,
+    /// The state's memory, as [`Footprint`] counts it.
+    footprint: Rc<dyn Fn() -> usize>,
 }
 
 impl Graph {
@@ -77,13 +95,38 @@ impl Graph {
     }
 
     /// Every stateful operator's state, in build order.
-    pub fn states(&self) -> Vec<Rc<dyn Any>> {
+    pub fn states(&self) -> Vec<Kept> {
         self.states.borrow().clone()
     }
 
+    /// How many stateful operators share the state budget.
+    pub fn stateful(&self) -> usize {
+        self.states.borrow().len()
+    }
+
+    /// The memory every operator's state holds, as [`Footprint`] counts it.
+    pub fn state_bytes(&self) -> usize {
+        self.states.borrow().iter().map(|k| (k.footprint)()).sum()
+    }
+
     /// Registers an operator's state: `Rc<RefCell<S>>` for its `S`.
-    pub fn keep<S: 'static>(&self, state: &Rc<RefCell<S>>) {
-        self.states.borrow_mut().push(state.clone());
+    pub fn keep<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>) {
+        self.register(state, None);
+    }
+
+    /// Registers a window's state, with how far back its panes reach.
+    pub fn keep_window<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>, span_ms: u64) {
+        self.register(state, Some(span_ms));
+    }
+
+    fn register<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>, window_ms: Option<u64>) {
+        let weak = Rc::downgrade(state);
+        let footprint = Rc::new(move || weak.upgrade().map_or(0, |s| s.borrow().heap_bytes()));
+        self.states.borrow_mut().push(Kept {
+            state: state.clone(),
+            window_ms,
+            footprint,
+        });
     }
 }
 

@@ -3,20 +3,28 @@
 //! `count_by_value_and_window`, `reduce_by_window` and `count_by_window`.
 //!
 //! Each batch is reduced by key into a pane. Plain windows merge the panes
-//! in the window at every slide: O(window).
+//! in the window at every slide: O(window). They hold at most `max_keys`
+//! keys (the least recently seen leave every pane) and their share of the
+//! state budget (the oldest panes leave early), counting what they evict.
 
 use std::cell::RefCell;
 use std::hash::Hash;
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::dstream::aggregate::{merge, reduce_into};
+use crate::dstream::aggregate::reduce_into;
+use crate::dstream::footprint::Footprint;
+use crate::dstream::state::oldest;
 use crate::dstream::window::{Panes, WindowClock, WindowError};
 use crate::dstream::DStream;
 use crate::duration::Duration;
 
-impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V)> {
+impl<K, V> DStream<(K, V)>
+where
+    K: Hash + Eq + Clone + Footprint + 'static,
+    V: Clone + Default + Footprint + 'static,
+{
     /// Spark's `reduceByKeyAndWindow(f, len, slide)`: the window's pairs
     /// reduced by key, recomputed from the panes at each slide.
     pub fn reduce_by_key_and_window(
@@ -27,22 +35,25 @@ impl<K: Hash + Eq + Clone + 'static, V: Clone + Default + 'static> DStream<(K, V
     ) -> Result<DStream<(K, V)>, WindowError> {
         let clock = WindowClock::new(&self, len, slide)?;
         let kept: Rc<RefCell<Panes<FxHashMap<K, V>>>> = Rc::default();
-        self.graph().keep(&kept);
-        Ok(self.unary(clock.slide(), move |t, batch, _| {
+        self.graph().keep_window(&kept, clock.len);
+        Ok(self.unary(clock.slide(), move |t, batch, cx| {
             let mut panes = kept.borrow_mut();
             let panes = &mut *panes;
-            push_pane(panes, t, batch, &mut f);
+            *cx.evicted += push_pane(panes, t, batch, &mut f, cx.max_keys);
             let (now, len) = (t as i128, clock.len as i128);
-            let out = clock
-                .emits_at(t)
-                .then(|| merged(panes, &mut f, now - len, now).into_iter().collect());
+            let out = clock.emits_at(t).then(|| {
+                let mut window = merged(panes, &mut f, now - len, now);
+                *cx.evicted += evict_keys(panes, &mut window, cx.max_keys);
+                window.into_iter().map(|(k, (v, _))| (k, v)).collect()
+            });
             panes.expire(now - len);
+            *cx.evicted += shed_oldest(panes, cx.budget);
             out
         }))
     }
 }
 
-impl<T: Hash + Eq + Clone + 'static> DStream<T> {
+impl<T: Hash + Eq + Clone + Footprint + 'static> DStream<T> {
     /// Spark's `countByValueAndWindow`: `map((_, 1L))` then the inverse
     /// window with a filter that drops counts of zero.
     pub fn count_by_value_and_window(
@@ -55,7 +66,7 @@ impl<T: Hash + Eq + Clone + 'static> DStream<T> {
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static> DStream<(K, i64)> {
+impl<K: Hash + Eq + Clone + Footprint + 'static> DStream<(K, i64)> {
     /// `count_by_value_and_window` after its `map((_, 1L))`: counts summed
     /// per key over the window, zeros dropped. A stream that already
     /// counted each key per batch (a map-side combine) joins here.
@@ -74,7 +85,7 @@ impl<K: Hash + Eq + Clone + 'static> DStream<(K, i64)> {
     }
 }
 
-impl<T: Clone + 'static> DStream<T> {
+impl<T: Clone + Footprint + 'static> DStream<T> {
     /// Spark's `reduceByWindow(f, len, slide)`:
     /// `reduce(f).window(len, slide).reduce(f)`; nothing for an empty window.
     pub fn reduce_by_window(
@@ -92,7 +103,7 @@ impl<T: Clone + 'static> DStream<T> {
     }
 }
 
-impl<T: Clone + Default + 'static> DStream<T> {
+impl<T: Clone + Default + Footprint + 'static> DStream<T> {
     /// Spark's `reduceByWindow(f, inv, len, slide)`: one key through the
     /// inverse window, so it emits nothing until the first record and the
     /// inverse-reduced value (e.g. 0) once the window empties.
@@ -122,29 +133,84 @@ impl<T: 'static> DStream<T> {
     }
 }
 
-fn push_pane<K: Hash + Eq, V: Default>(
+/// Reduces a batch by key into a pane at `t`, of at most `max` keys (a
+/// flood batch's excess keys are evicted); returns how many were.
+fn push_pane<K: Hash + Eq + Footprint, V: Default + Footprint>(
     panes: &mut Panes<FxHashMap<K, V>>,
     t: u64,
     batch: Vec<(K, V)>,
     f: &mut impl FnMut(V, V) -> V,
-) {
+    max: usize,
+) -> u64 {
     let mut pane = FxHashMap::default();
     reduce_into(&mut pane, batch, f);
+    let excess = pane.len().saturating_sub(max);
+    if excess > 0 {
+        let mut dropped = 0;
+        pane.retain(|_, _| {
+            dropped += 1;
+            dropped > excess
+        });
+        pane.shrink_to_fit();
+    }
     panes.push(t, pane);
+    excess as u64
 }
 
-/// The panes with time in `(from, to]` merged into one.
-fn merged<K: Hash + Eq + Clone, V: Clone + Default>(
+/// The panes with time in `(from, to]` merged into one, with the time of
+/// the newest pane that holds each key.
+fn merged<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint>(
     panes: &Panes<FxHashMap<K, V>>,
     f: &mut impl FnMut(V, V) -> V,
     from: i128,
     to: i128,
-) -> FxHashMap<K, V> {
-    let mut acc = FxHashMap::default();
-    for pane in panes.range(from, to) {
+) -> FxHashMap<K, (V, u64)> {
+    let mut acc: FxHashMap<K, (V, u64)> = FxHashMap::default();
+    for (t, pane) in panes.range_timed(from, to) {
         for (k, v) in pane {
-            merge(&mut acc, k.clone(), v.clone(), f);
+            match acc.get_mut(k) {
+                Some((seen, at)) => {
+                    *seen = f(std::mem::take(seen), v.clone());
+                    *at = t;
+                }
+                None => {
+                    acc.insert(k.clone(), (v.clone(), t));
+                }
+            }
         }
     }
     acc
+}
+
+/// Keeps the window to `max` keys: the keys seen least recently leave the
+/// window's result and every pane. Returns how many left.
+fn evict_keys<K: Hash + Eq + Clone + Footprint, V: Clone + Footprint>(
+    panes: &mut Panes<FxHashMap<K, V>>,
+    window: &mut FxHashMap<K, (V, u64)>,
+    max: usize,
+) -> u64 {
+    let excess = window.len().saturating_sub(max);
+    if excess == 0 {
+        return 0;
+    }
+    let ages = window.iter().map(|(k, (_, at))| (*at, k));
+    let gone: FxHashSet<K> = oldest(ages, excess).into_iter().cloned().collect();
+    window.retain(|k, _| !gone.contains(k));
+    panes.edit_each(|pane| pane.retain(|k, _| !gone.contains(k)));
+    excess as u64
+}
+
+/// Keeps the panes to `budget` bytes: the oldest leave early (the newest
+/// always stays, bounded by the key limit). Returns the entries that left.
+fn shed_oldest<K: Footprint, V: Footprint>(
+    panes: &mut Panes<FxHashMap<K, V>>,
+    budget: usize,
+) -> u64 {
+    let mut evicted = 0;
+    while panes.bytes() > budget && panes.len() > 1 {
+        if let Some((_, pane)) = panes.pop_oldest() {
+            evicted += pane.len() as u64;
+        }
+    }
+    evicted
 }

@@ -9,17 +9,18 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
+use crate::dstream::footprint::Footprint;
 use crate::dstream::DStream;
 use crate::duration::Duration;
 
 /// Per key: the state and the time (ms) of the last batch that updated it.
 pub type KeyedState<K, S> = FxHashMap<K, (S, u64)>;
 
-impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
+impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
     /// Spark's `updateStateByKey(f)`: at every batch, `f(new values, old
     /// state)` for every key that has state or new values; `None` removes
     /// the key. Emits the whole state.
-    pub fn update_state_by_key<S: Clone + 'static>(
+    pub fn update_state_by_key<S: Clone + Footprint + 'static>(
         self,
         mut f: impl FnMut(Vec<V>, Option<S>) -> Option<S> + 'static,
     ) -> DStream<(K, S)> {
@@ -54,6 +55,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                 }
             }
             *cx.evicted += evict_oldest(state, cx.max_keys, |(_, updated)| *updated) as u64;
+            *cx.evicted += evict_to_budget(state, cx.budget, |(_, updated)| *updated) as u64;
             Some(
                 state
                     .iter()
@@ -65,7 +67,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
 
     /// Spark's `mapWithState(spec)`: the mapped values of every record,
     /// and of every key that timed out in this batch.
-    pub fn map_with_state<S: Clone + 'static, M: 'static>(
+    pub fn map_with_state<S: Clone + Footprint + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
     ) -> DStream<M> {
@@ -74,7 +76,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
 
     /// `map_with_state` and its `stateSnapshots()`: the state after each
     /// batch, as a second stream.
-    pub fn map_with_state_snapshots<S: Clone + 'static, M: 'static>(
+    pub fn map_with_state_snapshots<S: Clone + Footprint + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
     ) -> (DStream<M>, DStream<(K, S)>) {
@@ -115,6 +117,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> DStream<(K, V)> {
                 }
             }
             *cx.evicted += evict_oldest(states, cx.max_keys, |(_, updated)| *updated) as u64;
+            *cx.evicted += evict_to_budget(states, cx.budget, |(_, updated)| *updated) as u64;
             let snapshot: Vec<(K, S)> = states
                 .iter()
                 .map(|(k, (s, _))| (k.clone(), s.clone()))
@@ -219,6 +222,27 @@ pub fn evict_oldest<K: Hash + Eq + Clone, V>(
         map.remove(k);
     }
     excess
+}
+
+/// Keeps a state map within `budget` bytes (see [`Footprint`]): the keys
+/// with the oldest `updated` times go until it fits. Returns how many went.
+pub fn evict_to_budget<K: Hash + Eq + Clone + Footprint, V: Footprint>(
+    map: &mut FxHashMap<K, V>,
+    budget: usize,
+    updated: impl Fn(&V) -> u64,
+) -> usize {
+    let mut gone = 0;
+    loop {
+        let bytes = map.heap_bytes();
+        if bytes <= budget || map.is_empty() {
+            return gone;
+        }
+        // Enough of the oldest keys to fit at their average size, then a look again.
+        let each = (bytes / map.len()).max(1);
+        let n = (bytes - budget).div_ceil(each).min(map.len());
+        gone += evict_oldest(map, map.len() - n, &updated);
+        map.shrink_to_fit();
+    }
 }
 
 /// The `n` entries with the oldest `updated` times (ties in any order).

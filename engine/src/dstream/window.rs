@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::hash::Hash;
 use std::rc::Rc;
 
+use crate::dstream::footprint::Footprint;
 use crate::dstream::DStream;
 use crate::duration::Duration;
 
@@ -29,7 +30,24 @@ pub enum WindowError {
     InverseShorterThanSlide { len: Duration, slide: Duration },
     #[error("union needs streams that emit together; their slides are {left} and {right}")]
     UnionSlides { left: Duration, right: Duration },
+    #[error(
+        "the window length {len} covers {batches} batches of {parent}, more than the {max} a \
+         window may hold; use a window of at most {longest}, or a longer {parent_name}"
+    )]
+    TooLong {
+        len: Duration,
+        parent: Duration,
+        parent_name: &'static str,
+        batches: u64,
+        max: u64,
+        longest: Duration,
+    },
 }
+
+/// The most parent batches a window may cover: one pane each, so this
+/// bounds the panes a window keeps (10,000: 16 min 40 s of 100 ms
+/// batches, 2 h 46 min of 1 s batches), whatever the text of a link says.
+pub const MAX_WINDOW_BATCHES: u64 = 10_000;
 
 /// A window's length and slide in milliseconds, checked against the parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +83,17 @@ impl WindowClock {
                 });
             }
         }
+        let batches = len.as_millis() / p.as_millis();
+        if batches > MAX_WINDOW_BATCHES {
+            return Err(WindowError::TooLong {
+                len,
+                parent: p,
+                parent_name,
+                batches,
+                max: MAX_WINDOW_BATCHES,
+                longest: Duration::from_millis(MAX_WINDOW_BATCHES.saturating_mul(p.as_millis())),
+            });
+        }
         Ok(WindowClock {
             len: len.as_millis(),
             slide: slide.as_millis(),
@@ -80,18 +109,22 @@ impl WindowClock {
     }
 }
 
-/// Partial results by parent time, oldest first. A pane never changes
-/// once pushed, so panes are shared: a checkpoint's snapshot of them costs
-/// a reference each, not a copy.
+/// Partial results by parent time, oldest first, with what they hold in
+/// memory. A pane never changes once pushed (unless evicting shrinks it),
+/// so panes are shared: a checkpoint's snapshot of them costs a reference
+/// each, not a copy.
 #[derive(Debug)]
 pub struct Panes<P> {
     panes: VecDeque<(u64, Rc<P>)>,
+    /// The panes' footprints summed (see [`Footprint`]).
+    bytes: usize,
 }
 
 impl<P> Clone for Panes<P> {
     fn clone(&self) -> Panes<P> {
         Panes {
             panes: self.panes.clone(),
+            bytes: self.bytes,
         }
     }
 }
@@ -100,40 +133,71 @@ impl<P> Default for Panes<P> {
     fn default() -> Panes<P> {
         Panes {
             panes: VecDeque::new(),
+            bytes: 0,
         }
     }
 }
 
-impl<P> Panes<P> {
+impl<P: Footprint> Panes<P> {
     pub fn push(&mut self, t: u64, pane: P) {
+        self.bytes += pane.heap_bytes() + PANE_OVERHEAD;
         self.panes.push_back((t, Rc::new(pane)));
+    }
+
+    /// Memory the panes hold, roughly.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.panes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.panes.is_empty()
     }
 
     /// Panes with time in `(from, to]`; `from` may be before time zero.
     /// Found by binary search: cost follows the panes returned, not the
     /// window's length.
     pub fn range(&self, from: i128, to: i128) -> impl Iterator<Item = &P> {
+        self.range_timed(from, to).map(|(_, p)| p)
+    }
+
+    /// [`range`](Panes::range) with each pane's time.
+    pub fn range_timed(&self, from: i128, to: i128) -> impl Iterator<Item = (u64, &P)> {
         let start = self.panes.partition_point(|(t, _)| (*t as i128) <= from);
         let end = self.panes.partition_point(|(t, _)| (*t as i128) <= to);
-        self.panes.range(start..end.max(start)).map(|(_, p)| &**p)
+        self.panes
+            .range(start..end.max(start))
+            .map(|(t, p)| (*t, &**p))
     }
 
     /// Drops panes with time `<= upto`: no later window covers them.
     pub fn expire(&mut self, upto: i128) {
-        self.expire_with(upto, |_| {});
+        self.expire_with(upto, |_, _| {});
     }
 
-    /// [`expire`](Panes::expire), showing each dropped pane to `gone`.
-    pub fn expire_with(&mut self, upto: i128, mut gone: impl FnMut(&P)) {
+    /// [`expire`](Panes::expire), showing each dropped pane and its time
+    /// to `gone`.
+    pub fn expire_with(&mut self, upto: i128, mut gone: impl FnMut(u64, &P)) {
         while self
             .panes
             .front()
             .is_some_and(|(t, _)| (*t as i128) <= upto)
         {
-            if let Some((_, pane)) = self.panes.pop_front() {
-                gone(&pane);
+            if let Some((t, pane)) = self.pop_oldest() {
+                gone(t, &pane);
             }
         }
+    }
+
+    /// Takes the oldest pane out, before its time: how a window over its
+    /// memory budget lets its oldest batches go early.
+    pub fn pop_oldest(&mut self) -> Option<(u64, Rc<P>)> {
+        let (t, pane) = self.panes.pop_front()?;
+        self.bytes = self.bytes.saturating_sub(pane.heap_bytes() + PANE_OVERHEAD);
+        Some((t, pane))
     }
 
     /// Every pane with its time, oldest first (for checkpoints).
@@ -147,18 +211,55 @@ impl<P> Panes<P> {
     }
 }
 
-impl<T: Clone + 'static> DStream<T> {
+impl<P: Footprint + Clone> Panes<P> {
+    /// Changes every pane with `edit` (copying a pane a checkpoint still
+    /// shares), keeping the memory count right: how evicted keys leave
+    /// the panes that held them.
+    pub fn edit_each(&mut self, mut edit: impl FnMut(&mut P)) {
+        for (_, pane) in self.panes.iter_mut() {
+            self.bytes = self.bytes.saturating_sub(pane.heap_bytes());
+            let p = Rc::make_mut(pane);
+            edit(p);
+            self.bytes += p.heap_bytes();
+        }
+    }
+
+    /// The newest pane, to edit in place (copied if a checkpoint shares it).
+    pub fn edit_newest(&mut self, edit: impl FnOnce(&mut P)) {
+        if let Some((_, pane)) = self.panes.back_mut() {
+            self.bytes = self.bytes.saturating_sub(pane.heap_bytes());
+            let p = Rc::make_mut(pane);
+            edit(p);
+            self.bytes += p.heap_bytes();
+        }
+    }
+}
+
+impl<P: Footprint> Footprint for Panes<P> {
+    fn heap_bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// What one pane costs besides its contents: its slot, its shared box and
+/// an empty container's header.
+const PANE_OVERHEAD: usize = 96;
+
+impl<T: Clone + Footprint + 'static> DStream<T> {
     /// Spark's `window(len, slide)`: every record in the window, oldest
-    /// batch first.
+    /// batch first. It holds at most `max_keys` records and its share of
+    /// the state budget; beyond either, its oldest batches leave early and
+    /// their records are counted as evicted.
     pub fn window(self, len: Duration, slide: Option<Duration>) -> Result<DStream<T>, WindowError> {
         let clock = WindowClock::new(&self, len, slide)?;
         let kept: Rc<RefCell<Panes<Vec<T>>>> = Rc::default();
-        self.graph.keep(&kept);
-        Ok(self.unary(clock.slide(), move |t, batch, _| {
+        self.graph.keep_window(&kept, clock.len);
+        Ok(self.unary(clock.slide(), move |t, batch, cx| {
             let (now, len) = (t as i128, clock.len as i128);
             let mut panes = kept.borrow_mut();
             panes.push(t, batch);
             panes.expire(now - len);
+            *cx.evicted += hold_records(&mut panes, cx.max_keys, cx.budget);
             clock
                 .emits_at(t)
                 .then(|| panes.range(now - len, now).flatten().cloned().collect())
@@ -166,7 +267,41 @@ impl<T: Clone + 'static> DStream<T> {
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: Clone + 'static> DStream<(K, V)> {
+/// Keeps a window's records to `max` of them and `budget` bytes: the
+/// oldest batches go first, then the oldest records of the newest batch.
+/// Returns how many records went.
+fn hold_records<T: Footprint + Clone>(panes: &mut Panes<Vec<T>>, max: usize, budget: usize) -> u64 {
+    let mut held: usize = panes.iter().map(|(_, p)| p.len()).sum();
+    let mut evicted = 0;
+    while (held > max || panes.bytes() > budget) && panes.len() > 1 {
+        if let Some((_, pane)) = panes.pop_oldest() {
+            held -= pane.len();
+            evicted += pane.len() as u64;
+        }
+    }
+    if held > max || panes.bytes() > budget {
+        panes.edit_newest(|records| {
+            let mut room = budget.saturating_sub(PANE_OVERHEAD);
+            let keep = records
+                .iter()
+                .rev()
+                .take(max)
+                .take_while(|r| {
+                    let cost = r.footprint();
+                    room = room.saturating_sub(cost);
+                    room > 0
+                })
+                .count();
+            let gone = records.len() - keep;
+            records.drain(..gone);
+            records.shrink_to_fit();
+            evicted += gone as u64;
+        });
+    }
+    evicted
+}
+
+impl<K: Hash + Eq + Clone + Footprint + 'static, V: Clone + Footprint + 'static> DStream<(K, V)> {
     /// Spark's `groupByKeyAndWindow`: `window(len, slide).groupByKey()`.
     pub fn group_by_key_and_window(
         self,

@@ -30,6 +30,14 @@ pub use stage::{Stage, WindowSpec};
 /// The checkpoint format; 2 keeps incremental windows' keys once.
 const CHECKPOINT_VERSION: u64 = 2;
 
+/// The largest checkpoint restored: about what the default state budget
+/// writes as text. A larger one is refused, and the run starts fresh.
+pub const MAX_CHECKPOINT_BYTES: usize = 512 << 20;
+
+/// The longest run a checkpoint may claim (100 years, in ms): batch times
+/// stay far from overflow, and exact as JavaScript numbers.
+pub const MAX_RUN_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
 
@@ -135,6 +143,17 @@ impl Pipeline {
         self.ssc.set_max_keys(max_keys);
     }
 
+    /// Bounds the memory of the pipeline's state to `bytes` (see
+    /// [`StreamingContext::set_state_budget`]).
+    pub fn set_state_budget(&mut self, bytes: usize) {
+        self.ssc.set_state_budget(bytes);
+    }
+
+    /// The memory the pipeline's state holds, roughly.
+    pub fn state_bytes(&self) -> usize {
+        self.ssc.state_bytes()
+    }
+
     /// Keys evicted so far by the key limit.
     pub fn evicted(&self) -> u64 {
         self.ssc.evicted()
@@ -166,24 +185,53 @@ impl Pipeline {
     }
 
     /// Continues from `saved` (JSON text from [`Pipeline::checkpoint`]),
-    /// which must come from this same pipeline and batch interval; on any
-    /// mismatch nothing changes.
+    /// which must come from this same pipeline and batch interval, and is
+    /// checked before use as input from outside: its size, version, batch
+    /// count, and every state's times, order and keys. On any mismatch
+    /// nothing changes, and the message says what was wrong.
     pub fn restore(&mut self, saved: &str) -> Result<(), String> {
-        let saved: serde_json::Value =
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: Option<serde_json::Value>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Saved<'a> {
+            pipeline: String,
+            batch_ms: u64,
+            batches_run: u64,
+            #[serde(borrow)]
+            states: Vec<&'a serde_json::value::RawValue>,
+        }
+        if saved.len() > MAX_CHECKPOINT_BYTES {
+            return Err(format!(
+                "checkpoint: {} bytes, more than the {} MiB a checkpoint may have",
+                saved.len(),
+                MAX_CHECKPOINT_BYTES >> 20
+            ));
+        }
+        let version: Version =
             serde_json::from_str(saved).map_err(|e| format!("checkpoint: not JSON: {e}"))?;
-        if saved["version"] != CHECKPOINT_VERSION {
+        if version.version != Some(CHECKPOINT_VERSION.into()) {
             return Err("checkpoint: saved by another version of Sparklet".into());
         }
-        if saved["pipeline"] != self.text.as_str()
-            || saved["batch_ms"] != self.batch_interval().as_millis()
-        {
+        let saved: Saved =
+            serde_json::from_str(saved).map_err(|e| format!("checkpoint: damaged: {e}"))?;
+        let batch_ms = self.batch_interval().as_millis();
+        if saved.pipeline != self.text || saved.batch_ms != batch_ms {
             return Err("checkpoint: saved by another pipeline or batch interval".into());
         }
-        let batches = saved["batches_run"]
-            .as_u64()
-            .ok_or("checkpoint: no batch count")?;
-        checkpoint::restore_states(&self.ssc.graph().states(), &saved["states"])?;
-        self.ssc.set_batches_run(batches);
+        let now_ms = saved
+            .batches_run
+            .checked_mul(batch_ms)
+            .filter(|t| *t <= MAX_RUN_MS)
+            .ok_or_else(|| {
+                format!(
+                    "checkpoint: {} batches of {} ms is longer than a run can be (100 years)",
+                    saved.batches_run, batch_ms
+                )
+            })?;
+        checkpoint::restore_states(&self.ssc.graph().states(), &saved.states, now_ms, batch_ms)?;
+        self.ssc.set_batches_run(saved.batches_run);
         Ok(())
     }
 

@@ -5,20 +5,70 @@
 use std::fmt::Write as _;
 use std::hash::Hash;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::value::RawValue;
 use serde_json::Value as J;
 
 use super::snapshot::write_parts;
+use crate::dstream::footprint::Footprint;
 use crate::dstream::interned::Interner;
 use crate::dstream::inverse::{InverseState, Pane};
 use crate::dstream::window::Panes;
 use crate::value::{Str, Value};
+
+/// What a restored state must fit: the run it continues (the time of
+/// its last batch, its batch interval) and, for a window, how far back
+/// its panes may reach.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub now_ms: u64,
+    pub batch_ms: u64,
+    pub span_ms: Option<u64>,
+}
 
 /// A state type a checkpoint can hold.
 pub(super) trait Codec: Sized {
     /// Appends this value as JSON text.
     fn enc(&self, out: &mut String);
     fn dec(j: &J) -> Result<Self, String>;
+
+    /// Decodes JSON text; large states override this to parse a piece at
+    /// a time rather than the whole text into one tree.
+    fn dec_text(text: &str) -> Result<Self, String> {
+        let j: J = serde_json::from_str(text).map_err(|e| format!("checkpoint: {e}"))?;
+        Self::dec(&j)
+    }
+}
+
+/// A state a checkpoint restores: whether, decoded, it fits the run it is
+/// restored into.
+pub(super) trait Fits {
+    fn check(&self, b: &Bounds) -> Result<(), String>;
+}
+
+/// Parses a list's items as raw text each, for decoding one at a time.
+fn raw_items<'a, T: serde::Deserialize<'a>>(text: &'a str, what: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| format!("checkpoint: expected {what}: {e}"))
+}
+
+/// Pane times strictly increasing, on batch times, none after the run's
+/// last batch and none older than the window reaches.
+fn check_times(times: impl Iterator<Item = u64>, b: &Bounds) -> Result<(), String> {
+    let oldest = b.span_ms.map_or(0, |span| b.now_ms.saturating_sub(span));
+    let mut last = None;
+    for t in times {
+        if b.batch_ms == 0 || !t.is_multiple_of(b.batch_ms) || t > b.now_ms || t <= oldest {
+            return Err(format!(
+                "checkpoint: a pane at {t} ms, outside the window ({oldest} ms, {} ms] of batches of {} ms",
+                b.now_ms, b.batch_ms
+            ));
+        }
+        if last.is_some_and(|l| l >= t) {
+            return Err(format!("checkpoint: panes out of order at {t} ms"));
+        }
+        last = Some(t);
+    }
+    Ok(())
 }
 
 pub(super) fn bad(what: &str, j: &J) -> String {
@@ -220,11 +270,17 @@ impl<K: Codec + Hash + Eq, V: Codec> Codec for FxHashMap<K, V> {
         });
     }
     fn dec(j: &J) -> Result<FxHashMap<K, V>, String> {
-        Vec::<(K, V)>::dec(j).map(|pairs| pairs.into_iter().collect())
+        let pairs = Vec::<(K, V)>::dec(j)?;
+        let n = pairs.len();
+        let map: FxHashMap<K, V> = pairs.into_iter().collect();
+        if map.len() != n {
+            return Err("checkpoint: a key saved twice".into());
+        }
+        Ok(map)
     }
 }
 
-impl<P: Codec + 'static> Codec for Panes<P> {
+impl<P: Codec + Footprint + 'static> Codec for Panes<P> {
     fn enc(&self, out: &mut String) {
         write_parts(self, out);
     }
@@ -234,6 +290,33 @@ impl<P: Codec + 'static> Codec for Panes<P> {
             panes.push(t, p);
         }
         Ok(panes)
+    }
+    /// A pane at a time.
+    fn dec_text(text: &str) -> Result<Panes<P>, String> {
+        let mut panes = Panes::default();
+        for (t, pane) in raw_items::<Vec<(u64, &RawValue)>>(text, "a list of panes")? {
+            panes.push(t, P::dec_text(pane.get())?);
+        }
+        Ok(panes)
+    }
+}
+
+impl<P: Footprint> Fits for Panes<P> {
+    fn check(&self, b: &Bounds) -> Result<(), String> {
+        check_times(self.iter().map(|(t, _)| t), b)
+    }
+}
+
+/// Per-key state: no key updated after the run's last batch.
+impl<K, V> Fits for FxHashMap<K, (V, u64)> {
+    fn check(&self, b: &Bounds) -> Result<(), String> {
+        match self.values().find(|(_, at)| *at > b.now_ms) {
+            Some((_, at)) => Err(format!(
+                "checkpoint: a key updated at {at} ms, after the run's last batch at {} ms",
+                b.now_ms
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -250,6 +333,10 @@ impl<V: Codec> Codec for Pane<V> {
         if ids.len() != values.len() {
             return Err(bad("as many values as keys", j));
         }
+        let mut seen = FxHashSet::default();
+        if !ids.iter().all(|id| seen.insert(*id)) {
+            return Err(bad("each key once in a pane", j));
+        }
         Ok(Pane { ids, values })
     }
 }
@@ -259,8 +346,8 @@ impl<V: Codec> Codec for Pane<V> {
 /// ...], "state": [[id, [value, updated]], ...]}`.
 impl<K, V> Codec for InverseState<K, V>
 where
-    K: Codec + Hash + Eq + Clone + 'static,
-    V: Codec + Clone + Default + 'static,
+    K: Codec + Hash + Eq + Clone + Footprint + 'static,
+    V: Codec + Clone + Default + Footprint + 'static,
 {
     fn enc(&self, out: &mut String) {
         write_parts(self, out);
@@ -269,31 +356,88 @@ where
     /// looked up, never used as an index (a damaged checkpoint cannot make
     /// the page allocate for a huge number).
     fn dec(j: &J) -> Result<InverseState<K, V>, String> {
-        let unknown = || bad("key numbers that have keys", j);
-        let saved = Vec::<(u32, K)>::dec(&j["keys"])?;
-        let mut renumber: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut keys: Vec<Option<K>> = Vec::with_capacity(saved.len());
-        for (id, k) in saved {
-            if renumber.insert(id, keys.len() as u32).is_some() {
-                return Err(bad("each key number once", &j["keys"]));
-            }
-            keys.push(Some(k));
-        }
-        let new_id = |id: &u32| renumber.get(id).copied().ok_or_else(unknown);
-        let mut panes: Panes<Pane<V>> = Panes::default();
-        for (t, pane) in Vec::<(u64, Pane<V>)>::dec(&j["panes"])? {
-            let ids = pane.ids.iter().map(new_id).collect::<Result<_, _>>()?;
-            panes.push(t, Pane { ids, ..pane });
-        }
-        let mut state: Vec<Option<(V, u64)>> = Vec::new();
-        state.resize_with(keys.len(), || None);
-        for (id, entry) in Vec::<(u32, (V, u64))>::dec(&j["state"])? {
-            state[new_id(&id)? as usize] = Some(entry);
-        }
-        Ok(InverseState::from_parts(
-            Interner::from_numbered(keys),
-            panes,
-            state,
-        ))
+        let panes = Vec::<(u64, Pane<V>)>::dec(&j["panes"])?;
+        let keys = Vec::<(u32, K)>::dec(&j["keys"])?;
+        let state = Vec::<(u32, (V, u64))>::dec(&j["state"])?;
+        inverse_from_saved(keys, panes, state)
     }
+    /// The key list, each pane, then the state, each parsed on its own.
+    fn dec_text(text: &str) -> Result<InverseState<K, V>, String> {
+        #[derive(serde::Deserialize)]
+        struct Saved<'a> {
+            #[serde(borrow)]
+            keys: &'a RawValue,
+            #[serde(borrow)]
+            panes: Vec<(u64, &'a RawValue)>,
+            #[serde(borrow)]
+            state: &'a RawValue,
+        }
+        let saved: Saved = raw_items(text, "an incremental window")?;
+        let keys = Vec::<(u32, K)>::dec_text(saved.keys.get())?;
+        let panes = saved
+            .panes
+            .into_iter()
+            .map(|(t, pane)| Ok((t, Pane::dec_text(pane.get())?)))
+            .collect::<Result<_, String>>()?;
+        let state = Vec::<(u32, (V, u64))>::dec_text(saved.state.get())?;
+        inverse_from_saved(keys, panes, state)
+    }
+}
+
+impl<K, V> Fits for InverseState<K, V>
+where
+    K: Hash + Eq + Clone + Footprint,
+    V: Clone + Default + Footprint,
+{
+    fn check(&self, b: &Bounds) -> Result<(), String> {
+        check_times(self.panes.iter().map(|(t, _)| t), b)?;
+        match self.state.iter().flatten().find(|(_, at)| *at > b.now_ms) {
+            Some((_, at)) => Err(format!(
+                "checkpoint: a key updated at {at} ms, after the run's last batch at {} ms",
+                b.now_ms
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An incremental window from its saved parts, keys renumbered densely.
+fn inverse_from_saved<K, V>(
+    saved: Vec<(u32, K)>,
+    saved_panes: Vec<(u64, Pane<V>)>,
+    saved_state: Vec<(u32, (V, u64))>,
+) -> Result<InverseState<K, V>, String>
+where
+    K: Hash + Eq + Clone + Footprint,
+    V: Clone + Default + Footprint,
+{
+    let unknown = || "checkpoint: expected key numbers that have keys".to_string();
+    let mut renumber: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut keys: Vec<Option<K>> = Vec::with_capacity(saved.len());
+    let mut distinct: FxHashSet<&K> = FxHashSet::default();
+    for (id, k) in &saved {
+        if renumber.insert(*id, keys.len() as u32).is_some() || !distinct.insert(k) {
+            return Err("checkpoint: expected each key and key number once".into());
+        }
+        keys.push(Some(k.clone()));
+    }
+    let new_id = |id: &u32| renumber.get(id).copied().ok_or_else(unknown);
+    let mut panes: Panes<Pane<V>> = Panes::default();
+    for (t, pane) in saved_panes {
+        let ids = pane.ids.iter().map(new_id).collect::<Result<_, _>>()?;
+        panes.push(t, Pane { ids, ..pane });
+    }
+    let mut state: Vec<Option<(V, u64)>> = Vec::new();
+    state.resize_with(keys.len(), || None);
+    for (id, entry) in saved_state {
+        let slot = &mut state[new_id(&id)? as usize];
+        if slot.replace(entry).is_some() {
+            return Err("checkpoint: a key's state saved twice".into());
+        }
+    }
+    Ok(InverseState::from_parts(
+        Interner::from_numbered(keys),
+        panes,
+        state,
+    ))
 }

@@ -21,13 +21,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
-use serde_json::Value as J;
+use serde_json::value::RawValue;
 
 use crate::dstream::inverse::InverseState;
 use crate::dstream::state::KeyedState;
 use crate::dstream::window::Panes;
+use crate::dstream::Kept;
 use crate::value::Value;
-use codec::{bad, Codec};
+pub use codec::Bounds;
+use codec::{Codec, Fits};
 use snapshot::Snapshot;
 
 /// A piece of a checkpoint's JSON text, appended when called.
@@ -48,16 +50,26 @@ fn save_as<T: Codec + Snapshot + 'static>(
         .map(|s| s.borrow().parts(parts))
 }
 
-/// Whether `j` decodes as the `T` that `state` holds.
-fn check_as<T: Codec + 'static>(state: &Rc<dyn Any>, j: &J) -> Option<Result<(), String>> {
-    state.downcast_ref::<RefCell<T>>()?;
-    Some(T::dec(j).map(drop))
-}
+/// Puts a decoded state in place, once every state has decoded.
+type Install = Box<dyn FnOnce()>;
 
-/// Restores `state` from `j` if it is a `RefCell<T>`.
-fn restore_as<T: Codec + 'static>(state: &Rc<dyn Any>, j: &J) -> Option<Result<(), String>> {
-    let cell = state.downcast_ref::<RefCell<T>>()?;
-    Some(T::dec(j).map(|value| *cell.borrow_mut() = value))
+/// Decodes `text` as the `T` that `state` holds, if it holds one, and
+/// checks it against `bounds`; what installs it.
+fn decode_as<T: Codec + Fits + 'static>(
+    state: &Rc<dyn Any>,
+    text: &RawValue,
+    bounds: &Bounds,
+) -> Option<Result<Install, String>> {
+    state.downcast_ref::<RefCell<T>>()?;
+    let state = state.clone();
+    Some(T::dec_text(text.get()).and_then(|value| {
+        value.check(bounds)?;
+        Ok(Box::new(move || {
+            if let Some(cell) = state.downcast_ref::<RefCell<T>>() {
+                *cell.borrow_mut() = value;
+            }
+        }) as Install)
+    }))
 }
 
 /// Calls `$f::<T>` for each state type a pipeline of values builds, in
@@ -75,22 +87,27 @@ macro_rules! each_state_type {
 }
 
 /// Snapshots every state into parts of a JSON list, in build order.
-pub fn save_states(states: &[Rc<dyn Any>], parts: &mut Vec<Part>) -> Result<(), String> {
+pub fn save_states(states: &[Kept], parts: &mut Vec<Part>) -> Result<(), String> {
     for (i, s) in states.iter().enumerate() {
         parts.push(text_part(if i == 0 { "[" } else { "," }.into()));
-        each_state_type!(save_as, s, parts)
+        each_state_type!(save_as, &s.state, parts)
             .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?;
     }
     parts.push(text_part(if states.is_empty() { "[]" } else { "]" }.into()));
     Ok(())
 }
 
-/// Puts saved states back, in build order; the pipeline must be the one
-/// that saved them.
-pub fn restore_states(states: &[Rc<dyn Any>], saved: &J) -> Result<(), String> {
-    let saved = saved
-        .as_array()
-        .ok_or_else(|| bad("a list of states", saved))?;
+/// Puts saved states back, in build order, into a run at time `now_ms`
+/// of batches of `batch_ms`; the pipeline must be the one that saved them.
+/// All or nothing: every state decodes and fits before any is replaced.
+/// Each state is parsed on its own, and a window pane by pane, so a large
+/// checkpoint never becomes one tree of JSON values.
+pub fn restore_states(
+    states: &[Kept],
+    saved: &[&RawValue],
+    now_ms: u64,
+    batch_ms: u64,
+) -> Result<(), String> {
     if saved.len() != states.len() {
         return Err(format!(
             "checkpoint: {} states saved, the pipeline has {}",
@@ -98,13 +115,18 @@ pub fn restore_states(states: &[Rc<dyn Any>], saved: &J) -> Result<(), String> {
             states.len()
         ));
     }
-    let unknown = |i| format!("checkpoint: state {i} has a type no checkpoint knows");
-    // All or nothing: every state must decode before any is replaced.
-    for (i, (state, j)) in states.iter().zip(saved).enumerate() {
-        each_state_type!(check_as, state, j).ok_or_else(|| unknown(i))??;
+    let mut installs = Vec::with_capacity(states.len());
+    for (i, (kept, text)) in states.iter().zip(saved).enumerate() {
+        let bounds = Bounds {
+            now_ms,
+            batch_ms,
+            span_ms: kept.window_ms,
+        };
+        let install = each_state_type!(decode_as, &kept.state, text, &bounds)
+            .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?
+            .map_err(|e| format!("{e} (state {})", i + 1))?;
+        installs.push(install);
     }
-    for (i, (state, j)) in states.iter().zip(saved).enumerate() {
-        each_state_type!(restore_as, state, j).ok_or_else(|| unknown(i))??;
-    }
+    installs.into_iter().for_each(|install| install());
     Ok(())
 }

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::codec::Codec;
 use super::{text_part, Part};
+use crate::dstream::footprint::Footprint;
 use crate::dstream::inverse::InverseState;
 use crate::dstream::window::Panes;
 
@@ -26,7 +27,7 @@ pub(super) fn write_parts(state: &impl Snapshot, out: &mut String) {
 }
 
 /// One part per pane (shared, not copied), inside `[...]`.
-impl<P: Codec + 'static> Snapshot for Panes<P> {
+impl<P: Codec + Footprint + 'static> Snapshot for Panes<P> {
     fn parts(&self, parts: &mut Vec<Part>) {
         parts.push(text_part("[".into()));
         for (i, (t, pane)) in self.shared().enumerate() {
@@ -72,8 +73,8 @@ fn list_parts<T: Codec + 'static>(items: Vec<T>, parts: &mut Vec<Part>) {
 /// The keys and the state copied, the panes shared.
 impl<K, V> Snapshot for InverseState<K, V>
 where
-    K: Codec + Hash + Eq + Clone + 'static,
-    V: Codec + Clone + Default + 'static,
+    K: Codec + Hash + Eq + Clone + Footprint + 'static,
+    V: Codec + Clone + Default + Footprint + 'static,
 {
     fn parts(&self, parts: &mut Vec<Part>) {
         let keys: Vec<(u32, K)> = self.keys.iter().map(|(id, k)| (id, k.clone())).collect();
