@@ -22,6 +22,12 @@ pub struct Stats<'a> {
     pub gaps: u64,
     /// Whether reconnects resume with `from=`.
     pub resume: bool,
+    /// Whether the feed said, in its hello, that it resumes.
+    pub feed_resumes: bool,
+    /// Why a saved checkpoint was not used, when one was not.
+    pub restore_refused: Option<&'a str>,
+    /// The memory the pipeline's state holds, roughly (bytes).
+    pub state_bytes: usize,
     /// The rate the feed was last asked to stay under (backpressure).
     pub rate_limit: Option<u64>,
     /// Record lines received from the feed (the resume position).
@@ -68,6 +74,9 @@ impl<'a> Stats<'a> {
             reconnects: rt.reconnects,
             gaps: rt.gap_count,
             resume: rt.resumes(),
+            feed_resumes: rt.feed_resumes,
+            restore_refused: rt.restore_refused.as_deref(),
+            state_bytes: rt.runner.state_bytes(),
             rate_limit: rt.rate_limit,
             lines: counters.lines,
             restored_batches: rt.restored_batches,

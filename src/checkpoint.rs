@@ -17,6 +17,7 @@
 use std::cell::{Cell, RefCell};
 
 use sparklet_engine::pipeline::checkpoint::Part;
+use sparklet_engine::pipeline::MAX_CHECKPOINT_BYTES;
 use sparklet_engine::Clock;
 use wasm_bindgen::JsValue;
 use web_sys::IdbDatabase;
@@ -34,16 +35,26 @@ pub struct Saved {
     pub offset: u64,
     pub batches: u64,
     pub records: u64,
+    /// Whether the feed resumed when this was saved: only then can a run
+    /// continue from it.
+    pub resumes: bool,
 }
+
+/// The largest whole number a JavaScript number holds exactly: the most
+/// an offset or a count in a checkpoint may be.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 impl Saved {
     /// The text of a checkpoint up to the engine's state, which follows it
     /// (then a closing brace).
-    pub fn head(offset: u64, batches: u64, records: u64) -> String {
-        format!("{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"engine\":")
+    pub fn head(offset: u64, batches: u64, records: u64, resumes: bool) -> String {
+        format!(
+            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"engine\":"
+        )
     }
 
-    pub fn from_json(text: &str) -> Option<Saved> {
+    /// A checkpoint's text, or what is wrong with it.
+    pub fn from_json(text: &str) -> Result<Saved, String> {
         #[derive(serde::Deserialize)]
         struct Stored<'a> {
             #[serde(borrow)]
@@ -51,14 +62,33 @@ impl Saved {
             offset: u64,
             batches: u64,
             records: u64,
+            #[serde(default)]
+            resumes: bool,
         }
-        let s: Stored = serde_json::from_str(text).ok()?;
-        Some(Saved {
+        let s: Stored =
+            serde_json::from_str(text).map_err(|e| format!("the checkpoint is damaged: {e}"))?;
+        Ok(Saved {
             engine: s.engine.get().to_string(),
             offset: s.offset,
             batches: s.batches,
             records: s.records,
+            resumes: s.resumes,
         })
+    }
+
+    /// Whether the page's own figures are in range (the engine checks its
+    /// state when it restores it).
+    pub fn check(&self) -> Result<(), String> {
+        for (what, n) in [
+            ("feed offset", self.offset),
+            ("batch count", self.batches),
+            ("record count", self.records),
+        ] {
+            if n > MAX_SAFE_INTEGER {
+                return Err(format!("its {what} {n} is out of range"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -151,6 +181,8 @@ fn superseded(generation: u64) -> bool {
 struct Chunks {
     text: String,
     written: usize,
+    /// Bytes in the chunks taken so far.
+    total: usize,
 }
 
 impl Chunks {
@@ -158,13 +190,21 @@ impl Chunks {
         Chunks {
             text: head,
             written: 0,
+            total: 0,
         }
     }
 
-    /// Appends a part; a chunk when one is full.
-    fn add(&mut self, part: Part) -> Option<JsValue> {
+    /// Appends a part; a chunk when one is full. A checkpoint that grows
+    /// past the cap is given up: it could never be restored.
+    fn add(&mut self, part: Part) -> Result<Option<JsValue>, String> {
         part(&mut self.text);
-        (self.text.len() >= CHUNK_BYTES).then(|| self.take())
+        if self.total + self.text.len() > MAX_CHECKPOINT_BYTES {
+            return Err(format!(
+                "the state is larger than the {} MiB a checkpoint may have",
+                MAX_CHECKPOINT_BYTES >> 20
+            ));
+        }
+        Ok((self.text.len() >= CHUNK_BYTES).then(|| self.take()))
     }
 
     /// The last chunk, which closes the checkpoint's text.
@@ -175,6 +215,7 @@ impl Chunks {
 
     fn take(&mut self) -> JsValue {
         self.written += 1;
+        self.total += self.text.len();
         let chunk = JsValue::from_str(&self.text);
         self.text.clear();
         chunk
@@ -193,7 +234,7 @@ async fn write_in_slices(
     let mut chunks = Chunks::new(head);
     let mut slice_start = now();
     for part in parts {
-        if let Some(chunk) = chunks.add(part) {
+        if let Some(chunk) = chunks.add(part)? {
             if superseded(generation) {
                 return Ok(());
             }
@@ -226,7 +267,7 @@ async fn write_at_once(
     let mut chunks = Chunks::new(head);
     let mut records = Vec::new();
     for part in parts {
-        if let Some(chunk) = chunks.add(part) {
+        if let Some(chunk) = chunks.add(part)? {
             records.push((chunk_key(key, generation, chunks.written - 1), chunk));
         }
     }
@@ -264,20 +305,44 @@ fn chunk_key(key: &str, generation: u64, n: usize) -> String {
     format!("{key}#{generation}#{n:06}")
 }
 
-/// The checkpoint of the view `key`, if one was saved and reads back.
-pub async fn load(key: &str) -> Option<Saved> {
+/// The checkpoint of the view `key`: `None` if none was saved, else the
+/// checkpoint or why it cannot be used. Its size is checked against the
+/// cap before its chunks are put together.
+pub async fn load(key: &str) -> Option<Result<Saved, String>> {
     let db = db().await.ok()?;
-    let manifest = storage::get(&db, key).await.ok()?.as_string()?;
-    let (generation, chunks) = manifest.split_once(' ')?;
-    let (generation, chunks): (u64, usize) = (generation.parse().ok()?, chunks.parse().ok()?);
-    let mut text = String::new();
-    for n in 0..chunks {
-        let chunk = storage::get(&db, &chunk_key(key, generation, n))
-            .await
-            .ok()?;
-        text.push_str(&chunk.as_string()?);
+    let manifest = storage::get(&db, key).await.ok()?;
+    Some(read(&db, key, manifest).await)
+}
+
+async fn read(db: &IdbDatabase, key: &str, manifest: JsValue) -> Result<Saved, String> {
+    let damaged = || "its manifest is damaged".to_string();
+    let manifest = manifest.as_string().ok_or_else(damaged)?;
+    let (generation, chunks) = manifest.split_once(' ').ok_or_else(damaged)?;
+    let generation: u64 = generation.parse().map_err(|_| damaged())?;
+    let chunks: usize = chunks.parse().map_err(|_| damaged())?;
+    if chunks > MAX_CHECKPOINT_BYTES / CHUNK_BYTES + 2 {
+        return Err(format!(
+            "it claims {chunks} chunks, more than a checkpoint can have"
+        ));
     }
-    Saved::from_json(&text)
+    let mut pieces = Vec::with_capacity(chunks);
+    let mut total = 0usize;
+    for n in 0..chunks {
+        let chunk = storage::get(db, &chunk_key(key, generation, n))
+            .await
+            .map_err(|e| format!("a chunk could not be read: {e}"))?
+            .as_string()
+            .ok_or_else(|| format!("chunk {n} is missing or not text"))?;
+        total = total.saturating_add(chunk.len());
+        if total > MAX_CHECKPOINT_BYTES {
+            return Err(format!(
+                "it is larger than the {} MiB a checkpoint may have",
+                MAX_CHECKPOINT_BYTES >> 20
+            ));
+        }
+        pieces.push(chunk);
+    }
+    Saved::from_json(&pieces.concat())
 }
 
 /// Forgets the view's checkpoint (Clear starts afresh); a write under way

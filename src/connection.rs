@@ -2,7 +2,8 @@
 //! a drop (capped exponential backoff with jitter), and where to resume.
 //!
 //! Resume is a tiny protocol any feed can implement: a feed that takes a
-//! `from=K` query parameter starts at its record K (0-based). Sparklet
+//! `from=K` query parameter starts at its record K (0-based), and says so
+//! in its first message (its hello, `sparklet_engine::hello`). Sparklet
 //! counts every record line it received, so after a drop it reconnects at
 //! `from = <first record> + <lines received>`: nothing lost, nothing twice.
 
@@ -15,15 +16,6 @@ pub const MAX_BACKOFF_MS: f64 = 30_000.0;
 pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
     let full = (FIRST_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
     full * (0.5 + 0.5 * random.clamp(0.0, 1.0))
-}
-
-/// Whether to resume `feed` unless the URL says otherwise: yes for the demo
-/// feeds of the server that served the page, which implement `from`.
-pub fn resumes_by_default(feed: &str, page_host: &str) -> bool {
-    let Ok(url) = web_sys::Url::new(feed) else {
-        return false;
-    };
-    url.host() == page_host && url.pathname().starts_with("/feed/")
 }
 
 /// The feed's `from` parameter: the first record it was asked for.

@@ -61,6 +61,8 @@ pub struct Status {
     pub rate_limit: Option<u64>,
     /// State keys evicted by the key limit.
     pub evicted: u64,
+    /// Something the page must say about this run (a checkpoint not used).
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]

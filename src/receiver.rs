@@ -3,6 +3,12 @@
 //! buffer (text by the browser's own `TextEncoder.encodeInto`, binary by
 //! one copy), and is handed on whole, stamped with its arrival time;
 //! splitting into records happens in the engine.
+//!
+//! A feed is somebody else's server. A frame larger than the pending
+//! buffer is refused before it is copied in: its records are counted a
+//! megabyte at a time, so resume offsets stay exact. Buffers a large frame
+//! needed are released after it. A first message that is the feed's hello
+//! ([`FeedHello`]) is reported as such, not as a record.
 
 use std::rc::Rc;
 
@@ -13,14 +19,24 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::clock::PerformanceClock;
+use sparklet_engine::frame::RecordCounter;
+use sparklet_engine::hello::FeedHello;
 use sparklet_engine::Clock;
 
 /// What the receiver reports, with the `performance.now()` it happened at.
 #[derive(Debug)]
 pub enum Event<'a> {
     Open,
+    /// The feed's first message announced what it can do.
+    Hello(FeedHello),
     Text(&'a str),
     Binary(&'a [u8]),
+    /// A frame larger than the pending buffer, refused unread: its size
+    /// and how many records it held.
+    Refused {
+        bytes: usize,
+        records: u64,
+    },
     /// The socket closed; `code` 1000 is the feed's normal end.
     Closed {
         code: u16,
@@ -44,9 +60,14 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Opens `url`; events go to `handler`. Fails only when the browser
-    /// refuses the URL itself (an unreachable feed fails later, as events).
-    pub fn connect(url: &str, handler: Handler) -> Result<Receiver, String> {
+    /// Opens `url`; events go to `handler`; frames over `max_frame_bytes`
+    /// are refused unread. Fails only when the browser refuses the URL
+    /// itself (an unreachable feed fails later, as events).
+    pub fn connect(
+        url: &str,
+        handler: Handler,
+        max_frame_bytes: usize,
+    ) -> Result<Receiver, String> {
         let clock = Rc::new(PerformanceClock::new().ok_or("this page has no performance clock")?);
         let socket = WebSocket::new(url).map_err(|e| {
             let why = e.as_string().or_else(|| {
@@ -66,20 +87,39 @@ impl Receiver {
         let (h, c) = (handler.clone(), clock.clone());
         let mut texts = TextFrames::new();
         let mut bytes = Vec::<u8>::new();
+        let mut first = true;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let at = c.now_ms();
             let data = ev.data();
+            let is_first = std::mem::take(&mut first);
             if let Some(text) = data.dyn_ref::<JsString>() {
-                h(Event::Text(texts.read(text)), at);
+                if text.length() as usize > max_frame_bytes {
+                    // At least one byte per UTF-16 unit: too large, unread.
+                    let (bytes, records) = count_text(text);
+                    return h(Event::Refused { bytes, records }, at);
+                }
+                let read = texts.read(text);
+                match is_first.then(|| FeedHello::parse(read)).flatten() {
+                    Some(hello) => h(Event::Hello(hello), at),
+                    None => h(Event::Text(read), at),
+                }
+                texts.release();
             } else if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {
                 let view = Uint8Array::new(buf);
                 let n = view.length() as usize;
-                // Grown once, never shrunk: no zeroing on the next frame.
+                if n > max_frame_bytes {
+                    let records = count_binary(&view);
+                    return h(Event::Refused { bytes: n, records }, at);
+                }
+                // Grown as needed, not zeroed again for the next frame.
                 if bytes.len() < n {
                     bytes.resize(n, 0);
                 }
                 view.copy_to(&mut bytes[..n]);
                 h(Event::Binary(&bytes[..n]), at);
+                if bytes.len() > KEEP_BYTES {
+                    bytes = Vec::new();
+                }
             }
         });
 
@@ -149,6 +189,55 @@ extern "C" {
 /// needs three bytes per unit in the worst case, and should stay small.
 const ENCODE_INTO_MAX_UNITS: usize = 4 << 20;
 
+/// Receive buffers above this are released after their frame, so one
+/// large frame does not hold its memory for the rest of the run.
+const KEEP_BYTES: usize = 16 << 20;
+
+/// How much of a refused frame is looked at at once, to count its records.
+const COUNT_PIECE: u32 = 1 << 20;
+
+/// The UTF-8 size and record count of a text frame too large to take, a
+/// piece at a time (a character split between pieces may count as
+/// U+FFFD, which changes neither count of newlines).
+fn count_text(text: &JsString) -> (usize, u64) {
+    let encoder = TextEncoder::new();
+    let mut buffer = vec![0u8; COUNT_PIECE as usize * 3];
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let mut counter = RecordCounter::default();
+    let (units, mut bytes) = (text.length(), 0);
+    let mut start = 0;
+    while start < units {
+        let end = (start + COUNT_PIECE).min(units);
+        let piece = text.slice(start, end);
+        let view = Uint8Array::new_with_byte_offset_and_length(
+            &memory.buffer(),
+            buffer.as_ptr() as u32,
+            buffer.len() as u32,
+        );
+        let n = encoder.encode_into(&piece, &view).written() as usize;
+        counter.feed(&buffer[..n]);
+        bytes += n;
+        start = end;
+    }
+    buffer.clear();
+    (bytes, counter.finish() as u64)
+}
+
+/// The record count of a binary frame too large to take, a piece at a time.
+fn count_binary(view: &Uint8Array) -> u64 {
+    let mut buffer = vec![0u8; COUNT_PIECE as usize];
+    let mut counter = RecordCounter::default();
+    let mut start = 0;
+    while start < view.length() {
+        let end = (start + COUNT_PIECE).min(view.length());
+        let n = (end - start) as usize;
+        view.subarray(start, end).copy_to(&mut buffer[..n]);
+        counter.feed(&buffer[..n]);
+        start = end;
+    }
+    counter.finish() as u64
+}
+
 /// Text frames into wasm as UTF-8: by `encodeInto` into a reused buffer,
 /// or, for a frame too large for that, the plain copy.
 pub struct TextFrames {
@@ -170,6 +259,14 @@ impl TextFrames {
             buffer: Vec::new(),
             large: String::new(),
         }
+    }
+
+    /// Lets go of what a large frame needed (see [`KEEP_BYTES`]).
+    pub fn release(&mut self) {
+        if self.buffer.len() > KEEP_BYTES {
+            self.buffer = Vec::new();
+        }
+        self.large = String::new();
     }
 
     /// The frame's text, valid until the next frame.

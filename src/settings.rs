@@ -51,6 +51,28 @@ pub const DEFAULT_BUFFER_MIB: usize = sparklet_engine::pending::DEFAULT_PENDING_
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
 
+/// The largest `max_keys=`: a million keys per stage (the state budget
+/// bounds their memory too).
+pub const MAX_KEYS_LIMIT: usize = 1_000_000;
+
+/// The largest `buffer=`, MiB.
+pub const MAX_BUFFER_MIB: usize = 1024;
+
+/// The largest `checkpoint=`, batches.
+pub const MAX_CHECKPOINT_EVERY: u64 = 1_000_000;
+
+/// The longest `feed=` and `event_time=` accepted, in characters.
+pub const MAX_FEED_URL: usize = 4096;
+pub const MAX_FIELD_NAME: usize = 256;
+
+/// A value from the URL as a message quotes it: at most 40 characters.
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
 impl Settings {
     /// How many batches between checkpoints (0: only when hidden or left).
     pub fn checkpoint_batches(&self) -> u64 {
@@ -67,8 +89,9 @@ impl Settings {
     }
 
     /// Settings from a query string (`?a=b&...`, as `location.search`),
-    /// the words feed of `host` when none is given. Bad values fall back
-    /// to the default and are reported.
+    /// the words feed of `host` when none is given. A link is input from
+    /// outside: a value out of its documented range is not used; the
+    /// default is, and the problem is reported, naming the range.
     pub fn from_query(search: &str, default_feed: &str) -> (Settings, Vec<String>) {
         let mut problems = Vec::new();
         let params = web_sys::UrlSearchParams::new_with_str(search).ok();
@@ -81,26 +104,66 @@ impl Settings {
         let batch = match get("batch") {
             None => DEFAULT_BATCH,
             Some(b) => parse_batch(&b).unwrap_or_else(|e| {
-                problems.push(format!("batch={b}: {e}; using {DEFAULT_BATCH}"));
+                problems.push(format!("batch={}: {e}; using {DEFAULT_BATCH}", shown(&b)));
                 DEFAULT_BATCH
             }),
         };
+        let mut text = |name: &str, max: usize, default: &str| match get(name) {
+            Some(v) if v.chars().count() > max => {
+                problems.push(format!(
+                    "{name}= is {} characters, more than the {max} it may have; using the default",
+                    v.chars().count()
+                ));
+                default.to_string()
+            }
+            Some(v) => v,
+            None => default.to_string(),
+        };
+        let feed = text("feed", MAX_FEED_URL, default_feed);
+        let pipeline = text("pipeline", usize::MAX, DEFAULT_PIPELINE);
+        let event_time = text("event_time", MAX_FIELD_NAME, DEFAULT_EVENT_TIME);
+        let mut flag_of = |name: &str| {
+            let v = get(name)?;
+            flag(&v).or_else(|| {
+                problems.push(format!(
+                    "{name}={}: must be 1 or 0; using the default",
+                    shown(&v)
+                ));
+                None
+            })
+        };
+        let resume = flag_of("resume");
+        let backpressure = flag_of("backpressure").unwrap_or(true);
+        let mut ranged = |name: &str, range: std::ops::RangeInclusive<u64>| {
+            let v = get(name)?;
+            match v.trim().parse::<u64>() {
+                Ok(n) if range.contains(&n) => Some(n),
+                _ => {
+                    problems.push(format!(
+                        "{name}={}: must be a whole number from {} to {}; using the default",
+                        shown(&v),
+                        range.start(),
+                        range.end()
+                    ));
+                    None
+                }
+            }
+        };
+        let max_keys =
+            ranged("max_keys", 1..=MAX_KEYS_LIMIT as u64).map_or(DEFAULT_MAX_KEYS, |n| n as usize);
+        let checkpoint_every = ranged("checkpoint", 0..=MAX_CHECKPOINT_EVERY);
+        let buffer_mib =
+            ranged("buffer", 1..=MAX_BUFFER_MIB as u64).map_or(DEFAULT_BUFFER_MIB, |n| n as usize);
         let settings = Settings {
-            feed: get("feed").unwrap_or_else(|| default_feed.to_string()),
-            pipeline: get("pipeline").unwrap_or_else(|| DEFAULT_PIPELINE.to_string()),
+            feed,
+            pipeline,
             batch,
-            event_time: get("event_time").unwrap_or_else(|| DEFAULT_EVENT_TIME.to_string()),
-            resume: get("resume").and_then(|r| flag(&r)),
-            backpressure: get("backpressure").and_then(|b| flag(&b)).unwrap_or(true),
-            max_keys: get("max_keys")
-                .and_then(|m| m.parse().ok())
-                .filter(|m| *m > 0)
-                .unwrap_or(DEFAULT_MAX_KEYS),
-            checkpoint_every: get("checkpoint").and_then(|c| c.parse().ok()),
-            buffer_mib: get("buffer")
-                .and_then(|b| b.parse().ok())
-                .filter(|b| (1..=1024).contains(b))
-                .unwrap_or(DEFAULT_BUFFER_MIB),
+            event_time,
+            resume,
+            backpressure,
+            max_keys,
+            checkpoint_every,
+            buffer_mib,
         };
         (settings, problems)
     }

@@ -21,19 +21,15 @@ struct Seen {
     malformed: Malformed,
     opened: bool,
     closed: Option<u16>,
+    hello: Option<sparklet_engine::hello::FeedHello>,
     last_arrival: f64,
     arrivals_in_order: bool,
 }
 
-#[wasm_bindgen_test]
-async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
-    let seen = Rc::new(RefCell::new(Seen {
-        pending: Some(PendingBuffer::new(64 << 20)),
-        arrivals_in_order: true,
-        ..Seen::default()
-    }));
-    let s = seen.clone();
-    let handler = Rc::new(move |ev: Event, at: f64| {
+/// Reports every event into `seen`.
+fn handler(seen: Rc<RefCell<Seen>>) -> sparklet_dashboard::receiver::Handler {
+    let s = seen;
+    Rc::new(move |ev: Event, at: f64| {
         let mut s = s.borrow_mut();
         s.arrivals_in_order &= at >= s.last_arrival;
         s.last_arrival = at;
@@ -43,14 +39,26 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
         let pending = pending.as_mut().unwrap();
         match ev {
             Event::Open => s.opened = true,
+            Event::Hello(h) => s.hello = Some(h),
             Event::Text(t) => pending.push_text(t, at, malformed),
             Event::Binary(b) => pending.push_binary(b, at, malformed),
+            Event::Refused { bytes, records } => pending.refuse_frame(bytes, records),
             Event::Closed { code, .. } => s.closed = Some(code),
             Event::Error => {}
         }
-    });
+    })
+}
+
+#[wasm_bindgen_test]
+async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
+    let seen = Rc::new(RefCell::new(Seen {
+        pending: Some(PendingBuffer::new(64 << 20)),
+        arrivals_in_order: true,
+        ..Seen::default()
+    }));
     let url = common::feed("/feed/words?rate=0&limit=20000&seed=3&frame=250");
-    let _receiver = Receiver::connect(&url, handler).expect("the URL is valid");
+    let _receiver =
+        Receiver::connect(&url, handler(seen.clone()), 64 << 20).expect("the URL is valid");
     assert!(
         common::until(20_000, || seen.borrow().closed.is_some()).await,
         "feed never closed"
@@ -59,6 +67,11 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
     let truth = common::truth("seed=3&limit=20000").await;
     let mut s = seen.borrow_mut();
     assert!(s.opened);
+    assert_eq!(
+        s.hello.map(|h| (h.resume, h.from)),
+        Some((true, Some(0))),
+        "the demo feed says it resumes, and where it starts"
+    );
     assert_eq!(
         s.closed,
         Some(1000),
@@ -81,8 +94,35 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
 }
 
 #[wasm_bindgen_test]
+async fn frames_over_the_limit_are_refused_unread_and_their_records_counted() {
+    let seen = Rc::new(RefCell::new(Seen {
+        pending: Some(PendingBuffer::new(64 << 20)),
+        ..Seen::default()
+    }));
+    // Frames of 2,000 records are about 80 KB; the limit is 20 KB.
+    let url = common::feed("/feed/words?rate=0&limit=20000&seed=4&frame=2000");
+    let _receiver =
+        Receiver::connect(&url, handler(seen.clone()), 20_000).expect("the URL is valid");
+    assert!(
+        common::until(20_000, || seen.borrow().closed.is_some()).await,
+        "feed never closed"
+    );
+    let mut s = seen.borrow_mut();
+    let pending = s.pending.as_mut().unwrap();
+    let c = pending.counters();
+    assert_eq!(c.frames, 10, "every frame is counted");
+    assert_eq!(
+        (c.records, c.lines, c.dropped),
+        (20_000, 20_000, 20_000),
+        "every record counted, all of them dropped: resume stays exact"
+    );
+    assert!(c.bytes > 20_000 * 10, "{} bytes", c.bytes);
+    assert!(pending.take_until(f64::INFINITY).records.is_empty());
+}
+
+#[wasm_bindgen_test]
 fn a_url_the_browser_refuses_is_an_error_not_a_panic() {
-    let refused = Receiver::connect("ftp://example.com/", Rc::new(|_, _| {}));
+    let refused = Receiver::connect("ftp://example.com/", Rc::new(|_, _| {}), 1 << 20);
     let err = refused.err().expect("the browser refuses ftp:// sockets");
     assert!(
         err.starts_with("cannot open `ftp://example.com/`: "),

@@ -70,6 +70,52 @@ pub fn count_records(frame: &[u8]) -> usize {
     lines(frame).count()
 }
 
+/// Counts the records of a frame read in pieces, exactly as
+/// [`count_records`] counts it whole: how a frame too large to take is
+/// counted without ever being copied in one piece.
+#[derive(Clone, Debug, Default)]
+pub struct RecordCounter {
+    records: usize,
+    /// Bytes of the line so far, and whether its last byte was `\r`.
+    line: usize,
+    cr: bool,
+}
+
+impl RecordCounter {
+    /// The next piece of the frame.
+    pub fn feed(&mut self, piece: &[u8]) {
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', piece) {
+            self.extend(&piece[start..newline]);
+            self.end_line();
+            start = newline + 1;
+        }
+        self.extend(&piece[start..]);
+    }
+
+    /// The frame's records, once every piece was fed.
+    pub fn finish(mut self) -> usize {
+        self.end_line();
+        self.records
+    }
+
+    fn extend(&mut self, part: &[u8]) {
+        if let Some(&last) = part.last() {
+            self.line += part.len();
+            self.cr = last == b'\r';
+        }
+    }
+
+    fn end_line(&mut self) {
+        // A line of only `\r` is empty once the `\r` is stripped.
+        if self.line > usize::from(self.cr) {
+            self.records += 1;
+        }
+        self.line = 0;
+        self.cr = false;
+    }
+}
+
 /// Non-empty lines, `\r\n` or `\n` terminated.
 fn lines(frame: &[u8]) -> impl Iterator<Item = &[u8]> {
     frame
@@ -94,6 +140,30 @@ mod tests {
         );
         assert_eq!(r.iter().collect::<Vec<_>>(), ["a b", "c"]);
         assert_eq!(count_records(b"a b\r\n\nc\n"), 2);
+    }
+
+    #[test]
+    fn a_frame_counted_in_pieces_counts_as_the_whole() {
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..500 {
+            let frame: Vec<u8> = (0..next(40))
+                .map(|_| [b'a', b'\r', b'\n', b' '][next(4) as usize])
+                .collect();
+            let mut counter = RecordCounter::default();
+            let mut at = 0;
+            while at < frame.len() {
+                let end = (at + 1 + next(5) as usize).min(frame.len());
+                counter.feed(&frame[at..end]);
+                at = end;
+            }
+            assert_eq!(counter.finish(), count_records(&frame), "{frame:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod dstream;
 pub mod duration;
 pub mod expr;
 pub mod frame;
+pub mod hello;
 pub mod latency;
 pub mod malformed;
 pub mod pending;

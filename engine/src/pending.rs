@@ -51,9 +51,15 @@ pub struct PendingBuffer {
     counters: ReceiverCounters,
 }
 
-/// Default bound on pending record text: far above a second of a fast feed,
-/// far below what would hurt a tab.
+/// Default bound on what pending records hold: far above a second of a
+/// fast feed, far below what would hurt a tab.
 pub const DEFAULT_PENDING_LIMIT: usize = 64 << 20;
+
+/// What a record costs besides its text: its end in the index.
+const RECORD_OVERHEAD: usize = std::mem::size_of::<u32>();
+
+/// What a frame costs: its record count and arrival time.
+const FRAME_OVERHEAD: usize = std::mem::size_of::<(usize, f64)>();
 
 impl PendingBuffer {
     pub fn new(limit_bytes: usize) -> PendingBuffer {
@@ -71,7 +77,32 @@ impl PendingBuffer {
 
     /// How full the buffer is, from 0 to 1.
     pub fn fill(&self) -> f64 {
-        self.records.byte_len() as f64 / self.limit_bytes.max(1) as f64
+        self.held_bytes() as f64 / self.limit_bytes.max(1) as f64
+    }
+
+    /// What the buffer holds: the records' text, their index, and each
+    /// frame's arrival. The limit bounds all of it, so a feed of one-byte
+    /// records cannot hold five times the setting.
+    pub fn held_bytes(&self) -> usize {
+        self.records.byte_len()
+            + RECORD_OVERHEAD * self.records.len()
+            + FRAME_OVERHEAD * self.frames.len()
+    }
+
+    /// The most bytes the buffer holds.
+    pub fn limit_bytes(&self) -> usize {
+        self.limit_bytes
+    }
+
+    /// A frame refused before it was read in, as too large for the whole
+    /// buffer (the receiver counts its `records` without copying it):
+    /// counted as received and dropped, so resume offsets stay exact.
+    pub fn refuse_frame(&mut self, bytes: usize, records: u64) {
+        self.counters.frames += 1;
+        self.counters.bytes += bytes as u64;
+        self.counters.records += records;
+        self.counters.lines += records;
+        self.counters.dropped += records;
     }
 
     /// Records waiting for a batch.
@@ -103,17 +134,18 @@ impl PendingBuffer {
     }
 
     fn push(&mut self, bytes: &[u8], arrival_ms: f64, decode: impl FnOnce(&mut Records) -> usize) {
-        self.counters.frames += 1;
-        self.counters.bytes += bytes.len() as u64;
-        if bytes.len() > self.limit_bytes {
+        // At most one record per newline, plus the last line.
+        let records = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        let incoming = bytes.len() + RECORD_OVERHEAD * records + FRAME_OVERHEAD;
+        if incoming > self.limit_bytes {
             // Larger than the whole buffer: refused whole, and counted.
             let n = frame::count_records(bytes) as u64;
-            self.counters.records += n;
-            self.counters.lines += n;
-            self.counters.dropped += n;
+            self.refuse_frame(bytes.len(), n);
             return;
         }
-        self.make_room(bytes.len());
+        self.counters.frames += 1;
+        self.counters.bytes += bytes.len() as u64;
+        self.make_room(incoming);
         let added = decode(&mut self.records);
         self.counters.records += added as u64;
         self.counters.lines += added as u64;
@@ -124,14 +156,17 @@ impl PendingBuffer {
 
     /// Drops the oldest frames until `incoming` more bytes fit.
     fn make_room(&mut self, incoming: usize) {
-        if self.records.byte_len() + incoming <= self.limit_bytes {
+        if self.held_bytes() + incoming <= self.limit_bytes {
             return;
         }
         let mut upto = 0;
         while let Some(&(end, _)) = self.frames.front() {
             upto = end;
             self.frames.pop_front();
-            let left = self.records.byte_len() - self.bytes_before(upto);
+            let text = self.records.byte_len() - self.bytes_before(upto);
+            let left = text
+                + RECORD_OVERHEAD * (self.records.len() - upto)
+                + FRAME_OVERHEAD * self.frames.len();
             if left + incoming <= self.limit_bytes {
                 break;
             }
@@ -208,7 +243,8 @@ mod tests {
 
     #[test]
     fn a_full_buffer_drops_the_oldest_frames_and_counts_them() {
-        let mut p = PendingBuffer::new(10);
+        // Each frame of two 3-byte records holds 6 + 2 * 4 + 16 = 30 bytes.
+        let mut p = PendingBuffer::new(70);
         p.push_text_for_test("abc\ndef", 1.0);
         p.push_text_for_test("gh", 2.0);
         p.push_text_for_test("ijk\nlmn", 3.0);
@@ -228,8 +264,22 @@ mod tests {
             [1, 2]
         );
         // A frame bigger than the whole buffer is refused whole.
-        p.push_text_for_test("0123456789ab\nc", 6.0);
+        p.push_text_for_test(&format!("{}\nc", "x".repeat(60)), 6.0);
         assert_eq!(p.counters().dropped, 4);
         assert!(p.take_until(7.0).records.is_empty());
+    }
+
+    #[test]
+    fn one_byte_records_are_bounded_by_all_they_hold_not_their_text() {
+        let limit = 64 << 10;
+        let mut p = PendingBuffer::new(limit);
+        let frame = vec!["x"; 100].join("\n");
+        for i in 0..1000 {
+            p.push_text_for_test(&frame, i as f64);
+            assert!(p.held_bytes() <= limit, "{} held", p.held_bytes());
+        }
+        // Text alone would fit 65,536 records; with their index, a fifth.
+        assert!(p.len() < 14_000, "{} records", p.len());
+        assert!(p.counters().dropped > 80_000);
     }
 }

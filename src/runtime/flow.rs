@@ -4,7 +4,9 @@
 use gloo_timers::callback::Timeout;
 
 use super::{connect, ConnState, Runtime};
-use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEPT};
+use sparklet_engine::hello::FeedHello;
+
+use crate::connection::{backoff_ms, with_from, Gap, GAPS_KEPT};
 
 /// The share of each batch interval the engine may take when the feed is
 /// faster than the page. In a cluster Spark lets processing fill the
@@ -13,24 +15,48 @@ use crate::connection::{backoff_ms, resumes_by_default, with_from, Gap, GAPS_KEP
 pub const PROCESSING_BUDGET: f64 = 1.0 / 3.0;
 
 impl Runtime {
-    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]).
+    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]):
+    /// when the feed said it can, unless the URL's `resume=` says otherwise.
     pub fn resumes(&self) -> bool {
-        self.settings.resume.unwrap_or_else(|| {
-            let host = web_sys::window()
-                .and_then(|w| w.location().host().ok())
-                .unwrap_or_default();
-            resumes_by_default(&self.settings.feed, &host)
-        })
+        self.settings.resume.unwrap_or(self.feed_resumes)
+    }
+
+    /// The first message of a connection, a hello or not. After a drop,
+    /// a connection that did not start where it was asked leaves a gap:
+    /// one that was not asked (`resume=0`, or a feed that never said it
+    /// resumes), or whose hello does not say it resumes from there.
+    pub(super) fn first_message(&mut self, hello: Option<FeedHello>) {
+        let resumes = hello.is_some_and(|h| h.resume);
+        self.feed_resumes = resumes;
+        let Some(from) = self.awaiting_hello.take() else {
+            return;
+        };
+        let here = self
+            .first_record()
+            .saturating_add(self.pending.counters().lines);
+        let started_there = match hello.and_then(|h| h.from) {
+            Some(said) => said == here,
+            None => self.asked_from == Some(here),
+        };
+        let resumed = match self.settings.resume {
+            Some(forced) => forced,
+            None => resumes && started_there,
+        };
+        if !resumed {
+            self.record_gap(from);
+        }
     }
 
     /// The URL for the next connection: the feed's own the first time,
-    /// then, when resuming, at the first record not yet received.
-    pub(super) fn connect_url(&self) -> String {
+    /// then, when resuming, at the first record not yet received (which
+    /// it returns too).
+    pub(super) fn connect_url(&self) -> (String, Option<u64>) {
         let lines = self.pending.counters().lines;
         if self.resumes() && (lines > 0 || self.start_offset.is_some()) {
-            with_from(&self.settings.feed, self.first_record() + lines)
+            let from = self.first_record().saturating_add(lines);
+            (with_from(&self.settings.feed, from), Some(from))
         } else {
-            self.settings.feed.clone()
+            (self.settings.feed.clone(), None)
         }
     }
 

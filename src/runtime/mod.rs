@@ -101,6 +101,18 @@ pub struct Runtime {
     braked: bool,
     /// The feed record a restored run resumes at.
     start_offset: Option<u64>,
+    /// Whether the feed said it can resume (its hello), as of the last
+    /// connection that said anything.
+    pub feed_resumes: bool,
+    /// A connection is open after a drop and its first message will tell
+    /// whether it resumed: `Date.now()` of the drop.
+    awaiting_hello: Option<f64>,
+    /// This connection has had its first message.
+    heard: bool,
+    /// The record this connection asked the feed to start at (`from=`).
+    asked_from: Option<u64>,
+    /// Why a saved checkpoint was not used, shown in the page.
+    pub restore_refused: Option<String>,
     /// Batches restored from a checkpoint, if this run began with one.
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
@@ -115,7 +127,7 @@ impl Runtime {
         settings: Settings,
         listener: Rc<RefCell<Listener>>,
         publish: Publish,
-        restore: Option<Saved>,
+        restore: Option<Result<Saved, String>>,
     ) -> Result<Shared, PipelineError> {
         let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
         runner.set_max_keys(settings.max_keys);
@@ -151,6 +163,11 @@ impl Runtime {
             rate_limit: None,
             braked: false,
             start_offset: None,
+            feed_resumes: false,
+            awaiting_hello: None,
+            heard: false,
+            asked_from: None,
+            restore_refused: None,
             restored_batches: None,
             checkpoints: 0,
             started_ms: now,
@@ -159,8 +176,10 @@ impl Runtime {
             let mut r = rt.borrow_mut();
             r.this = Rc::downgrade(&rt);
             r.estimator = PidRateEstimator::new(r.settings.batch.as_millis());
-            if let Some(saved) = restore {
-                r.restore(saved);
+            match restore {
+                Some(Ok(saved)) => r.restore(saved),
+                Some(Err(why)) => r.refuse_restore(why),
+                None => {}
             }
         }
         connect(&rt);
@@ -200,11 +219,23 @@ impl Runtime {
             gap_count: self.gap_count,
             rate_limit: self.rate_limit,
             evicted: self.runner.evicted(),
+            notice: self
+                .restore_refused
+                .as_ref()
+                .map(|why| format!("Started fresh: the saved checkpoint was not used ({why}).")),
         };
         (self.publish)();
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
+        if !self.heard && !matches!(event, Event::Open | Event::Closed { .. } | Event::Error) {
+            self.heard = true;
+            let hello = match &event {
+                Event::Hello(h) => Some(*h),
+                _ => None,
+            };
+            self.first_message(hello);
+        }
         match event {
             Event::Text(text) => {
                 self.pending.push_text(text, at, &mut self.frame_malformed);
@@ -215,19 +246,24 @@ impl Runtime {
                     .push_binary(bytes, at, &mut self.frame_malformed);
                 self.brake_if_filling();
             }
+            Event::Refused { bytes, records } => self.pending.refuse_frame(bytes, records),
+            Event::Hello(_) => self.announce(),
             Event::Open => {
                 if let Some(from) = self.dropped_at_wall_ms.take() {
                     self.reconnects += 1;
-                    if !self.resumes() {
-                        self.record_gap(from);
-                    }
+                    self.awaiting_hello = Some(from);
                 }
                 self.ever_opened = true;
+                self.heard = false;
                 self.attempt = 0;
                 self.conn = ConnState::Live;
                 self.announce();
             }
             Event::Closed { code, reason } => {
+                if let Some(from) = self.awaiting_hello.take() {
+                    // Reopened and closed again without a word: still down.
+                    self.dropped_at_wall_ms = Some(from);
+                }
                 let text = describe_close(code, &reason, self.ever_opened);
                 if code == 1000 {
                     self.conn = ConnState::Ended(text);
@@ -322,11 +358,14 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         let reconnect = r.settings.feed != settings.feed;
         r.start_offset = None;
         r.restored_batches = None;
+        r.restore_refused = None;
         if reconnect {
             r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();
             r.attempt = 0;
             r.dropped_at_wall_ms = None;
+            r.awaiting_hello = None;
+            r.feed_resumes = false;
         }
         r.estimator = PidRateEstimator::new(settings.batch.as_millis());
         r.runner = runner;
@@ -367,8 +406,10 @@ fn connect(rt: &Shared) {
             rt.borrow_mut().on_event(event, at);
         }
     });
-    let url = r.connect_url();
-    match Receiver::connect(&url, handler) {
+    let (url, asked_from) = r.connect_url();
+    r.asked_from = asked_from;
+    let max_frame = r.pending.limit_bytes();
+    match Receiver::connect(&url, handler, max_frame) {
         Ok(receiver) => r.receiver = Some(receiver),
         Err(e) => r.conn = ConnState::Closed(e),
     }

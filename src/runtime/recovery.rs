@@ -11,25 +11,44 @@ use crate::scheduler::BatchClock;
 impl Runtime {
     /// Continues from a checkpoint when the feed can resume at its offset
     /// (restoring state without the records after it would count wrong).
+    /// A checkpoint is input from outside (any page of this origin can
+    /// write one): the engine checks its state, [`Saved::check`] the rest,
+    /// and anything wrong starts the run fresh, saying why in the page.
     pub(super) fn restore(&mut self, saved: Saved) {
-        if !self.resumes() {
-            return;
+        let resumes = match self.settings.resume {
+            Some(forced) => forced,
+            None => saved.resumes,
+        };
+        if !resumes {
+            return self.refuse_restore(
+                "the feed does not resume, so the state would not match what it sends next".into(),
+            );
+        }
+        if let Err(e) = saved.check() {
+            return self.refuse_restore(e);
         }
         if let Err(e) = self.runner.restore(&saved.engine) {
-            web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {e}").into());
-            return;
+            return self.refuse_restore(e);
         }
         let k = self.runner.completed_batches();
         let now = self.clock.now_ms();
+        let run_ms = k.saturating_mul(self.settings.batch.as_millis());
         self.batches = BatchClock {
-            start_ms: now - (k * self.settings.batch.as_millis()) as f64,
+            start_ms: now - run_ms as f64,
             interval_ms: self.batches.interval_ms,
         };
         self.start_offset = Some(saved.offset);
+        self.feed_resumes = saved.resumes;
         self.restored_batches = Some(k);
         self.listener
             .borrow_mut()
             .continue_from(saved.batches, saved.records);
+    }
+
+    /// A checkpoint that was found and not used: the page says why.
+    pub(super) fn refuse_restore(&mut self, why: String) {
+        web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {why}").into());
+        self.restore_refused = Some(why);
     }
 
     /// The feed's record number this run started from.
@@ -50,10 +69,16 @@ impl Runtime {
         let Ok(parts) = self.runner.checkpoint_parts() else {
             return;
         };
+        let counters = self.pending.counters();
         let offset =
-            self.first_record() + self.pending.counters().lines - self.pending.len() as u64;
+            (self.first_record() + counters.lines).saturating_sub(self.pending.len() as u64);
         let listener = self.listener.borrow();
-        let head = Saved::head(offset, listener.total_batches(), listener.total_records());
+        let head = Saved::head(
+            offset,
+            listener.total_batches(),
+            listener.total_records(),
+            self.resumes(),
+        );
         drop(listener);
         checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);
         self.checkpoints += 1;

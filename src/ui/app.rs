@@ -43,8 +43,8 @@ pub fn App() -> impl IntoView {
             .to_string(),
     );
     let form = Form::new(&initial);
-    if let Some(p) = problems.into_iter().next() {
-        form.error.set(Some(FormError::Other(p)));
+    if !problems.is_empty() {
+        form.notice.set(Some(problems.join("; ")));
     }
     let listener = Rc::new(RefCell::new(Listener::default()));
     let board = Board::new(listener.clone());
@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
     };
     let start = {
         let slot = slot.clone();
-        move |settings: Settings, restore: Option<Saved>| {
+        move |settings: Settings, restore: Option<Result<Saved, String>>| {
             let running = slot.borrow().clone();
             let result = match running {
                 Some(rt) => runtime::apply(&rt, settings.clone()),
@@ -97,7 +97,10 @@ pub fn App() -> impl IntoView {
         Err(e) => form.error.set(Some(e)),
     }
     save_when_hidden(slot.clone());
-    let apply = move |s: Settings| start(s, None);
+    let apply = move |s: Settings| {
+        form.notice.set(None);
+        start(s, None)
+    };
     let clear = {
         let slot = slot.clone();
         move || {

@@ -22,6 +22,9 @@ pub struct Form {
     pub buffer_mib: RwSignal<usize>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
+    /// What the page's URL asked for and did not get (a value out of
+    /// range), until the next Apply.
+    pub notice: RwSignal<Option<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +46,7 @@ impl Form {
             checkpoint_every: RwSignal::new(s.checkpoint_every),
             buffer_mib: RwSignal::new(s.buffer_mib),
             error: RwSignal::new(None),
+            notice: RwSignal::new(None),
         }
     }
 
@@ -165,6 +169,11 @@ pub fn settings_form(
         .into_any(),
         _ => ().into_any(),
     };
+    let notice = move || {
+        form.notice.get().map(|m| {
+            view! { <div class="form-error" role="alert" data-testid="settings-notice"><span>{m}</span></div> }
+        })
+    };
     view! {
         <form class="controls" on:submit=submit data-testid="settings">
             <label class="field feed">
@@ -197,6 +206,7 @@ pub fn settings_form(
             </label>
             <button type="submit" data-testid="apply">"Apply"</button>
             {other_error}
+            {notice}
         </form>
     }
 }

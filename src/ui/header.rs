@@ -86,6 +86,9 @@ pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
                     "Clear"
                 </button>
             </div>
+            {move || board.read(|l| l.status.notice.clone()).map(|n| view! {
+                <div class="conn-detail notice" role="status" data-testid="notice">{n}</div>
+            })}
             {move || conn().reason().map(|r| {
                 let class = format!("conn-detail {}", conn().label());
                 view! { <div class=class role="status" data-testid="conn-detail">{r.to_string()}</div> }
