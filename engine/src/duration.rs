@@ -81,7 +81,7 @@ impl Duration {
         let parse = |s: &str| s.bytes().fold(0u128, |n, b| n * 10 + u128::from(b - b'0'));
         let scale = 10u128.pow(frac.len() as u32);
         let scaled = (parse(whole) * scale + parse(frac)) * u128::from(factor);
-        if scaled % scale != 0 {
+        if !scaled.is_multiple_of(scale) {
             return Err(DurationError::NotWholeMillis(text()));
         }
         match u64::try_from(scaled / scale) {
