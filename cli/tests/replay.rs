@@ -166,3 +166,76 @@ fn malformed_records_are_skipped_and_reported() {
         "{err}"
     );
 }
+
+/// A pipeline from a link someone else wrote: each is refused with its
+/// stage, its column and the limit it broke, and exit status 2; none
+/// overflows the stack (which aborted with SIGABRT, status 134).
+#[test]
+fn hostile_pipelines_exit_2_naming_the_limit() {
+    let lower = |n: usize| vec!["lower"; n].join("|");
+    let cases = [
+        (
+            format!("map {}.{}", "(".repeat(2000), ")".repeat(2000)),
+            "stage 1 `map`, column 69: expression nested too deeply: the nesting limit is 64",
+        ),
+        (
+            format!("filter {}true", "!".repeat(6000)),
+            "stage 1 `filter`, column 72: expression nested too deeply",
+        ),
+        // Linux caps one argument at 128 KiB, so not 50,000 stages: 20,000
+        // is 120,000 bytes, over the length limit all the same.
+        (
+            lower(20_000),
+            "column 65537: the pipeline is 119999 bytes long; the length limit is 65536 bytes",
+        ),
+        (
+            lower(257),
+            "stage 257 `lower`, column 1537: too many stages: the stage limit is 256",
+        ),
+        (
+            "count_by_value | top 4294967296".into(),
+            "stage 2 `top`, column 22: `top 4294967296` is over the top limit of 1000000",
+        ),
+        (
+            "window 100000000000000h".into(),
+            "stage 1 `window`, column 8: duration `100000000000000h` is over the limit of 365 days",
+        ),
+        (
+            vec!["map (., 1)"; 129].join(" | "),
+            "stage 129 `map`, column 1665: records could be nested 129 pairs or lists deep",
+        ),
+    ];
+    for (pipeline, want) in cases {
+        let out = sparklet_replay(&["--pipeline", &pipeline, "--batches", "1"], "[\"a\"]\n");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.starts_with("sparklet replay: pipeline: "), "{err}");
+        assert!(err.contains(want), "want {want:?}, got {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_batch_interval_over_a_year_exits_2() {
+    let out = sparklet_replay(&["--pipeline", "count", "--batch", "100000000000000h"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("over the limit of 365 days"), "{err}");
+}
+
+/// `&&` chains are flat: thousands of operands within 64 KiB run.
+#[test]
+fn a_5000_long_and_chain_runs() {
+    let pipeline = format!("json | filter {}.n > 1 | map .n", "true && ".repeat(4999));
+    assert!(pipeline.len() < 64 * 1024);
+    let out = sparklet_replay(
+        &["--pipeline", &pipeline],
+        "[\"{\\\"n\\\": 1}\", \"{\\\"n\\\": 2}\"]\n",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"time_ms\":1000,\"output\":[2]}\n"
+    );
+}

@@ -14,8 +14,11 @@ pub enum Expr {
     Path(Vec<Step>),
     Pair(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// `a && b && ...`: a flat list, so a long chain costs no recursion;
+    /// evaluated left to right, stopping at the first `false`.
+    All(Vec<Expr>),
+    /// `a || b || ...`, stopping at the first `true`.
+    Any(Vec<Expr>),
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     Call(Func, Vec<Expr>),
 }
@@ -85,12 +88,8 @@ impl Expr {
             Expr::Path(steps) => walk(rec, steps).cloned(),
             Expr::Pair(k, v) => Ok(Value::pair(k.eval(rec)?, v.eval(rec)?)),
             Expr::Not(e) => Ok(Value::Bool(!truth(&e.eval(rec)?, "`!`")?)),
-            Expr::And(a, b) => Ok(Value::Bool(
-                truth(&a.eval(rec)?, "`&&`")? && truth(&b.eval(rec)?, "`&&`")?,
-            )),
-            Expr::Or(a, b) => Ok(Value::Bool(
-                truth(&a.eval(rec)?, "`||`")? || truth(&b.eval(rec)?, "`||`")?,
-            )),
+            Expr::All(items) => any_is(items, false, "`&&`", rec).map(|hit| Value::Bool(!hit)),
+            Expr::Any(items) => any_is(items, true, "`||`", rec).map(Value::Bool),
             Expr::Cmp(op, a, b) => compare(*op, &a.eval(rec)?, &b.eval(rec)?).map(Value::Bool),
             Expr::Call(f, args) => {
                 let args = args
@@ -106,6 +105,18 @@ impl Expr {
     pub fn test(&self, rec: &Value) -> Result<bool, EvalError> {
         truth(&self.eval(rec)?, "filter")
     }
+}
+
+/// Whether some item is `stop`, evaluating left to right up to the first
+/// that is; an item that is not a boolean is an error for `op`. This is
+/// what the two-operand `&&` and `||` chained left to right did.
+fn any_is(items: &[Expr], stop: bool, op: &str, rec: &Value) -> Result<bool, EvalError> {
+    for item in items {
+        if truth(&item.eval(rec)?, op)? == stop {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn walk<'a>(rec: &'a Value, steps: &[Step]) -> Result<&'a Value, EvalError> {
@@ -238,6 +249,37 @@ mod tests {
         );
         let err = e.eval(&rec).unwrap_err();
         assert_eq!(err.0, "cannot compare a string with a number using `>`");
+    }
+
+    #[test]
+    fn flat_and_or_short_circuit_left_to_right_with_the_old_messages() {
+        let (t, f, one) = (
+            Expr::Lit(Value::Bool(true)),
+            Expr::Lit(Value::Bool(false)),
+            Expr::Lit(Value::Int(1)),
+        );
+        let eval = |e: Expr| e.eval(&Value::Null).map_err(|e| e.0);
+        assert_eq!(
+            eval(Expr::All(vec![f.clone(), one.clone()])),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            eval(Expr::All(vec![t.clone(), one.clone()])),
+            Err("`&&` needs a boolean, got a number".into())
+        );
+        assert_eq!(
+            eval(Expr::Any(vec![t.clone(), one.clone()])),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            eval(Expr::Any(vec![f.clone(), one])),
+            Err("`||` needs a boolean, got a number".into())
+        );
+        assert_eq!(
+            eval(Expr::All(vec![t.clone(); 100_000])),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(eval(Expr::Any(vec![f; 100_000])), Ok(Value::Bool(false)));
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Parses the expressions of `map`, `filter`, `flat_map` and `pair`.
 //! Precedence, loosest first: `||`, `&&`, `!`, comparisons, primaries.
+//! Recursion happens only where an expression nests (`(`, `!`, a call),
+//! and each of those first opens a level on the cursor, which refuses more
+//! than [`MAX_EXPR_DEPTH`](crate::pipeline::limits::MAX_EXPR_DEPTH); `&&`
+//! and `||` chains are read in a loop into flat lists.
 
 use crate::expr::{CmpOp, Expr, Func, Step};
 use crate::pipeline::error::PipelineError;
 use crate::pipeline::lexer::Tok;
+use crate::pipeline::limits::MAX_FIELD_INDEX;
 use crate::pipeline::parser::Cursor;
 use crate::value::{Str, Value};
 
@@ -12,26 +17,41 @@ pub fn parse_expr(cur: &mut Cursor) -> Result<Expr, PipelineError> {
 }
 
 fn or(cur: &mut Cursor) -> Result<Expr, PipelineError> {
-    let mut left = and(cur)?;
-    while cur.eat(&Tok::OrOr) {
-        left = Expr::Or(Box::new(left), Box::new(and(cur)?));
-    }
-    Ok(left)
+    chain(cur, &Tok::OrOr, and, Expr::Any)
 }
 
 fn and(cur: &mut Cursor) -> Result<Expr, PipelineError> {
-    let mut left = not(cur)?;
-    while cur.eat(&Tok::AndAnd) {
-        left = Expr::And(Box::new(left), Box::new(not(cur)?));
-    }
-    Ok(left)
+    chain(cur, &Tok::AndAnd, not, Expr::All)
 }
 
-fn not(cur: &mut Cursor) -> Result<Expr, PipelineError> {
-    if cur.eat(&Tok::Bang) {
-        return Ok(Expr::Not(Box::new(not(cur)?)));
+/// `item (op item)*`: one item as itself, more as `list(items)`.
+fn chain(
+    cur: &mut Cursor,
+    op: &Tok,
+    item: fn(&mut Cursor) -> Result<Expr, PipelineError>,
+    list: fn(Vec<Expr>) -> Expr,
+) -> Result<Expr, PipelineError> {
+    let first = item(cur)?;
+    if cur.peek() != Some(op) {
+        return Ok(first);
     }
-    comparison(cur)
+    let mut items = vec![first];
+    while cur.eat(op) {
+        items.push(item(cur)?);
+    }
+    Ok(list(items))
+}
+
+/// `!` binds tighter than `&&`; each one is a level (see the module doc).
+fn not(cur: &mut Cursor) -> Result<Expr, PipelineError> {
+    if cur.peek() != Some(&Tok::Bang) {
+        return comparison(cur);
+    }
+    cur.enter()?;
+    cur.advance();
+    let inner = not(cur);
+    cur.leave();
+    Ok(Expr::Not(Box::new(inner?)))
 }
 
 fn comparison(cur: &mut Cursor) -> Result<Expr, PipelineError> {
@@ -101,21 +121,29 @@ fn primary(cur: &mut Cursor) -> Result<Expr, PipelineError> {
             Ok(Expr::Lit(Value::Str(Str::from(s))))
         }
         Tok::LParen => {
+            cur.enter()?;
             cur.advance();
-            let first = parse_expr(cur)?;
-            let e = if cur.eat(&Tok::Comma) {
-                Expr::Pair(Box::new(first), Box::new(parse_expr(cur)?))
-            } else {
-                first
-            };
-            if !cur.eat(&Tok::RParen) {
-                return Err(cur.expected("`)`"));
-            }
-            Ok(e)
+            let e = group_or_pair(cur);
+            cur.leave();
+            e
         }
         Tok::Ident(word) => ident(cur, &word),
         _ => Err(cur.expected("an expression such as `.`, `.field` or `\"text\"`")),
     }
+}
+
+/// After `(`: `EXPR)` or the pair `EXPR, EXPR)`.
+fn group_or_pair(cur: &mut Cursor) -> Result<Expr, PipelineError> {
+    let first = parse_expr(cur)?;
+    let e = if cur.eat(&Tok::Comma) {
+        Expr::Pair(Box::new(first), Box::new(parse_expr(cur)?))
+    } else {
+        first
+    };
+    if !cur.eat(&Tok::RParen) {
+        return Err(cur.expected("`)`"));
+    }
+    Ok(e)
 }
 
 fn ident(cur: &mut Cursor, word: &str) -> Result<Expr, PipelineError> {
@@ -139,21 +167,14 @@ fn ident(cur: &mut Cursor, word: &str) -> Result<Expr, PipelineError> {
             ),
         ));
     };
-    if !cur.eat(&Tok::LParen) {
+    if cur.peek() != Some(&Tok::LParen) {
         return Err(cur.expected(&format!("`(` after `{word}`")));
     }
-    let mut args = Vec::new();
-    if !cur.eat(&Tok::RParen) {
-        loop {
-            args.push(parse_expr(cur)?);
-            if cur.eat(&Tok::RParen) {
-                break;
-            }
-            if !cur.eat(&Tok::Comma) {
-                return Err(cur.expected("`,` or `)`"));
-            }
-        }
-    }
+    cur.enter()?;
+    cur.advance();
+    let args = arguments(cur);
+    cur.leave();
+    let args = args?;
     if args.len() != arity {
         return Err(PipelineError::at(
             cur.src,
@@ -163,6 +184,23 @@ fn ident(cur: &mut Cursor, word: &str) -> Result<Expr, PipelineError> {
         ));
     }
     Ok(Expr::Call(func, args))
+}
+
+/// After a call's `(`: `)`, or arguments separated by `,` then `)`.
+fn arguments(cur: &mut Cursor) -> Result<Vec<Expr>, PipelineError> {
+    let mut args = Vec::new();
+    if cur.eat(&Tok::RParen) {
+        return Ok(args);
+    }
+    loop {
+        args.push(parse_expr(cur)?);
+        if cur.eat(&Tok::RParen) {
+            return Ok(args);
+        }
+        if !cur.eat(&Tok::Comma) {
+            return Err(cur.expected("`,` or `)`"));
+        }
+    }
 }
 
 /// `.` alone, or `.a.b.0`: glued steps, so `. a` is the record then `a`.
@@ -176,6 +214,16 @@ fn path(cur: &mut Cursor) -> Result<Expr, PipelineError> {
         }
         match cur.peek().cloned() {
             Some(Tok::Ident(name)) => steps.push(Step::Field(Str::from(name))),
+            Some(Tok::Int(i)) if i > MAX_FIELD_INDEX => {
+                let (start, end) = cur.next_span();
+                return Err(PipelineError::at(
+                    cur.src,
+                    start,
+                    end,
+                    format!("field index `{i}` is over the limit of {MAX_FIELD_INDEX}"),
+                ));
+            }
+            // In range on every target: checked just above.
             Some(Tok::Int(i)) if i >= 0 => steps.push(Step::Index(i as usize)),
             _ => break,
         }

@@ -183,29 +183,24 @@ fn lex_number(src: &str, start: usize, after_dot: bool) -> Result<(Tok, usize), 
     let number = &src[start..end];
     let unit_end = scan(bytes, end, |b| b.is_ascii_alphabetic());
     if unit_end > end {
-        let value: f64 = number.parse().unwrap_or(f64::NAN);
-        let dur = Duration::from_parts(value, &src[end..unit_end])
-            .map_err(|m| PipelineError::at(src, start, unit_end, m))?;
+        // Exact and bounded (a year at most): see `Duration::from_parts`.
+        let dur = Duration::from_parts(number, &src[end..unit_end])
+            .map_err(|e| PipelineError::at(src, start, unit_end, e.to_string()))?;
         return Ok((Tok::Dur(dur), unit_end));
     }
-    let bad = || {
-        PipelineError::at(
-            src,
-            start,
-            end,
-            format!("number `{number}` is out of range"),
-        )
-    };
+    let bad = |what: &str| PipelineError::at(src, start, end, format!("number `{number}` {what}"));
     if is_float {
-        number
-            .parse()
-            .map(|f| (Tok::Float(f), end))
-            .map_err(|_| bad())
+        // Digits parse to a float or to infinity, never to an error; an
+        // infinite literal is refused like an integer that overflows.
+        match number.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok((Tok::Float(f), end)),
+            _ => Err(bad("is too large for a number")),
+        }
     } else {
         number
             .parse()
             .map(|i| (Tok::Int(i), end))
-            .map_err(|_| bad())
+            .map_err(|_| bad(&format!("is too large: integers are at most {}", i64::MAX)))
     }
 }
 
@@ -271,6 +266,30 @@ mod tests {
         );
         assert_eq!(toks("1.5"), vec![Tok::Float(1.5)]);
         assert_eq!(toks("'a|b'"), vec![Tok::Str("a|b".into())]);
+    }
+
+    #[test]
+    fn numbers_and_durations_that_overflow_are_positioned_errors() {
+        let e = lex("top 9223372036854775808").unwrap_err();
+        assert_eq!((e.column, e.span), (5, (4, 23)));
+        assert!(
+            e.message
+                .contains("integers are at most 9223372036854775807"),
+            "{e}"
+        );
+        assert_eq!(toks("9223372036854775807"), vec![Tok::Int(i64::MAX)]);
+        let huge = format!("filter . > {}.5", "9".repeat(400));
+        let e = lex(&huge).unwrap_err();
+        assert_eq!(e.column, 12);
+        assert!(e.message.contains("too large"), "{e}");
+        let e = lex("window 100000000000000h").unwrap_err();
+        assert_eq!((e.column, e.span), (8, (7, 23)));
+        assert!(e.message.contains("limit of 365 days"), "{e}");
+        let e = lex("window 18446744073709551616ms").unwrap_err();
+        assert!(e.message.contains("limit of 365 days"), "{e}");
+        let e = lex("window 1.0000001s").unwrap_err();
+        assert!(e.message.contains("whole number of milliseconds"), "{e}");
+        assert_eq!(toks("0.1s"), vec![Tok::Dur(Duration::from_millis(100))]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod error;
 pub mod expr_parser;
 pub mod lexer;
+pub mod limits;
 pub mod parser;
 pub mod reduce_fn;
 pub mod source;

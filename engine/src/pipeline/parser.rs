@@ -6,6 +6,7 @@ use crate::duration::Duration;
 use crate::pipeline::error::PipelineError;
 use crate::pipeline::expr_parser;
 use crate::pipeline::lexer::{lex, Tok, Token};
+use crate::pipeline::limits::{self, MAX_EXPR_DEPTH, MAX_STAGES, MAX_TOP, MAX_VALUE_NESTING};
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::pipeline::stage::{did_you_mean, snake_case, usage, Stage, WindowSpec, OPERATORS};
 
@@ -24,6 +25,8 @@ pub struct Cursor<'a> {
     pub src: &'a str,
     toks: Vec<Token>,
     pos: usize,
+    /// Expression levels open here (see [`Cursor::enter`]).
+    depth: usize,
 }
 
 impl<'a> Cursor<'a> {
@@ -53,6 +56,32 @@ impl<'a> Cursor<'a> {
         self.toks.get(self.pos).map_or(self.src.len(), |t| t.start)
     }
 
+    /// Opens an expression level at the next token (a `(`, a `!`, a
+    /// call's `(`), refusing one past [`MAX_EXPR_DEPTH`]: the parser calls
+    /// this before it recurses, so hostile nesting stops here, not in a
+    /// stack overflow. Each `enter` that succeeds is paired with [`leave`].
+    ///
+    /// [`leave`]: Cursor::leave
+    pub fn enter(&mut self) -> Result<(), PipelineError> {
+        if self.depth >= MAX_EXPR_DEPTH {
+            let (start, end) = self.next_span();
+            return Err(PipelineError::at(self.src, start, end, limits::too_deep()));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Byte span of the next token (just past the end at the end).
+    pub fn next_span(&self) -> (usize, usize) {
+        self.toks
+            .get(self.pos)
+            .map_or((self.src.len(), self.src.len() + 1), |t| (t.start, t.end))
+    }
+
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
     pub fn last_end(&self) -> usize {
         self.pos
             .checked_sub(1)
@@ -79,11 +108,21 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Parses a whole pipeline into its stages.
+/// Parses a whole pipeline into its stages, within the language's
+/// [`limits`]: the text's length is checked before it is lexed, the stage
+/// count as each stage starts, expression depth as each level opens, and
+/// the nesting of records as each stage ends.
 pub fn parse(src: &str) -> Result<Vec<ParsedStage>, PipelineError> {
-    let toks = lex(src)?;
-    let mut cur = Cursor { src, toks, pos: 0 };
+    limits::check_length(src)?;
+    let toks = lex(src).map_err(|e| in_lexed_stage(src, e))?;
+    let mut cur = Cursor {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let mut stages = Vec::new();
+    let mut nesting = 0;
     if cur.peek().is_none() {
         return Err(PipelineError::whole(
             "the pipeline is empty; try `split | count_by_value`",
@@ -92,6 +131,15 @@ pub fn parse(src: &str) -> Result<Vec<ParsedStage>, PipelineError> {
     loop {
         let index = stages.len() + 1;
         let start = cur.offset();
+        if index > MAX_STAGES {
+            let name = match cur.peek() {
+                Some(Tok::Ident(word)) => word.clone(),
+                _ => "?".into(),
+            };
+            let (start, end) = cur.next_span();
+            let e = PipelineError::at(src, start, end, limits::too_many_stages());
+            return Err(e.in_stage(index, &name));
+        }
         let (stage, name) = match cur.advance() {
             Some(Token {
                 tok: Tok::Ident(word),
@@ -113,16 +161,44 @@ pub fn parse(src: &str) -> Result<Vec<ParsedStage>, PipelineError> {
                 return Err(e.in_stage(index, "?"));
             }
         };
+        let end = cur.last_end();
+        nesting = limits::nesting_after(&stage, nesting);
+        if nesting > MAX_VALUE_NESTING {
+            let e = PipelineError::at(src, start, end, limits::nests_too_deep(nesting));
+            return Err(e.in_stage(index, &name));
+        }
         stages.push(ParsedStage {
             stage,
             name,
             start,
-            end: cur.last_end(),
+            end,
         });
         if !cur.eat(&Tok::Pipe) {
             return Ok(stages);
         }
     }
+}
+
+/// A lexing error (a number out of range, a stray character) names its
+/// stage too: the text before it lexes, and its `|`s say which stage.
+fn in_lexed_stage(src: &str, e: PipelineError) -> PipelineError {
+    let at = src
+        .char_indices()
+        .nth(e.span.0)
+        .map_or(src.len(), |(b, _)| b);
+    let Ok(before) = lex(&src[..at]) else {
+        return e;
+    };
+    let first = before
+        .iter()
+        .rposition(|t| t.tok == Tok::Pipe)
+        .map_or(0, |i| i + 1);
+    let index = before.iter().filter(|t| t.tok == Tok::Pipe).count() + 1;
+    let name = match before.get(first).map(|t| &t.tok) {
+        Some(Tok::Ident(word)) => word.as_str(),
+        _ => "?",
+    };
+    e.in_stage(index, name)
 }
 
 fn unknown_operator(
@@ -238,13 +314,25 @@ fn window(cur: &mut Cursor) -> Result<WindowSpec, PipelineError> {
     Ok(WindowSpec { len, slide })
 }
 
+/// `top`'s N, within [`MAX_TOP`]: checked before it becomes a `usize`,
+/// which on wasm32 is 32 bits.
 fn count_arg(cur: &mut Cursor) -> Result<usize, PipelineError> {
     match cur.peek() {
-        Some(Tok::Int(n)) if *n > 0 => {
-            let n = *n as usize;
-            cur.advance();
-            Ok(n)
-        }
+        Some(&Tok::Int(n)) if n > 0 => match usize::try_from(n) {
+            Ok(n) if n <= MAX_TOP => {
+                cur.advance();
+                Ok(n)
+            }
+            _ => {
+                let (start, end) = cur.next_span();
+                Err(PipelineError::at(
+                    cur.src,
+                    start,
+                    end,
+                    format!("`top {n}` is over the top limit of {MAX_TOP}"),
+                ))
+            }
+        },
         _ => Err(cur.expected("a positive whole number, such as 10")),
     }
 }
@@ -263,6 +351,22 @@ mod tests {
             e.to_string(),
             "stage 3 `windw`, column 17: unknown operator; did you mean `window`?"
         );
+    }
+
+    #[test]
+    fn lexing_errors_name_their_stage() {
+        let e = parse("split | window 100000000000000h").unwrap_err();
+        assert_eq!(e.stage, Some((2, "window".into())));
+        assert_eq!(e.column, 16);
+        let e = parse("map . = 1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "stage 1 `map`, column 7: unexpected character `=` (did you mean `==`?)"
+        );
+        let e = parse("split | filter . == 'x").unwrap_err();
+        assert_eq!(e.stage, Some((2, "filter".into())));
+        let e = parse("é | 'open").unwrap_err();
+        assert_eq!(e.column, 1);
     }
 
     #[test]
