@@ -12,6 +12,10 @@ use std::time::Duration;
 use browser::{counts, Browser};
 use feeds::{feed_process, free_port};
 
+/// A `sparklet feed` on its own port (not the server that served the
+/// page), killed mid-run and restarted, with the dashboard's default
+/// settings: the page learns from the feed's hello that it resumes, and
+/// the totals equal `/truth`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
 async fn killing_and_restarting_the_feed_loses_nothing_and_counts_nothing_twice() {
@@ -21,16 +25,8 @@ async fn killing_and_restarting_the_feed_loses_nothing_and_counts_nothing_twice(
     let url = format!("ws://127.0.0.1:{port}/feed/words?rate=50000&limit=200000&seed=9");
     let pipeline = "split | count_by_value | update_state_by_key sum";
     let b = Browser::start().await;
-    b.open(
-        addr,
-        &[
-            ("feed", &url),
-            ("pipeline", pipeline),
-            ("batch", "500ms"),
-            ("resume", "1"),
-        ],
-    )
-    .await;
+    b.open(addr, &[("feed", &url), ("pipeline", pipeline)])
+        .await;
     b.wait_for_stats(30, "part of the run is in", |s| {
         s["records"].as_u64() >= Some(40_000)
     })
@@ -61,6 +57,7 @@ async fn killing_and_restarting_the_feed_loses_nothing_and_counts_nothing_twice(
         stats["reconnects"], stats["records"]
     );
     assert_eq!(stats["records"], 200_000, "nothing lost, nothing twice");
+    assert_eq!(stats["feed_resumes"], true, "the feed said so in its hello");
     assert!(stats["reconnects"].as_u64() >= Some(1));
     assert_eq!(stats["gaps"], 0);
     assert_eq!(stats["dropped"], 0);
@@ -101,6 +98,51 @@ async fn a_feed_that_cannot_resume_leaves_a_visible_gap() {
     let gaps = b.wait_for_text("gaps", "no connection for", 5).await;
     assert!(gaps.contains("records sent then are missing"), "{gaps}");
     b.screenshot("gap").await;
+    b.close().await;
+}
+
+/// A feed that is not ours and says nothing about resuming drops once:
+/// by default the page does not ask it for `from=`, and records the gap.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_feed_without_a_hello_leaves_a_visible_gap_by_default() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let feed = format!("ws://{}/", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        for connection in 0.. {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.expect("upgrade");
+            for i in 0..20 {
+                let frame = format!("c{connection} r{i} spark\nc{connection} stream");
+                if ws.send(Message::text(frame)).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if connection > 0 {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+            }
+            // The first connection ends without a close frame, as a crash.
+            drop(ws);
+        }
+    });
+    let addr = common::start(Some(browser::dist())).await;
+    let b = Browser::start().await;
+    b.open(addr, &[("feed", &feed), ("batch", "200ms")]).await;
+    let stats = b
+        .wait_for_stats(30, "back after the drop", |s| {
+            s["reconnects"] == 1 && s["state"] == "live" && s["records"].as_u64() > Some(40)
+        })
+        .await;
+    assert_eq!(stats["feed_resumes"], false);
+    assert_eq!(stats["resume"], false);
+    assert_eq!(stats["gaps"], 1, "{stats:#}");
     b.close().await;
 }
 

@@ -56,10 +56,11 @@ fn held(output: &[Value]) -> usize {
 
 #[test]
 fn a_window_over_more_batches_than_the_bound_is_refused_naming_it() {
-    let e = Pipeline::new("split | window 100000h", ms(100))
+    let e = Pipeline::new("split | window 100h", ms(100))
         .err()
         .expect("refused");
     let msg = e.to_string();
+    assert!(msg.contains("covers 3600000 batches of 100ms"), "{msg}");
     assert!(msg.contains("stage 2 `window`"), "{msg}");
     assert!(msg.contains(&MAX_WINDOW_BATCHES.to_string()), "{msg}");
     assert!(msg.contains("at most 1000s"), "{msg}");
