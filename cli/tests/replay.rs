@@ -17,13 +17,17 @@ fn sparklet_replay(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the sparklet binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write input");
-    child.wait_with_output().expect("replay finishes")
+    // Written from another thread: a long input and a long output would
+    // otherwise fill both pipes and wait on each other.
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_owned();
+    let writer = std::thread::spawn(move || {
+        // A replay that refuses early stops reading: a broken pipe is fine.
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let out = child.wait_with_output().expect("replay finishes");
+    writer.join().expect("the input writer");
+    out
 }
 
 /// Seeded word batches, some empty, as JSON lines.
@@ -165,4 +169,67 @@ fn malformed_records_are_skipped_and_reported() {
         err.contains("1 malformed records") && err.contains("invalid JSON"),
         "{err}"
     );
+}
+
+#[test]
+fn batch_times_that_would_overflow_are_refused_with_exit_2() {
+    let out = sparklet_replay(
+        &[
+            "--pipeline",
+            "count",
+            "--batch",
+            "1000000000000000ms",
+            "--batches",
+            "18447",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("batch 18447"), "{stderr}");
+    assert!(stderr.contains("past the largest time"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing run before the refusal");
+
+    // Without --batches the input decides: batch 18447 would wrap.
+    let input = "[\"a\"]\n".repeat(18_447);
+    let out = sparklet_replay(
+        &["--pipeline", "count", "--batch", "1000000000000000ms"],
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("input line 18447") && stderr.contains("past the largest time"),
+        "{stderr}"
+    );
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .map(str::to_owned);
+    assert_eq!(
+        last.as_deref(),
+        Some(r#"{"time_ms":18446000000000000000,"output":[1]}"#),
+        "every batch before it ran, with its exact time"
+    );
+
+    // One more than fits is refused; exactly as many as fit is fine.
+    let fits = sparklet_replay(
+        &[
+            "--pipeline",
+            "count",
+            "--batch",
+            "1000000000000000ms",
+            "--batches",
+            "18446",
+        ],
+        "",
+    );
+    assert!(fits.status.success());
+
+    let out = sparklet_replay(
+        &["--pipeline", "count", "--batch", "100000000000000000000ms"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of range"));
 }
