@@ -160,7 +160,17 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
         "dropped early: {elapsed:?}"
     );
 
-    // A whole request in time is served as ever.
-    let response = request(addr, "/feed/words/truth?limit=5", &[]).await;
-    assert_eq!(response.status, 200);
+    // A whole request in time is served as ever; the connection kept alive
+    // after it is closed once idle for as long.
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET /feed/words/truth?limit=5 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send request");
+    let mut response = Vec::new();
+    let ended =
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    assert!(ended.is_ok(), "an idle kept-alive connection was held open");
+    assert_eq!(parse_response(&response).status, 200);
 }
