@@ -6,7 +6,9 @@
 //! other commands (`bench`) can reuse the record generators. The binary
 //! (`main.rs` and `commands/`) only parses arguments and prints addresses.
 //!
-//! - `server`: the router and `serve`.
+//! - `server`: the router and `serve`, with the limits a server open to
+//!   any web page needs (`ServerConfig`).
+//! - `origin`: which web pages may use the server.
 //! - `dashboard`: the built page's static files, and the 404 that says how
 //!   to build it.
 //! - `feed`: the demo feeds, their parameters and their ground truth.
@@ -15,8 +17,12 @@
 
 pub mod browser;
 pub mod feed;
+pub mod origin;
 
 mod dashboard;
 mod server;
 
-pub use server::{router, serve, serve_until};
+pub use server::{
+    router, serve, serve_until, serve_with, ServerConfig, CONTENT_SECURITY_POLICY,
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_TRUTH_RECOUNTS,
+};

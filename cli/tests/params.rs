@@ -60,6 +60,46 @@ async fn bad_values_get_400_with_the_reason() {
 }
 
 #[tokio::test]
+async fn numbers_too_large_to_stream_or_count_get_400_with_the_range() {
+    let addr = start(None).await;
+    let cases = [
+        (
+            "/feed/words?from=18446744073709551615",
+            "from: must be between 0 and 9007199254740991, got 18446744073709551615",
+        ),
+        (
+            "/feed/words?from=9007199254740991&limit=99999999999999999999",
+            "limit: must be between 0 and 9007199254740991, got 99999999999999999999",
+        ),
+        (
+            "/feed/events?rate=18446744073709551615",
+            "rate: must be between 0 and 1000000000, got 18446744073709551615",
+        ),
+        (
+            "/feed/words?seed=18446744073709551616",
+            "seed: must be between 0 and 18446744073709551615, got 18446744073709551616",
+        ),
+        (
+            "/feed/words?vocab=18446744073709551617",
+            "vocab: must be between 1 and 1000000, got 18446744073709551617",
+        ),
+        (
+            "/feed/events?frame=99999999999999999999",
+            "frame: must be between 1 and 100000, got 99999999999999999999",
+        ),
+        (
+            "/feed/events/truth?limit=100000001",
+            "limit: must be between 0 and 100000000, got 100000001",
+        ),
+    ];
+    for (url, message) in cases {
+        let (status, body) = get(addr, url).await;
+        assert_eq!(status, 400, "{url}: {body}");
+        assert!(body.contains(message), "{url}: {body:?} lacks {message:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_websocket_client_sees_the_400_too() {
     let addr = start(None).await;
     match connect_async(format!("ws://{addr}/feed/words?rate=abc")).await {

@@ -17,13 +17,17 @@ fn sparklet_replay(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the sparklet binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write input");
-    child.wait_with_output().expect("replay finishes")
+    // Written from another thread: a long input and a long output would
+    // otherwise fill both pipes and wait on each other.
+    let mut input = child.stdin.take().expect("stdin");
+    let stdin = stdin.to_owned();
+    let writer = std::thread::spawn(move || {
+        // A replay that refuses early stops reading: a broken pipe is fine.
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let out = child.wait_with_output().expect("replay finishes");
+    writer.join().expect("the input writer");
+    out
 }
 
 /// Seeded word batches, some empty, as JSON lines.
@@ -238,4 +242,26 @@ fn a_5000_long_and_chain_runs() {
         String::from_utf8(out.stdout).unwrap(),
         "{\"time_ms\":1000,\"output\":[2]}\n"
     );
+}
+
+#[test]
+fn batch_times_that_would_overflow_are_refused_with_exit_2() {
+    // A batch interval is at most a year, so only hundreds of millions of
+    // batches reach past u64 milliseconds; `--batches` says so up front.
+    let out = sparklet_replay(
+        &[
+            "--pipeline",
+            "count",
+            "--batch",
+            "8760h",
+            "--batches",
+            "600000000",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("batch 600000000"), "{stderr}");
+    assert!(stderr.contains("past the largest time"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing run before the refusal");
 }

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
-use common::{fetch_feed, get, start};
+use common::{connect_from, fetch_feed, get, receive_all, start};
 
 #[tokio::test]
 async fn serves_index_html_at_the_root_and_the_feeds_beside_it() {
@@ -108,4 +108,41 @@ async fn the_feed_command_prints_its_feed_url() {
     );
     let got = fetch_feed(addr, "/feed/words?rate=0&limit=3").await;
     assert_eq!(got.records().len(), 3);
+}
+
+#[tokio::test]
+async fn allow_origin_lets_that_page_use_the_feeds() {
+    let (_server, addr) = run_binary(
+        &[
+            "feed",
+            "--addr",
+            "127.0.0.1:0",
+            "--allow-origin",
+            "http://myhost.lan:8080",
+            "--allow-origin",
+            "http://other.lan:*",
+        ],
+        "Sparklet feeds: ws://",
+        "/feed/words",
+    );
+    for origin in ["http://myhost.lan:8080", "http://other.lan:1234"] {
+        let mut client = connect_from(addr, "/feed/words?rate=0&limit=3", origin)
+            .await
+            .unwrap_or_else(|e| panic!("{origin}: {e}"));
+        assert_eq!(receive_all(&mut client).await.records().len(), 3);
+    }
+    assert!(connect_from(addr, "/feed/words", "http://myhost.lan:9999")
+        .await
+        .is_err());
+}
+
+#[test]
+fn a_malformed_allow_origin_is_refused_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sparklet"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--allow-origin", "*"])
+        .output()
+        .expect("run sparklet");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("'*' is not an origin"), "{stderr}");
 }

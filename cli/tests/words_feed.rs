@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::{connect, fetch_feed, get_json, receive_all, send_text, start};
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn sends_exactly_limit_records_then_closes_normally() {
@@ -63,6 +65,34 @@ async fn from_resumes_at_exactly_that_record() {
     let past_the_end = fetch_feed(addr, "/feed/words?rate=0&limit=500&from=500").await;
     assert!(past_the_end.frames.is_empty());
     assert_eq!(past_the_end.close_code, Some(1000));
+}
+
+#[tokio::test]
+async fn the_first_frame_announces_resume_from_the_first_record_sent() {
+    let addr = start(None).await;
+    let cases = [
+        ("/feed/words?rate=0&limit=3", 0),
+        ("/feed/words?rate=0&limit=500&seed=7&from=123", 123),
+        ("/feed/words?limit=0", 0),
+        ("/feed/events?rate=0&limit=20&from=7", 7),
+    ];
+    for (url, from) in cases {
+        let mut client = connect(addr, url).await;
+        let first = tokio::time::timeout(common::PATIENCE, client.next())
+            .await
+            .expect("a first frame in time")
+            .expect("a first frame")
+            .expect("a well-formed frame");
+        let expected = format!(r#"{{"sparklet":{{"resume":true,"from":{from}}}}}"#);
+        assert_eq!(first, Message::text(expected), "{url}");
+        // Then records only, from record `from`: no second hello.
+        let rest = receive_all(&mut client).await;
+        assert_eq!(rest.hello, None, "{url}");
+        assert!(rest.frames.iter().all(|f| !common::is_hello(f)), "{url}");
+    }
+    let tail = fetch_feed(addr, "/feed/words?rate=0&limit=500&seed=7&from=123").await;
+    let full = fetch_feed(addr, "/feed/words?rate=0&limit=500&seed=7").await;
+    assert_eq!(tail.records()[0], full.records()[123]);
 }
 
 /// The words of `query`'s records, counted here, and the truth endpoint's

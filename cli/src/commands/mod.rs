@@ -41,6 +41,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 fn serve_on(
     addr: SocketAddr,
     dist: Option<std::path::PathBuf>,
+    config: sparklet::ServerConfig,
     banner: impl FnOnce(SocketAddr) -> String,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -60,7 +61,7 @@ fn serve_on(
                 std::future::pending::<()>().await;
             }
         };
-        sparklet::serve_until(listener, dist, shutdown)
+        sparklet::serve_until(listener, dist, config, shutdown)
             .await
             .context("serving")?;
         Ok(ExitCode::SUCCESS)

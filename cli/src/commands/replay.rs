@@ -40,6 +40,13 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 const BAD_INPUT: u8 = 2;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Batch times are `k * batch` in u64 milliseconds: refuse a run whose
+    // last time would not fit rather than let it wrap.
+    if let Some(n) = args.batches {
+        if let Err(message) = batch_time(n, args.batch) {
+            return Ok(refuse(&message));
+        }
+    }
     let mut replay = match Replay::new(&args.pipeline, args.batch) {
         Ok(r) => r,
         Err(e) => return Ok(refuse(&format!("pipeline: {e}"))),
@@ -65,6 +72,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(b) => b,
             Err(e) => return Ok(refuse(&format!("input line {}: {e}", n + 1))),
         };
+        let next = replay.batches_run().saturating_add(1);
+        if let Err(message) = batch_time(next, args.batch) {
+            return Ok(refuse(&format!("input line {}: {message}", n + 1)));
+        }
         emit(&mut out, replay.run(batch))?;
     }
     while args.batches.is_some() && replay.batches_run() < wanted {
@@ -82,6 +93,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The time of batch `k`, or why it has none.
+fn batch_time(k: u64, batch: Duration) -> Result<u64, String> {
+    k.checked_mul(batch.as_millis()).ok_or_else(|| {
+        format!(
+            "batch {k} at --batch {batch} would be at {k} x {} ms, past the largest \
+             time ({} ms); use a shorter --batch or fewer batches",
+            batch.as_millis(),
+            u64::MAX
+        )
+    })
 }
 
 fn parse_batch(line: &str) -> Result<Vec<Value>, String> {

@@ -5,19 +5,31 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sparklet::origin::AllowedOrigin;
+use sparklet::ServerConfig;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on; port 0 picks a free port (the line printed on
     /// start shows the real one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// A web page origin allowed to use the feeds besides pages from this
+    /// host (an IP address or localhost), e.g. http://myhost.lan:8080, or
+    /// http://myhost.lan:* for any port; repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<AllowedOrigin>,
     /// Directory of the built dashboard, served at `/`.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    super::serve_on(args.addr, Some(args.dist), |addr| {
+    let config = ServerConfig {
+        allowed_origins: args.allow_origin,
+        ..ServerConfig::default()
+    };
+    super::serve_on(args.addr, Some(args.dist), config, |addr| {
         format!("Sparklet dashboard: http://{addr}/")
     })
 }

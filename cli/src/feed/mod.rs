@@ -10,7 +10,7 @@
 //! - `words`, `events`: what a record looks like, per feed.
 //! - `params`: the query parameters and their 400 messages.
 //! - `pacing`, `socket`: how records go out on a connection.
-//! - `truth`: the recomputed counts.
+//! - `truth`: the recomputed counts; `recount`: their endpoints.
 
 pub mod events;
 pub mod params;
@@ -18,19 +18,25 @@ pub mod truth;
 pub mod words;
 
 mod pacing;
+mod recount;
 mod rng;
 mod socket;
 mod zipf;
 
+use std::sync::Arc;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
-use axum::extract::Query;
-use axum::http::{header, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use crate::origin::OriginPolicy;
 use params::FeedParams;
+
+pub use socket::{hello, MAX_CLIENT_MESSAGE};
 
 /// Which record generator a connection streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,39 +55,87 @@ impl FeedKind {
     }
 }
 
-/// The feed and truth routes, to be merged into the server's router.
-pub fn routes() -> Router {
+/// What the feed handlers share: who may use them, and the recounts'
+/// budget.
+#[derive(Clone)]
+struct Feeds {
+    origins: Arc<OriginPolicy>,
+    recounts: recount::Recounts,
+}
+
+/// The feed and truth routes, to be merged into the server's router: pages
+/// `origins` refuses get 403, and at most `max_recounts` truth recounts run
+/// at once.
+pub fn routes(origins: OriginPolicy, max_recounts: usize) -> Router {
+    let feeds = Feeds {
+        origins: Arc::new(origins),
+        recounts: recount::Recounts::new(max_recounts),
+    };
     Router::new()
         .route(FeedKind::Words.path(), get(words_feed))
         .route(FeedKind::Events.path(), get(events_feed))
-        .route("/feed/words/truth", get(truth::words))
-        .route("/feed/events/truth", get(truth::events))
+        .route("/feed/words/truth", get(words_truth))
+        .route("/feed/events/truth", get(events_truth))
+        .with_state(feeds)
 }
 
 /// The raw query pairs; axum's own rejection text is kept if even that fails.
 pub(crate) type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
+type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
+
 async fn words_feed(
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    State(feeds): State<Feeds>,
+    headers: HeaderMap,
+    ws: Upgrade,
     query: Pairs,
 ) -> Response {
-    open(FeedKind::Words, ws, query)
+    open(FeedKind::Words, &feeds, &headers, ws, query)
 }
 
 async fn events_feed(
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    State(feeds): State<Feeds>,
+    headers: HeaderMap,
+    ws: Upgrade,
     query: Pairs,
 ) -> Response {
-    open(FeedKind::Events, ws, query)
+    open(FeedKind::Events, &feeds, &headers, ws, query)
 }
 
-/// Checks the parameters before the upgrade, so a bad URL is a 400 with a
-/// message rather than a socket that closes for no visible reason.
-fn open(
-    kind: FeedKind,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    query: Pairs,
-) -> Response {
+async fn words_truth(State(feeds): State<Feeds>, headers: HeaderMap, query: Pairs) -> Response {
+    let count = truth::word_counts_unless;
+    recount::answer(
+        FeedKind::Words,
+        &feeds.origins,
+        &feeds.recounts,
+        &headers,
+        query,
+        count,
+    )
+    .await
+}
+
+async fn events_truth(State(feeds): State<Feeds>, headers: HeaderMap, query: Pairs) -> Response {
+    let count =
+        |seed, limit, _vocab, cancelled: &_| truth::event_counts_unless(seed, limit, cancelled);
+    recount::answer(
+        FeedKind::Events,
+        &feeds.origins,
+        &feeds.recounts,
+        &headers,
+        query,
+        count,
+    )
+    .await
+}
+
+/// Checks the page and the parameters before the upgrade, so a refusal is
+/// a 403 or 400 with a message rather than a socket that closes for no
+/// visible reason.
+fn open(kind: FeedKind, feeds: &Feeds, headers: &HeaderMap, ws: Upgrade, query: Pairs) -> Response {
+    if let Err(refused) = feeds.origins.check(headers) {
+        return refused.into_response();
+    }
     let params = match query {
         Ok(Query(pairs)) => FeedParams::parse(kind, &pairs),
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
@@ -91,7 +145,12 @@ fn open(
         Err(err) => return err.into_response(),
     };
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| socket::stream(socket, kind, params)),
+        // The only message a client sends is `{"rate": N}`: anything
+        // larger is refused before it is buffered.
+        Ok(ws) => ws
+            .max_message_size(MAX_CLIENT_MESSAGE)
+            .max_frame_size(MAX_CLIENT_MESSAGE)
+            .on_upgrade(move |socket| socket::stream(socket, kind, params)),
         Err(rejection) => (
             StatusCode::UPGRADE_REQUIRED,
             [(header::UPGRADE, "websocket")],

@@ -4,11 +4,17 @@
 //! (`rate * elapsed`), never by adding a per-tick increment, so rounding and
 //! late wake-ups cannot accumulate into drift over a long run: a feed at
 //! 1000 records/s has sent 3 600 000 records after an hour, not "about".
+//!
+//! The arithmetic is in `u128` and saturates: a rate from the URL or from a
+//! client's message, times any elapsed time, cannot wrap into "nothing due".
 
 use std::time::Duration;
 use tokio::time::Instant;
 
 const NANOS_PER_SEC: u128 = 1_000_000_000;
+
+/// The latest a record is ever planned for; see `due_at`.
+const FARTHEST: Duration = Duration::from_secs(86_400 * 365);
 
 /// The schedule of one connection at its current rate.
 #[derive(Debug, Clone)]
@@ -43,7 +49,9 @@ impl Pacer {
             return u64::MAX;
         }
         let elapsed = now.saturating_duration_since(self.start).as_nanos();
-        let records = u128::from(self.rate) * elapsed / NANOS_PER_SEC;
+        let records = u128::from(self.rate)
+            .checked_mul(elapsed)
+            .map_or(u128::MAX, |n| n / NANOS_PER_SEC);
         u64::try_from(records)
             .unwrap_or(u64::MAX)
             .saturating_add(self.base)
@@ -55,12 +63,16 @@ impl Pacer {
         if self.rate == 0 || count <= self.base {
             return self.start;
         }
+        // At most 2^64 * 10^9: no overflow in u128.
         let records = u128::from(count - self.base);
         let nanos = (records * NANOS_PER_SEC).div_ceil(u128::from(self.rate));
         let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
         // Far-future deadlines (a tiny rate) are clamped: tokio's timer
         // handles roughly two years, and a wake-up then re-plans anyway.
-        self.start + Duration::from_nanos(nanos).min(Duration::from_secs(86_400 * 365))
+        let wait = Duration::from_nanos(nanos).min(FARTHEST);
+        // A clock that cannot hold it even so: the caller waits a tick
+        // and re-plans.
+        self.start.checked_add(wait).unwrap_or(self.start)
     }
 }
 
@@ -92,6 +104,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_largest_rates_and_times_saturate_instead_of_wrapping() {
+        let t0 = Instant::now();
+        let pacer = Pacer::new(u64::MAX, t0, 10);
+        assert_eq!(
+            pacer.due(t0 + Duration::from_secs(86_400 * 365 * 100)),
+            u64::MAX
+        );
+        assert!(pacer.due_at(u64::MAX) >= t0);
+        let slow = Pacer::new(1, t0, 0);
+        assert_eq!(slow.due_at(u64::MAX), t0 + FARTHEST);
     }
 
     #[test]

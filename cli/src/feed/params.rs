@@ -3,6 +3,9 @@
 //! A typo in a feed URL should fail loudly with a message naming the
 //! parameter, not silently stream the defaults: `limt=10` would otherwise be
 //! an endless feed. Every problem becomes an HTTP 400 with that message.
+//!
+//! Every number has a range, checked here, so the arithmetic downstream
+//! (`from + count`, `rate * elapsed`) cannot wrap whatever the URL says.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,6 +14,13 @@ use super::FeedKind;
 
 /// Records per second when `rate` is not given.
 pub const DEFAULT_RATE: u64 = 1000;
+/// Largest `rate`: a billion records a second is already far beyond any
+/// socket, so a larger number is a mistake, not a wish.
+pub const MAX_RATE: u64 = 1_000_000_000;
+/// Largest record index for `from` and `limit`: the largest integer a
+/// JavaScript number holds exactly (2^53 - 1), since the page keeps feed
+/// offsets in numbers. Far from `u64::MAX`, so `from + count` cannot wrap.
+pub const MAX_INDEX: u64 = (1 << 53) - 1;
 /// Records per text frame when `frame` is not given.
 pub const DEFAULT_FRAME: usize = 100;
 /// Largest `frame`: beyond this a frame of events nears the 16 MiB frame
@@ -62,7 +72,7 @@ pub enum ParamError {
         name: &'static str,
         min: u64,
         max: u64,
-        value: u64,
+        value: String,
     },
     #[error("{name}: required here ({why})")]
     Missing {
@@ -90,15 +100,12 @@ impl FeedParams {
         };
         let query = Query::new(pairs, names)?;
         Ok(Self {
-            rate: query.integer("rate")?.unwrap_or(DEFAULT_RATE),
-            seed: query.integer("seed")?.unwrap_or(1),
-            limit: query.integer("limit")?,
-            from: query.integer("from")?.unwrap_or(0),
-            frame: match query.integer("frame")? {
-                None => DEFAULT_FRAME,
-                Some(f) => in_range("frame", f, 1, MAX_FRAME as u64)? as usize,
-            },
-            vocab: query.vocab()?,
+            rate: query.integer("rate", 0, MAX_RATE)?.unwrap_or(DEFAULT_RATE),
+            seed: query.integer("seed", 0, u64::MAX)?.unwrap_or(1),
+            limit: query.integer("limit", 0, MAX_INDEX)?,
+            from: query.integer("from", 0, MAX_INDEX)?.unwrap_or(0),
+            frame: query.size("frame", MAX_FRAME)?.unwrap_or(DEFAULT_FRAME),
+            vocab: query.size("vocab", MAX_VOCAB)?.unwrap_or(DEFAULT_VOCAB),
         })
     }
 }
@@ -110,27 +117,16 @@ impl TruthParams {
             FeedKind::Events => EVENTS_TRUTH_NAMES,
         };
         let query = Query::new(pairs, names)?;
-        let limit = query.integer("limit")?.ok_or(ParamError::Missing {
-            name: "limit",
-            why: "the truth covers records [0, limit), so it needs an end",
-        })?;
+        let limit = query
+            .integer("limit", 0, MAX_TRUTH_LIMIT)?
+            .ok_or(ParamError::Missing {
+                name: "limit",
+                why: "the truth covers records [0, limit), so it needs an end",
+            })?;
         Ok(Self {
-            seed: query.integer("seed")?.unwrap_or(1),
-            limit: in_range("limit", limit, 0, MAX_TRUTH_LIMIT)?,
-            vocab: query.vocab()?,
-        })
-    }
-}
-
-fn in_range(name: &'static str, value: u64, min: u64, max: u64) -> Result<u64, ParamError> {
-    if (min..=max).contains(&value) {
-        Ok(value)
-    } else {
-        Err(ParamError::OutOfRange {
-            name,
-            min,
-            max,
-            value,
+            seed: query.integer("seed", 0, u64::MAX)?.unwrap_or(1),
+            limit,
+            vocab: query.size("vocab", MAX_VOCAB)?.unwrap_or(DEFAULT_VOCAB),
         })
     }
 }
@@ -159,24 +155,46 @@ impl<'a> Query<'a> {
         Ok(Self { pairs })
     }
 
-    fn vocab(&self) -> Result<usize, ParamError> {
-        Ok(match self.integer("vocab")? {
-            None => DEFAULT_VOCAB,
-            Some(v) => in_range("vocab", v, 1, MAX_VOCAB as u64)? as usize,
-        })
+    /// A count of things held in memory: `1..=max`.
+    fn size(&self, name: &'static str, max: usize) -> Result<Option<usize>, ParamError> {
+        let max = u64::try_from(max).unwrap_or(u64::MAX);
+        let Some(value) = self.integer(name, 1, max)? else {
+            return Ok(None);
+        };
+        // Within `max`, which came from a `usize`.
+        usize::try_from(value)
+            .map(Some)
+            .map_err(|_| ParamError::OutOfRange {
+                name,
+                min: 1,
+                max,
+                value: value.to_string(),
+            })
     }
 
-    fn integer(&self, name: &'static str) -> Result<Option<u64>, ParamError> {
+    /// The integer `name` in `min..=max`, if given. Digits beyond `u64` are
+    /// out of range, not "not an integer".
+    fn integer(&self, name: &'static str, min: u64, max: u64) -> Result<Option<u64>, ParamError> {
         let Some((_, value)) = self.pairs.iter().find(|(n, _)| n == name) else {
             return Ok(None);
         };
-        value
-            .parse()
-            .map(Some)
-            .map_err(|_| ParamError::NotAnInteger {
+        let out_of_range = || ParamError::OutOfRange {
+            name,
+            min,
+            max,
+            value: value.clone(),
+        };
+        match value.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            Ok(_) => Err(out_of_range()),
+            Err(_) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(out_of_range())
+            }
+            Err(_) => Err(ParamError::NotAnInteger {
                 name,
                 value: value.clone(),
-            })
+            }),
+        }
     }
 }
 
@@ -255,6 +273,44 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("unknown parameter 'vocab'"));
+    }
+
+    #[test]
+    fn numbers_beyond_their_range_name_the_range() {
+        let err = |q: &str| {
+            FeedParams::parse(FeedKind::Words, &pairs(q))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("from=9007199254740992"),
+            "from: must be between 0 and 9007199254740991, got 9007199254740992"
+        );
+        assert_eq!(
+            err("limit=18446744073709551615"),
+            "limit: must be between 0 and 9007199254740991, got 18446744073709551615"
+        );
+        assert_eq!(
+            err("rate=1000000001"),
+            "rate: must be between 0 and 1000000000, got 1000000001"
+        );
+        assert_eq!(
+            err("seed=18446744073709551616"),
+            "seed: must be between 0 and 18446744073709551615, got 18446744073709551616"
+        );
+        assert_eq!(
+            err("vocab=99999999999999999999999"),
+            "vocab: must be between 1 and 1000000, got 99999999999999999999999"
+        );
+        let top = FeedParams::parse(
+            FeedKind::Words,
+            &pairs("from=9007199254740991&limit=9007199254740991&seed=18446744073709551615"),
+        )
+        .unwrap();
+        assert_eq!(
+            (top.from, top.limit, top.seed),
+            (MAX_INDEX, Some(MAX_INDEX), u64::MAX)
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! One feed connection: pacing, framing, client messages and the close.
+//! One feed connection: the hello, pacing, framing, client messages and
+//! the close.
 //!
+//! The first frame announces that the feed resumes (`from=K`), so a page
+//! can resume exactly after a drop wherever the feed runs; records follow.
 //! The loop alternates between sending frames that are due and waiting for
 //! the next tick, and looks at the client between any two frames, so a
 //! `{"rate": N}` message takes effect promptly even in the middle of an
@@ -12,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
 use serde::Deserialize;
+use sparklet_engine::hello::FeedHello;
 use tokio::time::{sleep_until, timeout, Instant};
 
 use super::pacing::Pacer;
@@ -26,8 +30,27 @@ const TICK: Duration = Duration::from_millis(10);
 /// How long to wait for the client's half of the close handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// WebSocket close code for a normal end (RFC 6455, 7.4.1).
+/// WebSocket close codes (RFC 6455, 7.4.1): a normal end, a client
+/// message that is not WebSocket, one too big to take.
 const NORMAL_CLOSURE: u16 = 1000;
+const PROTOCOL_ERROR: u16 = 1002;
+const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// Largest message (and frame) a client may send, in bytes. The only
+/// message the feed reads is `{"rate": N}`, a few dozen bytes; without a
+/// cap a client could make the server buffer 64 MiB per socket.
+pub const MAX_CLIENT_MESSAGE: usize = 1024;
+
+/// The first text frame on every connection: this feed resumes, and this
+/// connection's first record is `from` (the engine's [`FeedHello`], which
+/// the page reads).
+pub fn hello(from: u64) -> String {
+    FeedHello {
+        resume: true,
+        from: Some(from),
+    }
+    .to_text()
+}
 
 /// The one client message the feed understands: the most records per
 /// second the client wants (Spark's rate limit from backpressure); 0 lifts
@@ -74,6 +97,9 @@ async fn run(
     let mut frame = String::new();
     let vocab = Vocabulary::new(params.vocab);
 
+    socket
+        .send(Message::Text(hello(params.from).into()))
+        .await?;
     while next < end {
         let wake_reason = if next < target {
             // Mid-burst: only look at the client if it has already spoken.
@@ -92,7 +118,8 @@ async fn run(
         };
 
         match wake_reason {
-            Wake::Client(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return Ok(()),
+            Wake::Client(None | Some(Ok(Message::Close(_)))) => return Ok(()),
+            Wake::Client(Some(Err(err))) => return refuse(socket, err).await,
             Wake::Client(Some(Ok(Message::Text(text)))) => {
                 if let Ok(change) = serde_json::from_str::<RateChange>(&text) {
                     let now = Instant::now();
@@ -122,11 +149,34 @@ async fn run(
         }
     }
 
-    let close = CloseFrame {
-        code: NORMAL_CLOSURE,
-        reason: "limit reached".into(),
+    close(socket, NORMAL_CLOSURE, "limit reached").await
+}
+
+/// Tells the client why its message ended the stream, when it was one the
+/// feed refuses rather than a connection gone bad.
+async fn refuse(socket: &mut WebSocket, err: axum::Error) -> Result<(), axum::Error> {
+    match err
+        .into_inner()
+        .downcast::<tungstenite::Error>()
+        .map(|e| *e)
+    {
+        Ok(tungstenite::Error::Capacity(_)) => {
+            let reason = format!("client messages are limited to {MAX_CLIENT_MESSAGE} bytes");
+            close(socket, MESSAGE_TOO_BIG, &reason).await
+        }
+        Ok(tungstenite::Error::Protocol(_)) => {
+            close(socket, PROTOCOL_ERROR, "not a valid WebSocket frame").await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
     };
-    socket.send(Message::Close(Some(close))).await?;
+    socket.send(Message::Close(Some(frame))).await?;
     // Let the client answer the close handshake so it sees a clean close,
     // but never hold the task open for a client that does not answer.
     let _ = timeout(CLOSE_GRACE, async {

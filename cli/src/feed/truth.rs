@@ -6,25 +6,39 @@
 //! not derived from the generator's internals.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::Query;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::params::TruthParams;
-use super::{events, words, FeedKind, Pairs};
+use super::{events, words};
+
+/// Records recounted between two looks at the cancel flag: well under a
+/// millisecond of work, so a recount nobody waits for stops at once.
+const CHECK_EVERY: u64 = 4096;
 
 /// `{word: count}` over records `[0, limit)` of the words feed `seed`
 /// with `vocab` distinct words, split on ASCII whitespace and counted as
 /// sent ("The" apart from "the").
 pub fn word_counts(seed: u64, limit: u64, vocab: usize) -> BTreeMap<String, u64> {
+    word_counts_unless(seed, limit, vocab, &AtomicBool::new(false))
+        .expect("a flag nobody else holds is never set")
+}
+
+/// [`word_counts`], or `None` as soon as `cancelled` is seen set.
+pub fn word_counts_unless(
+    seed: u64,
+    limit: u64,
+    vocab: usize,
+    cancelled: &AtomicBool,
+) -> Option<BTreeMap<String, u64>> {
     let vocab = words::Vocabulary::new(vocab);
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut record = String::new();
     for index in 0..limit {
+        if index % CHECK_EVERY == 0 && cancelled.load(Ordering::Relaxed) {
+            return None;
+        }
         record.clear();
         vocab.write_record(seed, index, &mut record);
         for word in record.split_ascii_whitespace() {
@@ -38,7 +52,7 @@ pub fn word_counts(seed: u64, limit: u64, vocab: usize) -> BTreeMap<String, u64>
             }
         }
     }
-    counts.into_iter().collect()
+    Some(counts.into_iter().collect())
 }
 
 /// The events feed's truth: how many records, and how many per level and
@@ -51,56 +65,27 @@ pub struct EventCounts {
 }
 
 pub fn event_counts(seed: u64, limit: u64) -> EventCounts {
+    event_counts_unless(seed, limit, &AtomicBool::new(false))
+        .expect("a flag nobody else holds is never set")
+}
+
+/// [`event_counts`], or `None` as soon as `cancelled` is seen set.
+pub fn event_counts_unless(seed: u64, limit: u64, cancelled: &AtomicBool) -> Option<EventCounts> {
     let mut level = BTreeMap::new();
     let mut path = BTreeMap::new();
     for index in 0..limit {
+        if index % CHECK_EVERY == 0 && cancelled.load(Ordering::Relaxed) {
+            return None;
+        }
         let event = events::event(seed, index);
         *level.entry(event.level.as_str().to_owned()).or_insert(0) += 1;
         *path.entry(event.path.to_owned()).or_insert(0) += 1;
     }
-    EventCounts {
+    Some(EventCounts {
         records: limit,
         level,
         path,
-    }
-}
-
-pub(super) async fn words(query: Pairs) -> Response {
-    recount(FeedKind::Words, query, word_counts).await
-}
-
-pub(super) async fn events(query: Pairs) -> Response {
-    recount(FeedKind::Events, query, |seed, limit, _| {
-        event_counts(seed, limit)
     })
-    .await
-}
-
-/// Parses the parameters, then recounts on the blocking pool: a large limit
-/// is seconds of CPU that must not stall the feeds sharing the runtime.
-async fn recount<T, F>(kind: FeedKind, query: Pairs, count: F) -> Response
-where
-    T: Serialize + Send + 'static,
-    F: FnOnce(u64, u64, usize) -> T + Send + 'static,
-{
-    let params = match query {
-        Ok(Query(pairs)) => TruthParams::parse(kind, &pairs),
-        Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
-    };
-    let TruthParams { seed, limit, vocab } = match params {
-        Ok(params) => params,
-        Err(err) => return err.into_response(),
-    };
-    match tokio::task::spawn_blocking(move || count(seed, limit, vocab)).await {
-        // Any origin may read it: the page fetching the truth is often served
-        // from another port than a `sparklet feed` server.
-        Ok(counts) => ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(counts)).into_response(),
-        Err(err) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("recount failed: {err}\n"),
-        )
-            .into_response(),
-    }
 }
 
 #[cfg(test)]
@@ -128,5 +113,12 @@ mod tests {
         assert_eq!(counts.records, 1000);
         assert_eq!(counts.level.values().sum::<u64>(), 1000);
         assert_eq!(counts.path.values().sum::<u64>(), 1000);
+    }
+
+    #[test]
+    fn a_set_flag_stops_a_recount() {
+        let cancelled = AtomicBool::new(true);
+        assert_eq!(word_counts_unless(1, 10_000_000_000, 300, &cancelled), None);
+        assert_eq!(event_counts_unless(1, 10_000_000_000, &cancelled), None);
     }
 }

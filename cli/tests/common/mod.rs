@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use sparklet::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -21,11 +22,16 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Starts the server in this test's runtime and returns its address.
 pub async fn start(dist: Option<PathBuf>) -> SocketAddr {
+    start_with(dist, ServerConfig::default()).await
+}
+
+/// The same with `config`: other allowed origins, smaller limits.
+pub async fn start_with(dist: Option<PathBuf>, config: ServerConfig) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
     let addr = listener.local_addr().expect("bound address");
-    tokio::spawn(sparklet::serve(listener, dist));
+    tokio::spawn(sparklet::serve_with(listener, dist, config));
     addr
 }
 
@@ -36,10 +42,30 @@ pub async fn connect(addr: SocketAddr, path_and_query: &str) -> Client {
     client
 }
 
+/// A WebSocket upgrade as a page at `origin` makes it: the client, or the
+/// HTTP response that refused it.
+pub async fn connect_from(
+    addr: SocketAddr,
+    path_and_query: &str,
+    origin: &str,
+) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}{path_and_query}")
+        .into_client_request()
+        .expect("a WebSocket URL");
+    request
+        .headers_mut()
+        .insert("Origin", origin.parse().expect("an ASCII origin"));
+    connect_async(request).await.map(|(client, _)| client)
+}
+
 /// Everything a feed sent before closing.
 #[derive(Debug)]
 pub struct Received {
-    /// Text frames, in order.
+    /// The first frame, when it is the feed's hello (`{"sparklet": ...}`):
+    /// an announcement, not data.
+    pub hello: Option<String>,
+    /// The other text frames, in order: the records.
     pub frames: Vec<String>,
     /// The close code, if the server sent a close frame.
     pub close_code: Option<u16>,
@@ -56,13 +82,23 @@ impl Received {
     }
 }
 
-/// Reads frames until the server closes.
+/// Whether `text` is a feed's hello, read as the page reads it.
+pub fn is_hello(text: &str) -> bool {
+    sparklet_engine::hello::FeedHello::parse(text).is_some()
+}
+
+/// Reads frames until the server closes; a first frame that is a hello is
+/// kept apart from the records.
 pub async fn receive_all(client: &mut Client) -> Received {
+    let mut hello = None;
     let mut frames = Vec::new();
     let mut close_code = None;
     let read = async {
         while let Some(msg) = client.next().await {
             match msg.expect("a well-formed frame") {
+                Message::Text(text) if hello.is_none() && frames.is_empty() && is_hello(&text) => {
+                    hello = Some(text.as_str().to_owned())
+                }
                 Message::Text(text) => frames.push(text.as_str().to_owned()),
                 Message::Close(frame) => close_code = frame.map(|f| u16::from(f.code)),
                 _ => {}
@@ -72,7 +108,11 @@ pub async fn receive_all(client: &mut Client) -> Received {
     tokio::time::timeout(PATIENCE, read)
         .await
         .expect("the feed closes in time");
-    Received { frames, close_code }
+    Received {
+        hello,
+        frames,
+        close_code,
+    }
 }
 
 /// Connects to `path_and_query` and reads until the server closes.
@@ -90,26 +130,76 @@ pub async fn send_text(client: &mut Client, text: &str) {
 
 /// A plain HTTP/1.1 GET: the status code and the body.
 pub async fn get(addr: SocketAddr, path_and_query: &str) -> (u16, String) {
+    let response = request(addr, path_and_query, &[]).await;
+    (response.status, response.body)
+}
+
+/// An HTTP response as read off the socket.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    /// Header names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// Every value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A GET with `headers` besides `Host` (which `headers` may replace).
+pub async fn request(addr: SocketAddr, path_and_query: &str, headers: &[(&str, &str)]) -> Response {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let request =
-        format!("GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut request = format!("GET {path_and_query} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
     stream
         .write_all(request.as_bytes())
         .await
         .expect("send request");
+    read_response(&mut stream).await
+}
+
+/// Reads a whole `Connection: close` response.
+pub async fn read_response(stream: &mut TcpStream) -> Response {
     let mut response = Vec::new();
     tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
         .await
         .expect("a response in time")
         .expect("read response");
-    let response = String::from_utf8(response).expect("a UTF-8 response");
+    parse_response(&response)
+}
+
+pub fn parse_response(response: &[u8]) -> Response {
+    let response = String::from_utf8_lossy(response);
     let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
-    let status = head
-        .split_whitespace()
-        .nth(1)
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .expect("a status code");
-    (status, body.to_owned())
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
 }
 
 /// A GET whose answer must be 200 and JSON.

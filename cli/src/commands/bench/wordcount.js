@@ -5,11 +5,27 @@
 // WebDriver's executeAsyncScript; its last argument is the callback.
 const [feedUrl, opts, rounds, done] = arguments;
 
-// Every text frame of a feed that ends by itself (`limit=`).
+// A feed's first frame may announce it (`{"sparklet": {"resume": true,
+// ...}}`): that is not data, as the page also takes it.
+const isHello = (text) => {
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && 'sparklet' in v;
+  } catch (e) {
+    return false;
+  }
+};
+
+// Every record frame of a feed that ends by itself (`limit=`).
 const collect = (url) => new Promise((resolve, reject) => {
   const frames = [];
+  let first = true;
   const ws = new WebSocket(url);
-  ws.onmessage = (e) => frames.push(e.data);
+  ws.onmessage = (e) => {
+    const hello = first && typeof e.data === 'string' && isHello(e.data);
+    first = false;
+    if (!hello) frames.push(e.data);
+  };
   ws.onerror = () => reject(new Error(`cannot read ${url}`));
   ws.onclose = () => resolve(frames);
 });
