@@ -29,8 +29,10 @@ use crate::storage;
 /// What a checkpoint holds besides the engine's state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Saved {
-    /// The engine's state, JSON text (`PipelineRunner::checkpoint_parts`).
-    pub engine: String,
+    /// The checkpoint's text; the engine's state is the part of it at
+    /// `engine` (kept in place: a large state is not copied again).
+    text: String,
+    engine: std::ops::Range<usize>,
     /// The feed's record number the state covers up to: where to resume.
     pub offset: u64,
     pub batches: u64,
@@ -53,8 +55,13 @@ impl Saved {
         )
     }
 
+    /// The engine's state, JSON text (`PipelineRunner::checkpoint_parts`).
+    pub fn engine(&self) -> &str {
+        &self.text[self.engine.clone()]
+    }
+
     /// A checkpoint's text, or what is wrong with it.
-    pub fn from_json(text: &str) -> Result<Saved, String> {
+    pub fn from_json(text: String) -> Result<Saved, String> {
         #[derive(serde::Deserialize)]
         struct Stored<'a> {
             #[serde(borrow)]
@@ -66,13 +73,17 @@ impl Saved {
             resumes: bool,
         }
         let s: Stored =
-            serde_json::from_str(text).map_err(|e| format!("the checkpoint is damaged: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("the checkpoint is damaged: {e}"))?;
+        // The raw value is a slice of `text`.
+        let start = s.engine.get().as_ptr() as usize - text.as_ptr() as usize;
+        let engine = start..start + s.engine.get().len();
         Ok(Saved {
-            engine: s.engine.get().to_string(),
+            engine,
             offset: s.offset,
             batches: s.batches,
             records: s.records,
             resumes: s.resumes,
+            text,
         })
     }
 
@@ -325,24 +336,22 @@ async fn read(db: &IdbDatabase, key: &str, manifest: JsValue) -> Result<Saved, S
             "it claims {chunks} chunks, more than a checkpoint can have"
         ));
     }
-    let mut pieces = Vec::with_capacity(chunks);
-    let mut total = 0usize;
+    let mut text = String::new();
     for n in 0..chunks {
         let chunk = storage::get(db, &chunk_key(key, generation, n))
             .await
             .map_err(|e| format!("a chunk could not be read: {e}"))?
             .as_string()
             .ok_or_else(|| format!("chunk {n} is missing or not text"))?;
-        total = total.saturating_add(chunk.len());
-        if total > MAX_CHECKPOINT_BYTES {
+        if text.len().saturating_add(chunk.len()) > MAX_CHECKPOINT_BYTES {
             return Err(format!(
                 "it is larger than the {} MiB a checkpoint may have",
                 MAX_CHECKPOINT_BYTES >> 20
             ));
         }
-        pieces.push(chunk);
+        text.push_str(&chunk);
     }
-    Saved::from_json(&pieces.concat())
+    Saved::from_json(text)
 }
 
 /// Forgets the view's checkpoint (Clear starts afresh); a write under way

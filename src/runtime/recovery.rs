@@ -27,7 +27,7 @@ impl Runtime {
         if let Err(e) = saved.check() {
             return self.refuse_restore(e);
         }
-        if let Err(e) = self.runner.restore(&saved.engine) {
+        if let Err(e) = self.runner.restore(saved.engine()) {
             return self.refuse_restore(e);
         }
         let k = self.runner.completed_batches();
