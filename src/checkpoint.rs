@@ -19,7 +19,8 @@ use std::cell::{Cell, RefCell};
 use sparklet_engine::pipeline::checkpoint::Part;
 use sparklet_engine::pipeline::MAX_CHECKPOINT_BYTES;
 use sparklet_engine::Clock;
-use wasm_bindgen::JsValue;
+use sparklet_engine::MAX_SAFE_INTEGER;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use crate::clock::PerformanceClock;
@@ -41,10 +42,6 @@ pub struct Saved {
     /// continue from it.
     pub resumes: bool,
 }
-
-/// The largest whole number a JavaScript number holds exactly: the most
-/// an offset or a count in a checkpoint may be.
-pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 impl Saved {
     /// The text of a checkpoint up to the engine's state, which follows it
@@ -340,14 +337,25 @@ async fn read(db: &IdbDatabase, key: &str, manifest: JsValue) -> Result<Saved, S
     for n in 0..chunks {
         let chunk = storage::get(db, &chunk_key(key, generation, n))
             .await
-            .map_err(|e| format!("a chunk could not be read: {e}"))?
+            .map_err(|e| format!("a chunk could not be read: {e}"))?;
+        let too_large = || {
+            format!(
+                "it is larger than the {} MiB a checkpoint may have",
+                MAX_CHECKPOINT_BYTES >> 20
+            )
+        };
+        // Measured before it is copied in: a unit is at least a byte.
+        let units = chunk
+            .dyn_ref::<js_sys::JsString>()
+            .map_or(0, |s| s.length() as usize);
+        if text.len().saturating_add(units) > MAX_CHECKPOINT_BYTES {
+            return Err(too_large());
+        }
+        let chunk = chunk
             .as_string()
             .ok_or_else(|| format!("chunk {n} is missing or not text"))?;
         if text.len().saturating_add(chunk.len()) > MAX_CHECKPOINT_BYTES {
-            return Err(format!(
-                "it is larger than the {} MiB a checkpoint may have",
-                MAX_CHECKPOINT_BYTES >> 20
-            ));
+            return Err(too_large());
         }
         text.push_str(&chunk);
     }

@@ -93,10 +93,13 @@ impl Receiver {
             let data = ev.data();
             let is_first = std::mem::take(&mut first);
             if let Some(text) = data.dyn_ref::<JsString>() {
-                if text.length() as usize > max_frame_bytes {
-                    // At least one byte per UTF-16 unit: too large, unread.
+                // In UTF-8 a UTF-16 unit takes one to three bytes: a frame
+                // that may be over the limit is measured before it is read.
+                if text.length() as usize > max_frame_bytes / 3 {
                     let (bytes, records) = count_text(text);
-                    return h(Event::Refused { bytes, records }, at);
+                    if bytes > max_frame_bytes {
+                        return h(Event::Refused { bytes, records }, at);
+                    }
                 }
                 let read = texts.read(text);
                 match is_first.then(|| FeedHello::parse(read)).flatten() {

@@ -275,3 +275,73 @@ async fn a_checkpoint_with_every_string_garbled_starts_fresh() {
     )
     .await;
 }
+
+/// A checkpoint restored on reload, and a feed that, asked to resume at its
+/// offset, says it starts elsewhere: the restored state would count what
+/// follows wrong, so the page starts over and says why.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_restored_run_whose_feed_does_not_resume_there_starts_fresh() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let feed = format!("ws://{}/", listener.local_addr().expect("addr"));
+    // Every connection says it resumes, from record 0, whatever it is asked.
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let hello = r#"{"sparklet":{"resume":true,"from":0}}"#;
+                if ws.send(Message::text(hello)).await.is_err() {
+                    return;
+                }
+                loop {
+                    if ws
+                        .send(Message::text("spark streams\nin a tab"))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+        }
+    });
+    let addr = common::start(Some(browser::dist())).await;
+    let b = Browser::start().await;
+    b.open(
+        addr,
+        &[
+            ("feed", &feed),
+            ("pipeline", FIXED),
+            ("batch", "200ms"),
+            ("checkpoint", "2"),
+        ],
+    )
+    .await;
+    let before = b
+        .wait_for_stats(20, "checkpoints are saved", |s| {
+            s["checkpoints"].as_u64() >= Some(2) && s["records"].as_u64() >= Some(20)
+        })
+        .await;
+    assert_eq!(before["feed_resumes"], true);
+    b.client
+        .execute("location.reload(); return true;", vec![])
+        .await
+        .expect("reload");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let notice = b.wait_for_text("notice", "Started fresh", 20).await;
+    assert!(notice.contains("did not resume at record"), "{notice}");
+    let stats = b
+        .wait_for_stats(20, "the page runs from scratch", |s| {
+            s["batches"].as_u64() >= Some(3)
+        })
+        .await;
+    assert_eq!(stats["restored_batches"], Value::Null);
+    b.close().await;
+}

@@ -10,6 +10,8 @@
 //! assert_eq!(hello, FeedHello { resume: true, from: Some(120) });
 //! assert_eq!(FeedHello::parse(&hello.to_text()), Some(hello));
 //! assert_eq!(FeedHello::parse("the first record"), None);
+//! let spaced = FeedHello::parse(r#"{ "feed": "logs", "sparklet": { "resume": true } }"#);
+//! assert_eq!(spaced, Some(FeedHello { resume: true, from: None }));
 //! ```
 
 /// What a feed announces about itself before its first record.
@@ -28,15 +30,15 @@ const MAX_HELLO_BYTES: usize = 1024;
 
 impl FeedHello {
     /// The hello in a feed's first message, if it is one: a JSON object
-    /// whose only key is `sparklet`.
+    /// with a `sparklet` key (other keys are the feed's own business).
     pub fn parse(first_message: &str) -> Option<FeedHello> {
         #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
         struct Message {
             sparklet: FeedHello,
         }
         let text = first_message.trim();
-        if text.len() > MAX_HELLO_BYTES || !text.starts_with("{\"sparklet\"") {
+        if text.len() > MAX_HELLO_BYTES || !text.starts_with('{') || !text.contains("\"sparklet\"")
+        {
             return None;
         }
         serde_json::from_str::<Message>(text)

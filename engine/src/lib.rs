@@ -19,6 +19,10 @@ pub mod runner;
 pub mod value;
 
 pub use duration::Duration;
+
+/// The largest whole number a JavaScript number holds exactly (2^53 - 1):
+/// the most a feed offset or a count that the page keeps may be.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 pub use malformed::{Malformed, MalformedSample};
 pub use pending::{PendingBuffer, ReceiverCounters};
 pub use pipeline::{Pipeline, PipelineError, DEFAULT_PIPELINE};

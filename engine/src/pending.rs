@@ -134,9 +134,7 @@ impl PendingBuffer {
     }
 
     fn push(&mut self, bytes: &[u8], arrival_ms: f64, decode: impl FnOnce(&mut Records) -> usize) {
-        // At most one record per newline, plus the last line.
-        let records = memchr::memchr_iter(b'\n', bytes).count() + 1;
-        let incoming = bytes.len() + RECORD_OVERHEAD * records + FRAME_OVERHEAD;
+        let incoming = self.incoming_bytes(bytes);
         if incoming > self.limit_bytes {
             // Larger than the whole buffer: refused whole, and counted.
             let n = frame::count_records(bytes) as u64;
@@ -152,6 +150,18 @@ impl PendingBuffer {
         if added > 0 {
             self.frames.push_back((self.records.len(), arrival_ms));
         }
+    }
+
+    /// What a frame will hold once decoded, at most. Counting its lines is
+    /// a pass over the frame, so it is done only when the cheap bound (a
+    /// record per two bytes) would not fit anyway.
+    fn incoming_bytes(&self, bytes: &[u8]) -> usize {
+        let most = bytes.len() + RECORD_OVERHEAD * (bytes.len() / 2 + 1) + FRAME_OVERHEAD;
+        if self.held_bytes() + most <= self.limit_bytes {
+            return most;
+        }
+        let records = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        bytes.len() + RECORD_OVERHEAD * records + FRAME_OVERHEAD
     }
 
     /// Drops the oldest frames until `incoming` more bytes fit.

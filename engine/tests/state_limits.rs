@@ -293,3 +293,35 @@ fn a_checkpoint_over_the_size_cap_is_refused_before_it_is_parsed() {
     let e = p.restore(&padded).unwrap_err();
     assert!(e.contains("MiB"), "{e}");
 }
+
+#[test]
+fn a_checkpoint_cannot_hold_more_than_its_state_could() {
+    // A window pane of two million records, where the key limit is 1,000:
+    // refused at the 1,001st, before the rest is read.
+    let mut p = Pipeline::new("window 3s", ms(1000)).unwrap();
+    p.set_max_keys(1_000);
+    p.run_values(vec![Value::Int(1)]);
+    let saved: serde_json::Value = serde_json::from_str(&p.checkpoint().unwrap()).unwrap();
+    let mut flooded = saved.clone();
+    flooded["states"][0][0][1] = serde_json::json!(vec![0; 2_000_000]);
+    let mut fresh = Pipeline::new("window 3s", ms(1000)).unwrap();
+    fresh.set_max_keys(1_000);
+    let e = fresh.restore(&flooded.to_string()).unwrap_err();
+    assert!(e.contains("more than 1000 items"), "{e}");
+    // More panes than the window reaches back over.
+    let mut many = saved.clone();
+    many["batches_run"] = serde_json::json!(100);
+    many["states"][0] = (1..=100)
+        .map(|t| serde_json::json!([t * 1000, [t]]))
+        .collect();
+    let e = fresh.restore(&many.to_string()).unwrap_err();
+    assert!(e.contains("panes"), "{e}");
+    // A state over its share of the budget where it is restored.
+    let mut big = Pipeline::new("update_state_by_key sum", ms(1000)).unwrap();
+    big.run_values(flood(1, 5_000).remove(0));
+    let mut small = Pipeline::new("update_state_by_key sum", ms(1000)).unwrap();
+    small.set_state_budget(64 << 10);
+    let e = small.restore(&big.checkpoint().unwrap()).unwrap_err();
+    assert!(e.contains("state budget"), "{e}");
+    assert_eq!(small.batches_run(), 0);
+}

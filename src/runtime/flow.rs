@@ -24,26 +24,28 @@ impl Runtime {
     /// The first message of a connection, a hello or not. After a drop,
     /// a connection that did not start where it was asked leaves a gap:
     /// one that was not asked (`resume=0`, or a feed that never said it
-    /// resumes), or whose hello does not say it resumes from there.
+    /// resumes), or whose hello says it starts elsewhere. After a restore,
+    /// such a connection means the restored state cannot be used.
     pub(super) fn first_message(&mut self, hello: Option<FeedHello>) {
-        let resumes = hello.is_some_and(|h| h.resume);
-        self.feed_resumes = resumes;
-        let Some(from) = self.awaiting_hello.take() else {
-            return;
-        };
+        self.feed_resumes = hello.is_some_and(|h| h.resume);
         let here = self
             .first_record()
             .saturating_add(self.pending.counters().lines);
-        let started_there = match hello.and_then(|h| h.from) {
-            Some(said) => said == here,
-            None => self.asked_from == Some(here),
-        };
+        let said_here = hello.and_then(|h| h.from).map(|from| from == here);
         let resumed = match self.settings.resume {
-            Some(forced) => forced,
-            None => resumes && started_there,
+            Some(false) => false,
+            Some(true) => said_here != Some(false),
+            None => self.feed_resumes && said_here.unwrap_or(self.asked_from == Some(here)),
         };
-        if !resumed {
-            self.record_gap(from);
+        if std::mem::take(&mut self.verify_restore) && !resumed {
+            self.discard_restore(format!(
+                "the feed did not resume at record {here}, where the checkpoint ends"
+            ));
+        }
+        if let Some(from) = self.awaiting_hello.take() {
+            if !resumed {
+                self.record_gap(from);
+            }
         }
     }
 

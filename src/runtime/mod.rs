@@ -113,6 +113,9 @@ pub struct Runtime {
     asked_from: Option<u64>,
     /// Why a saved checkpoint was not used, shown in the page.
     pub restore_refused: Option<String>,
+    /// A run restored from a checkpoint waits for the feed's first message
+    /// to confirm it starts at the checkpoint's offset.
+    verify_restore: bool,
     /// Batches restored from a checkpoint, if this run began with one.
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
@@ -168,6 +171,7 @@ impl Runtime {
             heard: false,
             asked_from: None,
             restore_refused: None,
+            verify_restore: false,
             restored_batches: None,
             checkpoints: 0,
             started_ms: now,
@@ -359,6 +363,7 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.start_offset = None;
         r.restored_batches = None;
         r.restore_refused = None;
+        r.verify_restore = false;
         if reconnect {
             r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();

@@ -3,9 +3,12 @@
 
 use sparklet_engine::Clock;
 
+use sparklet_engine::PipelineRunner;
+
 use super::Runtime;
 use crate::checkpoint::{self, Saved};
 use crate::connection::from_of;
+use crate::listener::Listener;
 use crate::scheduler::BatchClock;
 
 impl Runtime {
@@ -40,9 +43,31 @@ impl Runtime {
         self.start_offset = Some(saved.offset);
         self.feed_resumes = saved.resumes;
         self.restored_batches = Some(k);
+        // The feed's first message must confirm it starts at the offset.
+        self.verify_restore = true;
         self.listener
             .borrow_mut()
             .continue_from(saved.batches, saved.records);
+    }
+
+    /// A restored run whose feed did not start at the checkpoint's offset:
+    /// the state would count what follows wrong, so the run starts over,
+    /// fresh, on the same connection, and the page says why.
+    pub(super) fn discard_restore(&mut self, why: String) {
+        let mut runner = match PipelineRunner::new(&self.settings.pipeline, self.settings.batch) {
+            Ok(runner) => runner,
+            Err(_) => return,
+        };
+        runner.set_max_keys(self.settings.max_keys);
+        self.runner = runner;
+        self.start_offset = None;
+        self.restored_batches = None;
+        *self.listener.borrow_mut() = Listener::new(js_sys::Date::now());
+        self.batches = BatchClock {
+            start_ms: self.clock.now_ms(),
+            interval_ms: self.settings.batch.as_millis(),
+        };
+        self.refuse_restore(why);
     }
 
     /// A checkpoint that was found and not used: the page says why.

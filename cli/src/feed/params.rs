@@ -20,7 +20,7 @@ pub const MAX_RATE: u64 = 1_000_000_000;
 /// Largest record index for `from` and `limit`: the largest integer a
 /// JavaScript number holds exactly (2^53 - 1), since the page keeps feed
 /// offsets in numbers. Far from `u64::MAX`, so `from + count` cannot wrap.
-pub const MAX_INDEX: u64 = (1 << 53) - 1;
+pub const MAX_INDEX: u64 = sparklet_engine::MAX_SAFE_INTEGER;
 /// Records per text frame when `frame` is not given.
 pub const DEFAULT_FRAME: usize = 100;
 /// Largest `frame`: beyond this a frame of events nears the 16 MiB frame

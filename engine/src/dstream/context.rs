@@ -68,6 +68,10 @@ impl StreamingContext {
         self.state_budget = bytes;
     }
 
+    pub fn state_budget(&self) -> usize {
+        self.state_budget
+    }
+
     /// The memory the stateful operators hold, roughly (see
     /// [`Footprint`](super::Footprint)).
     pub fn state_bytes(&self) -> usize {

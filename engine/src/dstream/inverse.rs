@@ -189,12 +189,14 @@ impl<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint> InverseSt
     }
 
     /// Keeps at most `max` keys: the least recently seen leave the state
-    /// and every pane. Returns how many left.
+    /// and every pane, down to nine tenths of `max`, so a flood rewrites
+    /// the panes every few batches rather than every one. Returns how many
+    /// left.
     fn evict_keys(&mut self, max: usize) -> u64 {
-        let excess = self.keys.live().saturating_sub(max);
-        if excess == 0 {
+        if self.keys.live() <= max {
             return 0;
         }
+        let excess = self.keys.live() - (max - max / 10);
         let seen = &self.seen;
         let live = self.keys.iter().map(|(id, _)| (seen[id as usize], id));
         let mut gone = vec![false; self.keys.bound()];

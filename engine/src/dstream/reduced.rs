@@ -75,9 +75,10 @@ impl<K: Hash + Eq + Clone + Footprint + 'static> DStream<(K, i64)> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<(K, i64)>, WindowError> {
+        // Longs wrap, as the JVM's do (and a restored count cannot panic).
         self.reduce_by_key_and_window_inverse(
-            |a, b| a + b,
-            |a, b| a - b,
+            i64::wrapping_add,
+            i64::wrapping_sub,
             len,
             slide,
             Some(Box::new(|_, n| *n != 0)),
@@ -128,8 +129,12 @@ impl<T: 'static> DStream<T> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<i64>, WindowError> {
-        self.map(|_| 1i64)
-            .reduce_by_window_inverse(|a, b| a + b, |a, b| a - b, len, slide)
+        self.map(|_| 1i64).reduce_by_window_inverse(
+            i64::wrapping_add,
+            i64::wrapping_sub,
+            len,
+            slide,
+        )
     }
 }
 
@@ -183,16 +188,17 @@ fn merged<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint>(
 }
 
 /// Keeps the window to `max` keys: the keys seen least recently leave the
-/// window's result and every pane. Returns how many left.
+/// window's result and every pane, down to nine tenths of `max` (so a
+/// flood rewrites the panes every few slides). Returns how many left.
 fn evict_keys<K: Hash + Eq + Clone + Footprint, V: Clone + Footprint>(
     panes: &mut Panes<FxHashMap<K, V>>,
     window: &mut FxHashMap<K, (V, u64)>,
     max: usize,
 ) -> u64 {
-    let excess = window.len().saturating_sub(max);
-    if excess == 0 {
+    if window.len() <= max {
         return 0;
     }
+    let excess = window.len() - (max - max / 10);
     let ages = window.iter().map(|(k, (_, at))| (*at, k));
     let gone: FxHashSet<K> = oldest(ages, excess).into_iter().cloned().collect();
     window.retain(|k, _| !gone.contains(k));

@@ -46,7 +46,8 @@ pub enum WindowError {
 
 /// The most parent batches a window may cover: one pane each, so this
 /// bounds the panes a window keeps (10,000: 16 min 40 s of 100 ms
-/// batches, 2 h 46 min of 1 s batches), whatever the text of a link says.
+/// batches, 2 h 46 min of 1 s batches; an incremental window also keeps
+/// the panes of the slide in progress), whatever the text of a link says.
 pub const MAX_WINDOW_BATCHES: u64 = 10_000;
 
 /// A window's length and slide in milliseconds, checked against the parent.

@@ -141,7 +141,7 @@ fn counting(counts: DStream<(Value, i64)>, stage: &Stage) -> Result<DStream<Valu
             .sum_counts_by_key_and_window(w.len, w.slide)
             .map_err(|e| e.to_string())?
             .map(counted),
-        _ => counts.reduce_by_key(|a, b| a + b).map(counted),
+        _ => counts.reduce_by_key(i64::wrapping_add).map(counted),
     })
 }
 

@@ -231,7 +231,13 @@ impl Pipeline {
                     saved.batches_run, batch_ms
                 )
             })?;
-        checkpoint::restore_states(&self.ssc.graph().states(), &saved.states, now_ms, batch_ms)?;
+        let run = checkpoint::Run {
+            now_ms,
+            batch_ms,
+            max_keys: self.ssc.max_keys(),
+            budget: self.ssc.state_budget(),
+        };
+        checkpoint::restore_states(&self.ssc.graph().states(), &saved.states, &run)?;
         self.ssc.set_batches_run(saved.batches_run);
         Ok(())
     }

@@ -14,6 +14,8 @@
 //! can write a large state a few parts per task while batches go on.
 
 mod codec;
+mod decode;
+mod restore;
 mod snapshot;
 
 use std::any::Any;
@@ -28,8 +30,9 @@ use crate::dstream::state::KeyedState;
 use crate::dstream::window::Panes;
 use crate::dstream::Kept;
 use crate::value::Value;
-pub use codec::Bounds;
-use codec::{Codec, Fits};
+use codec::Codec;
+pub use restore::Bounds;
+use restore::Restore;
 use snapshot::Snapshot;
 
 /// A piece of a checkpoint's JSON text, appended when called.
@@ -41,7 +44,7 @@ pub fn text_part(text: String) -> Part {
 }
 
 /// Snapshots `state` into `parts` if it is a `RefCell<T>`.
-fn save_as<T: Codec + Snapshot + 'static>(
+fn save_as<T: Codec + Snapshot + Restore + 'static>(
     state: &Rc<dyn Any>,
     parts: &mut Vec<Part>,
 ) -> Option<()> {
@@ -55,20 +58,19 @@ type Install = Box<dyn FnOnce()>;
 
 /// Decodes `text` as the `T` that `state` holds, if it holds one, and
 /// checks it against `bounds`; what installs it.
-fn decode_as<T: Codec + Fits + 'static>(
+fn decode_as<T: Restore + 'static>(
     state: &Rc<dyn Any>,
     text: &RawValue,
     bounds: &Bounds,
 ) -> Option<Result<Install, String>> {
     state.downcast_ref::<RefCell<T>>()?;
     let state = state.clone();
-    Some(T::dec_text(text.get()).and_then(|value| {
-        value.check(bounds)?;
-        Ok(Box::new(move || {
+    Some(T::restore(text.get(), bounds).map(|value| {
+        Box::new(move || {
             if let Some(cell) = state.downcast_ref::<RefCell<T>>() {
                 *cell.borrow_mut() = value;
             }
-        }) as Install)
+        }) as Install
     }))
 }
 
@@ -97,17 +99,21 @@ pub fn save_states(states: &[Kept], parts: &mut Vec<Part>) -> Result<(), String>
     Ok(())
 }
 
-/// Puts saved states back, in build order, into a run at time `now_ms`
-/// of batches of `batch_ms`; the pipeline must be the one that saved them.
-/// All or nothing: every state decodes and fits before any is replaced.
-/// Each state is parsed on its own, and a window pane by pane, so a large
-/// checkpoint never becomes one tree of JSON values.
-pub fn restore_states(
-    states: &[Kept],
-    saved: &[&RawValue],
-    now_ms: u64,
-    batch_ms: u64,
-) -> Result<(), String> {
+/// The run a checkpoint is restored into, which its states must fit.
+pub struct Run {
+    /// The time of its last batch, and its batch interval.
+    pub now_ms: u64,
+    pub batch_ms: u64,
+    /// Its key limit, and its state budget (shared by its states).
+    pub max_keys: usize,
+    pub budget: usize,
+}
+
+/// Puts saved states back, in build order, into `run`; the pipeline must
+/// be the one that saved them. All or nothing: every state decodes and
+/// fits before any is replaced. Each state is decoded on its own, a window
+/// pane by pane, straight into its types (see [`decode`]).
+pub fn restore_states(states: &[Kept], saved: &[&RawValue], run: &Run) -> Result<(), String> {
     if saved.len() != states.len() {
         return Err(format!(
             "checkpoint: {} states saved, the pipeline has {}",
@@ -118,9 +124,11 @@ pub fn restore_states(
     let mut installs = Vec::with_capacity(states.len());
     for (i, (kept, text)) in states.iter().zip(saved).enumerate() {
         let bounds = Bounds {
-            now_ms,
-            batch_ms,
+            now_ms: run.now_ms,
+            batch_ms: run.batch_ms,
             span_ms: kept.window_ms,
+            max_items: run.max_keys,
+            budget: run.budget / states.len(),
         };
         let install = each_state_type!(decode_as, &kept.state, text, &bounds)
             .ok_or_else(|| format!("checkpoint: state {i} has a type no checkpoint knows"))?
