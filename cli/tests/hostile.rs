@@ -216,6 +216,20 @@ fn tamper_on_load(change: &str) -> String {
     )
 }
 
+/// The page says it started fresh, and why, and runs from its first batch.
+async fn started_fresh(b: &Browser, why: &str) {
+    let notice = b.wait_for_text("notice", "Started fresh", 20).await;
+    assert!(notice.contains(why), "{notice}");
+    let stats = b
+        .wait_for_stats(20, "the page runs from scratch", |s| {
+            s["batches"].as_u64() >= Some(5)
+        })
+        .await;
+    assert_eq!(stats["restored_batches"], Value::Null);
+    assert!(stats["restore_refused"].is_string(), "{stats:#}");
+    assert!(stats["last_batch"]["time_ms"].as_u64() < Some(10_000));
+}
+
 async fn tampered_checkpoint_starts_fresh(change: &str, why: &str) {
     let addr = common::start(Some(browser::dist())).await;
     let feed = format!("ws://{addr}/feed/words?rate=20000&seed=5");
@@ -241,16 +255,7 @@ async fn tampered_checkpoint_starts_fresh(change: &str, why: &str) {
         .await
         .expect("reload");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let notice = b.wait_for_text("notice", "Started fresh", 20).await;
-    assert!(notice.contains(why), "{notice}");
-    let stats = b
-        .wait_for_stats(20, "the page runs from scratch", |s| {
-            s["batches"].as_u64() >= Some(5)
-        })
-        .await;
-    assert_eq!(stats["restored_batches"], Value::Null);
-    assert!(stats["restore_refused"].is_string(), "{stats:#}");
-    assert!(stats["last_batch"]["time_ms"].as_u64() < Some(10_000));
+    started_fresh(&b, why).await;
     alive(&b).await;
     b.screenshot("tampered-checkpoint").await;
     b.close().await;
@@ -335,13 +340,6 @@ async fn a_restored_run_whose_feed_does_not_resume_there_starts_fresh() {
         .await
         .expect("reload");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let notice = b.wait_for_text("notice", "Started fresh", 20).await;
-    assert!(notice.contains("did not resume at record"), "{notice}");
-    let stats = b
-        .wait_for_stats(20, "the page runs from scratch", |s| {
-            s["batches"].as_u64() >= Some(3)
-        })
-        .await;
-    assert_eq!(stats["restored_batches"], Value::Null);
+    started_fresh(&b, "did not resume at record").await;
     b.close().await;
 }
