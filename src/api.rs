@@ -74,7 +74,7 @@ impl<'a> Stats<'a> {
             reconnects: rt.reconnects,
             gaps: rt.gap_count,
             resume: rt.resumes(),
-            feed_resumes: rt.feed_resumes,
+            feed_resumes: rt.resume.feed_resumes,
             restore_refused: rt.restore_refused.as_deref(),
             state_bytes: rt.runner.state_bytes(),
             rate_limit: rt.rate_limit,

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod listener;
 pub mod panic;
 pub mod receiver;
+pub mod resume;
 pub mod runtime;
 pub mod scheduler;
 pub mod settings;

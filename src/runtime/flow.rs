@@ -15,37 +15,27 @@ use crate::connection::{backoff_ms, with_from, Gap, GAPS_KEPT};
 pub const PROCESSING_BUDGET: f64 = 1.0 / 3.0;
 
 impl Runtime {
-    /// Whether a reconnect resumes with `from=` (see [`crate::connection`]):
+    /// Whether a reconnect resumes with `from=` (see [`crate::resume`]):
     /// when the feed said it can, unless the URL's `resume=` says otherwise.
     pub fn resumes(&self) -> bool {
-        self.settings.resume.unwrap_or(self.feed_resumes)
+        self.settings.resume.unwrap_or(self.resume.feed_resumes)
     }
 
-    /// The first message of a connection, a hello or not. After a drop,
-    /// a connection that did not start where it was asked leaves a gap:
-    /// one that was not asked (`resume=0`, or a feed that never said it
-    /// resumes), or whose hello says it starts elsewhere. After a restore,
-    /// such a connection means the restored state cannot be used.
+    /// The first message of a connection, a hello or not: a gap if it did
+    /// not start where it was asked after a drop, a fresh start if it
+    /// continues a restored run somewhere else.
     pub(super) fn first_message(&mut self, hello: Option<FeedHello>) {
-        self.feed_resumes = hello.is_some_and(|h| h.resume);
         let here = self
             .first_record()
             .saturating_add(self.pending.counters().lines);
-        let said_here = hello.and_then(|h| h.from).map(|from| from == here);
-        let resumed = match self.settings.resume {
-            Some(false) => false,
-            Some(true) => said_here != Some(false),
-            None => self.feed_resumes && said_here.unwrap_or(self.asked_from == Some(here)),
-        };
-        if std::mem::take(&mut self.verify_restore) && !resumed {
+        let verdict = self.resume.first_message(hello, self.settings.resume, here);
+        if verdict.restore_failed {
             self.discard_restore(format!(
                 "the feed did not resume at record {here}, where the checkpoint ends"
             ));
         }
-        if let Some(from) = self.awaiting_hello.take() {
-            if !resumed {
-                self.record_gap(from);
-            }
+        if let Some(from) = verdict.gap_from {
+            self.record_gap(from);
         }
     }
 

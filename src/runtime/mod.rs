@@ -21,6 +21,7 @@ use crate::clock::PerformanceClock;
 use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use crate::receiver::{describe_close, Event, Receiver};
+use crate::resume::ResumeCheck;
 use crate::scheduler::{wake_at, BatchClock};
 use crate::settings::{check_feed_url, Settings};
 
@@ -101,21 +102,11 @@ pub struct Runtime {
     braked: bool,
     /// The feed record a restored run resumes at.
     start_offset: Option<u64>,
-    /// Whether the feed said it can resume (its hello), as of the last
-    /// connection that said anything.
-    pub feed_resumes: bool,
-    /// A connection is open after a drop and its first message will tell
-    /// whether it resumed: `Date.now()` of the drop.
-    awaiting_hello: Option<f64>,
-    /// This connection has had its first message.
-    heard: bool,
-    /// The record this connection asked the feed to start at (`from=`).
-    asked_from: Option<u64>,
+    /// Whether each connection resumed where it was asked (the feed's
+    /// hello), and what that means for gaps and a restored run.
+    pub resume: ResumeCheck,
     /// Why a saved checkpoint was not used, shown in the page.
     pub restore_refused: Option<String>,
-    /// A run restored from a checkpoint waits for the feed's first message
-    /// to confirm it starts at the checkpoint's offset.
-    verify_restore: bool,
     /// Batches restored from a checkpoint, if this run began with one.
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
@@ -166,12 +157,8 @@ impl Runtime {
             rate_limit: None,
             braked: false,
             start_offset: None,
-            feed_resumes: false,
-            awaiting_hello: None,
-            heard: false,
-            asked_from: None,
+            resume: ResumeCheck::default(),
             restore_refused: None,
-            verify_restore: false,
             restored_batches: None,
             checkpoints: 0,
             started_ms: now,
@@ -232,8 +219,9 @@ impl Runtime {
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
-        if !self.heard && !matches!(event, Event::Open | Event::Closed { .. } | Event::Error) {
-            self.heard = true;
+        if !matches!(event, Event::Open | Event::Closed { .. } | Event::Error)
+            && self.resume.first()
+        {
             let hello = match &event {
                 Event::Hello(h) => Some(*h),
                 _ => None,
@@ -253,18 +241,16 @@ impl Runtime {
             Event::Refused { bytes, records } => self.pending.refuse_frame(bytes, records),
             Event::Hello(_) => self.announce(),
             Event::Open => {
-                if let Some(from) = self.dropped_at_wall_ms.take() {
-                    self.reconnects += 1;
-                    self.awaiting_hello = Some(from);
-                }
+                let dropped = self.dropped_at_wall_ms.take();
+                self.reconnects += dropped.is_some() as u64;
+                self.resume.opened(dropped);
                 self.ever_opened = true;
-                self.heard = false;
                 self.attempt = 0;
                 self.conn = ConnState::Live;
                 self.announce();
             }
             Event::Closed { code, reason } => {
-                if let Some(from) = self.awaiting_hello.take() {
+                if let Some(from) = self.resume.closed() {
                     // Reopened and closed again without a word: still down.
                     self.dropped_at_wall_ms = Some(from);
                 }
@@ -363,14 +349,12 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.start_offset = None;
         r.restored_batches = None;
         r.restore_refused = None;
-        r.verify_restore = false;
         if reconnect {
             r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();
             r.attempt = 0;
             r.dropped_at_wall_ms = None;
-            r.awaiting_hello = None;
-            r.feed_resumes = false;
+            r.resume = ResumeCheck::default();
         }
         r.estimator = PidRateEstimator::new(settings.batch.as_millis());
         r.runner = runner;
@@ -412,7 +396,7 @@ fn connect(rt: &Shared) {
         }
     });
     let (url, asked_from) = r.connect_url();
-    r.asked_from = asked_from;
+    r.resume.connecting(asked_from);
     let max_frame = r.pending.limit_bytes();
     match Receiver::connect(&url, handler, max_frame) {
         Ok(receiver) => r.receiver = Some(receiver),

@@ -9,6 +9,7 @@ use super::Runtime;
 use crate::checkpoint::{self, Saved};
 use crate::connection::from_of;
 use crate::listener::Listener;
+use crate::resume::ResumeCheck;
 use crate::scheduler::BatchClock;
 
 impl Runtime {
@@ -41,10 +42,9 @@ impl Runtime {
             interval_ms: self.batches.interval_ms,
         };
         self.start_offset = Some(saved.offset);
-        self.feed_resumes = saved.resumes;
-        self.restored_batches = Some(k);
         // The feed's first message must confirm it starts at the offset.
-        self.verify_restore = true;
+        self.resume = ResumeCheck::restoring(saved.resumes);
+        self.restored_batches = Some(k);
         self.listener
             .borrow_mut()
             .continue_from(saved.batches, saved.records);
