@@ -55,8 +55,11 @@ pub const DEFAULT_EVENT_TIME: &str = "ts";
 /// bounds their memory too).
 pub const MAX_KEYS_LIMIT: usize = 1_000_000;
 
-/// The largest `buffer=`, MiB.
-pub const MAX_BUFFER_MIB: usize = 1024;
+/// The largest `buffer=`, MiB. A batch of a full buffer becomes values in
+/// the engine, several times the buffer for short records, so a larger
+/// buffer would let a feed that ignores backpressure take the tab to
+/// wasm's 4 GiB.
+pub const MAX_BUFFER_MIB: usize = 256;
 
 /// The largest `checkpoint=`, batches.
 pub const MAX_CHECKPOINT_EVERY: u64 = 1_000_000;

@@ -153,7 +153,7 @@ async fn settings_out_of_range_are_refused_naming_their_range() {
         .await;
     for named in [
         "must be a whole number from 1 to 1000000",
-        "buffer=999999: must be a whole number from 1 to 1024",
+        "buffer=999999: must be a whole number from 1 to 256",
         "checkpoint=-1",
         "batch=",
         "resume=maybe: must be 1 or 0",
