@@ -73,6 +73,7 @@ async fn fix_and_run(b: &Browser, pipeline: &str) -> Value {
 async fn refused_then_fixed(pipeline: &str, expected: &str) {
     let (b, _) = refused(&[("pipeline", pipeline)], expected).await;
     alive(&b).await;
+    b.wait_for_text("conn-state", "not started", 5).await;
     fix_and_run(&b, FIXED).await;
     b.close().await;
 }

@@ -26,7 +26,10 @@ pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
     };
     let conn = move || board.read(|l| l.status.conn.clone().unwrap_or(ConnState::Connecting));
     // "reconnecting in 3 s", and how far behind the batches run.
+    let running = move || board.read(|l| l.status.settings.is_some());
     let state_text = move || match conn() {
+        // Nothing started yet (the URL's pipeline was refused): no socket.
+        _ if !running() => "not started".to_string(),
         ConnState::Reconnecting {
             retry_at_wall_ms, ..
         } => {
@@ -69,7 +72,7 @@ pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
         <header class="topbar">
             <div class="brand">"Sparklet"</div>
             <div class="status">
-                <span class=move || format!("pill {}", conn().label()) data-testid="conn-state">{state_text}</span>
+                <span class=move || format!("pill {}", if running() { conn().label() } else { "closed" }) data-testid="conn-state">{state_text}</span>
                 {move || lag().map(|l| view! { <span class="pill lag" data-testid="lag">{l}</span> })}
                 <span class="feed-url" title=feed>{feed}</span>
             </div>
