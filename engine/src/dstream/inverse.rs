@@ -189,22 +189,24 @@ impl<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint> InverseSt
     }
 
     /// Keeps at most `max` keys: the least recently seen leave the state
-    /// and every pane, down to nine tenths of `max`, so a flood rewrites
-    /// the panes every few batches rather than every one. Returns how many
-    /// left.
+    /// and every pane. Only panes no newer than the last time any of them
+    /// was seen can hold them, so only those are looked at. Returns how
+    /// many left.
     fn evict_keys(&mut self, max: usize) -> u64 {
-        if self.keys.live() <= max {
+        let excess = self.keys.live().saturating_sub(max);
+        if excess == 0 {
             return 0;
         }
-        let excess = self.keys.live() - (max - max / 10);
         let seen = &self.seen;
         let live = self.keys.iter().map(|(id, _)| (seen[id as usize], id));
         let mut gone = vec![false; self.keys.bound()];
+        let mut newest = 0;
         for id in oldest(live, excess) {
             gone[id as usize] = true;
+            newest = newest.max(seen[id as usize]);
         }
         let keys = &mut self.keys;
-        self.panes.edit_each(|pane| {
+        self.panes.edit_upto(newest, |pane| {
             let mut kept = 0;
             for i in 0..pane.ids.len() {
                 let id = pane.ids[i];

@@ -188,21 +188,28 @@ fn merged<K: Hash + Eq + Clone + Footprint, V: Clone + Default + Footprint>(
 }
 
 /// Keeps the window to `max` keys: the keys seen least recently leave the
-/// window's result and every pane, down to nine tenths of `max` (so a
-/// flood rewrites the panes every few slides). Returns how many left.
+/// window's result and every pane that can hold them (none is newer than
+/// the newest time one of them was seen). Returns how many left.
 fn evict_keys<K: Hash + Eq + Clone + Footprint, V: Clone + Footprint>(
     panes: &mut Panes<FxHashMap<K, V>>,
     window: &mut FxHashMap<K, (V, u64)>,
     max: usize,
 ) -> u64 {
-    if window.len() <= max {
+    let excess = window.len().saturating_sub(max);
+    if excess == 0 {
         return 0;
     }
-    let excess = window.len() - (max - max / 10);
     let ages = window.iter().map(|(k, (_, at))| (*at, k));
     let gone: FxHashSet<K> = oldest(ages, excess).into_iter().cloned().collect();
+    let newest = gone
+        .iter()
+        .filter_map(|k| window.get(k))
+        .map(|(_, at)| *at)
+        .max();
     window.retain(|k, _| !gone.contains(k));
-    panes.edit_each(|pane| pane.retain(|k, _| !gone.contains(k)));
+    panes.edit_upto(newest.unwrap_or(0), |pane| {
+        pane.retain(|k, _| !gone.contains(k))
+    });
     excess as u64
 }
 

@@ -213,11 +213,12 @@ impl<P: Footprint> Panes<P> {
 }
 
 impl<P: Footprint + Clone> Panes<P> {
-    /// Changes every pane with `edit` (copying a pane a checkpoint still
-    /// shares), keeping the memory count right: how evicted keys leave
-    /// the panes that held them.
-    pub fn edit_each(&mut self, mut edit: impl FnMut(&mut P)) {
-        for (_, pane) in self.panes.iter_mut() {
+    /// Changes every pane up to time `upto` with `edit` (copying a pane a
+    /// checkpoint still shares), keeping the memory count right: how
+    /// evicted keys leave the panes that held them.
+    pub fn edit_upto(&mut self, upto: u64, mut edit: impl FnMut(&mut P)) {
+        let end = self.panes.partition_point(|(t, _)| *t <= upto);
+        for (_, pane) in self.panes.range_mut(..end) {
             self.bytes = self.bytes.saturating_sub(pane.heap_bytes());
             let p = Rc::make_mut(pane);
             edit(p);
