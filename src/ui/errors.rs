@@ -25,7 +25,9 @@ pub fn errors(board: Board) -> impl IntoView {
                     <dt>"Malformed records"</dt><dd data-testid="total-malformed">{format::count(s.malformed)}</dd>
                     <dt>"Dropped (buffer full)"</dt><dd data-testid="total-dropped">{format::count(s.dropped)}</dd>
                     <dt>"Received"</dt><dd>{format::count(s.received)}</dd>
-                    <dt>{format!("Keys evicted (limit {} per stage)", s.settings.as_ref().map_or(0, |x| x.max_keys))}</dt>
+                    <dt title="Keys (a window's records) evicted past the key limit of each stateful stage, or past its share of the state budget">
+                        {format!("Evicted (limit {} keys per stage)", s.settings.as_ref().map_or(0, |x| x.max_keys))}
+                    </dt>
                     <dd data-testid="total-evicted">{format::count(s.evicted)}</dd>
                     <dt>"Reconnects"</dt><dd data-testid="total-reconnects">{format::count(s.reconnects)}</dd>
                     <dt>"Gaps (feed could not resume)"</dt><dd data-testid="total-gaps">{format::count(s.gap_count)}</dd>
