@@ -1,4 +1,4 @@
-//! `window.sparklet`: the page's JS API (DESIGN.md), for scripts, tests and
+//! `window.sparklet`: the page's JS API (docs/DESIGN.md), for scripts, tests and
 //! benchmarks. `stats()` returns a plain object built once per call.
 
 use serde::Serialize;

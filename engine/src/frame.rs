@@ -1,4 +1,4 @@
-//! The frame decoder: a WebSocket frame's bytes into records, as DESIGN.md
+//! The frame decoder: a WebSocket frame's bytes into records, as docs/DESIGN.md
 //! says (`\n`-separated, `\r\n` accepted, empty lines ignored, invalid UTF-8
 //! counted as malformed). A record holding a NUL byte is malformed too: no
 //! text feed means one, and it would only confuse what shows the record.

@@ -1,4 +1,4 @@
-//! Window semantics, from DESIGN.md and Spark's WindowOperationsSuite
+//! Window semantics, from docs/DESIGN.md and Spark's WindowOperationsSuite
 //! (same inputs, same expected outputs), plus oracle tests: every windowed
 //! operator equals a naive recomputation over the window on random input.
 

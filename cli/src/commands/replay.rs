@@ -36,7 +36,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// Exit status for bad input, as DESIGN.md promises.
+/// Exit status for bad input, as docs/DESIGN.md promises.
 const BAD_INPUT: u8 = 2;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
