@@ -59,14 +59,13 @@ unit:
 	cargo test -p sparklet-engine -p sparklet
 
 ## The engine's tests again in headless Chrome, then the dashboard's own
-## browser tests against a real `sparklet feed` on a free port. (The
-## dashboard is the workspace root, where `wasm-pack test` would also build
-## the native-only CLI for wasm, so it gets the runner wasm-pack would use.)
+## browser tests against a real `sparklet feed` on a free port, each by
+## `wasm-pack test --headless --chrome` in its crate (the workspace's
+## default member is the dashboard, so the root's command builds no native
+## crate for wasm).
 browser: native
 	cd engine && wasm-pack test --headless --chrome
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	CHROMEDRIVER=$$(command -v chromedriver) \
-		scripts/with-feed.sh cargo test -p sparklet-dashboard --target wasm32-unknown-unknown
+	scripts/with-feed.sh wasm-pack test --headless --chrome
 
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
 ## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
