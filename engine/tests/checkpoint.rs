@@ -11,18 +11,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use sparklet_engine::{Duration, Pipeline, Value};
 
-const STATEFUL: &[&str] = &[
-    "map . | window 3s",
-    "map . | reduce_by_window max 4s 2s",
-    "group_by_key_and_window 3s",
-    "reduce_by_key_and_window sum 3s",
-    "reduce_by_key_and_window sum 4s 2s inverse",
-    "reduce_by_key_and_window mean 3s inverse",
-    "map .0 | count_by_value_and_window 3s",
-    "map .0 | count_by_window 2s",
-    "update_state_by_key sum",
-    "map (.0, . ) | update_state_by_key max",
-];
+use common::STATEFUL;
 
 #[test]
 fn a_restored_pipeline_continues_exactly_as_the_original() {

@@ -13,23 +13,9 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use std::collections::HashMap;
 
-use common::{ms, Rng};
+use common::{ms, Rng, STATEFUL};
 use sparklet_engine::dstream::MAX_WINDOW_BATCHES;
 use sparklet_engine::{Pipeline, Value};
-
-/// Every stateful stage of the language, on pairs `(word, n)`.
-const STATEFUL: &[&str] = &[
-    "map .0 | window 3s",
-    "map .1 | reduce_by_window max 4s 2s",
-    "group_by_key_and_window 3s",
-    "reduce_by_key_and_window sum 3s",
-    "reduce_by_key_and_window sum 4s 2s inverse",
-    "reduce_by_key_and_window mean 3s inverse",
-    "map .0 | count_by_value_and_window 3s",
-    "map .0 | count_by_window 2s",
-    "update_state_by_key sum",
-    "map (.0, len(.0)) | update_state_by_key max",
-];
 
 /// Batches of `per_batch` pairs whose keys are all new: a key flood.
 fn flood(batches: usize, per_batch: usize) -> Vec<Vec<Value>> {

@@ -6,6 +6,21 @@
 use sparklet_engine::replay::{replay, Emitted};
 use sparklet_engine::{Duration, Value};
 
+/// Every stateful stage of the language, on pairs `(word, n)` such as
+/// [`pair_batches`] makes, each fed what it can use.
+pub const STATEFUL: &[&str] = &[
+    "map .0 | window 3s",
+    "map .1 | reduce_by_window max 4s 2s",
+    "group_by_key_and_window 3s",
+    "reduce_by_key_and_window sum 3s",
+    "reduce_by_key_and_window sum 4s 2s inverse",
+    "reduce_by_key_and_window mean 3s inverse",
+    "map .0 | count_by_value_and_window 3s",
+    "map .0 | count_by_window 2s",
+    "update_state_by_key sum",
+    "map (.0, len(.0)) | update_state_by_key max",
+];
+
 /// A small deterministic generator (SplitMix64): tests need reproducible
 /// randomness in wasm too, where no OS entropy is wanted.
 pub struct Rng(u64);
