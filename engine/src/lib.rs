@@ -3,6 +3,7 @@
 //! about browsers, sockets or wall clocks, so the same operators run
 //! natively, in wasm, and in `sparklet replay`.
 
+pub mod checkpoint;
 pub mod dstream;
 pub mod duration;
 pub mod expr;
@@ -18,6 +19,7 @@ pub mod replay;
 pub mod runner;
 pub mod value;
 
+pub use checkpoint::CheckpointError;
 pub use duration::Duration;
 
 /// The largest whole number a JavaScript number holds exactly (2^53 - 1):

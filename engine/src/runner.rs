@@ -3,6 +3,7 @@
 //! returns Spark's BatchInfo with its three delays. Time comes in through
 //! [`Clock`], so the engine never meets a browser.
 
+use crate::checkpoint::{CheckpointError, Part};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::pipeline::{Pipeline, PipelineError};
@@ -81,11 +82,12 @@ impl PipelineRunner {
 
     /// The checkpoint in parts, to write a little at a time (see
     /// [`Pipeline::checkpoint_parts`]).
-    pub fn checkpoint_parts(&self) -> Result<Vec<crate::pipeline::checkpoint::Part>, String> {
+    pub fn checkpoint_parts(&self) -> Vec<Part> {
         self.pipeline.checkpoint_parts()
     }
 
-    pub fn restore(&mut self, saved: &str) -> Result<(), String> {
+    /// Continues from a checkpoint (see [`Pipeline::restore`]).
+    pub fn restore(&mut self, saved: &str) -> Result<(), CheckpointError> {
         self.pipeline.restore(saved)
     }
 

@@ -26,17 +26,28 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+/// Spark's suites key by these words. State keys are owned (`String`), as
+/// a checkpoint must be able to save them, and read back as these for the
+/// assertions.
+fn word(k: &str) -> &'static str {
+    ["a", "b", "c"]
+        .into_iter()
+        .find(|w| *w == k)
+        .expect("a word of the test")
+}
+
 /// Runs `input` (one vector per batch) through `op` and returns the sorted
 /// output of every batch.
 fn run_keys(
     input: &[&[&'static str]],
     op: impl FnOnce(
-        sparklet_engine::dstream::DStream<(&'static str, i64)>,
-    ) -> sparklet_engine::dstream::DStream<(&'static str, i64)>,
+        sparklet_engine::dstream::DStream<(String, i64)>,
+    ) -> sparklet_engine::dstream::DStream<(String, i64)>,
 ) -> Vec<Vec<(&'static str, i64)>> {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
-    let out = ssc.collect(op(words.map(|w| (w, 1))));
+    let keyed = op(words.map(|w| (w.to_string(), 1)));
+    let out = ssc.collect(keyed.map(|(k, n)| (word(&k), n)));
     for batch in input {
         queue.push(batch.to_vec());
     }
@@ -58,13 +69,16 @@ fn spark_map_with_state_states_as_mapped_data_and_snapshots() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
             let sum = value.unwrap_or(0) + state.get().copied().unwrap_or(0);
             state.update(sum);
-            Some((*key, sum))
+            Some((word(key), sum))
         },
     );
-    let (mapped, snapshots) = words.map(|w| (w, 1)).map_with_state_snapshots(spec);
+    let (mapped, snapshots) = words
+        .map(|w| (w.to_string(), 1))
+        .map_with_state_snapshots(spec);
+    let snapshots = snapshots.map(|(k, n)| (word(&k), n));
     let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
     for b in input {
         queue.push(b.to_vec());
@@ -108,17 +122,17 @@ fn spark_map_with_state_removing_and_timing_out() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
             if state.exists() {
                 state.remove();
-                Some(*key)
+                Some(word(key))
             } else {
                 state.update(value.unwrap_or(0));
                 None
             }
         },
     );
-    let out = ssc.collect(words.map(|w| (w, 1)).map_with_state(spec));
+    let out = ssc.collect(words.map(|w| (w.to_string(), 1)).map_with_state(spec));
     input.iter().for_each(|b| queue.push(b.to_vec()));
     ssc.run_batches(input.len() as u64);
     let removed: Vec<_> = out.take().into_iter().map(|(_, b)| sorted(b)).collect();
@@ -140,15 +154,18 @@ fn spark_map_with_state_removing_and_timing_out() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
             if value.is_some() {
                 state.update(1);
             }
-            state.is_timing_out().then_some(*key)
+            state.is_timing_out().then_some(word(key))
         },
     )
     .timeout(secs(3));
-    let (mapped, snapshots) = words.map(|w| (w, 1)).map_with_state_snapshots(spec);
+    let (mapped, snapshots) = words
+        .map(|w| (w.to_string(), 1))
+        .map_with_state_snapshots(spec);
+    let snapshots = snapshots.map(|(k, n)| (word(&k), n));
     let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
     let mut input: Vec<Vec<&str>> = vec![
         vec!["a", "b", "c"],

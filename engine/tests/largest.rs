@@ -55,7 +55,7 @@ fn run_both(src: &str, batches: usize) -> Vec<Option<Vec<Value>>> {
         outs.push(got);
     }
     assert_eq!(fused.malformed().count(), oracle.malformed().count());
-    fused.checkpoint().expect("a checkpoint");
+    fused.checkpoint();
     outs
 }
 
@@ -149,7 +149,7 @@ fn max_stateful_stages_run_and_checkpoint() {
     let mut p = Pipeline::new(&src, batch).unwrap();
     p.run(lines());
     let mut copy = Pipeline::new(&src, batch).unwrap();
-    copy.restore(&p.checkpoint().unwrap()).expect("restores");
+    copy.restore(&p.checkpoint()).expect("restores");
     assert_eq!(sorted(copy.run(lines())), sorted(p.run(lines())));
 }
 
@@ -202,11 +202,11 @@ fn deepest_records_hash_compare_print_checkpoint_and_drop() {
         assert_eq!(copy, out);
     }
     assert_eq!(p.malformed().count(), 0);
-    let saved = p.checkpoint().expect("a checkpoint");
+    let saved = p.checkpoint();
     // serde_json reads 128 levels, so restoring records this deep is
     // refused with a message; it must not crash.
     let mut copy = Pipeline::new(&src, Duration::from_secs(1)).unwrap();
     if let Err(e) = copy.restore(&saved) {
-        assert!(e.starts_with("checkpoint:"), "{e}");
+        assert!(e.to_string().starts_with("checkpoint:"), "{e}");
     }
 }

@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::hash::Hash;
 use std::rc::Rc;
 
+use crate::checkpoint::Codec;
 use crate::dstream::footprint::Footprint;
 use crate::dstream::interned::{Interner, KeyId};
 use crate::dstream::state::oldest;
@@ -282,8 +283,8 @@ impl<V: Footprint> Footprint for Pane<V> {
 
 impl<K, V> DStream<(K, V)>
 where
-    K: Hash + Eq + Clone + Footprint + 'static,
-    V: Clone + Default + Footprint + 'static,
+    K: Hash + Eq + Clone + Footprint + Codec + 'static,
+    V: Clone + Default + Footprint + Codec + 'static,
 {
     /// Spark's `reduceByKeyAndWindow(f, inv, len, slide, filter)`: the
     /// window's pairs reduced by key, kept incrementally; `inv` undoes `f`.

@@ -28,6 +28,8 @@ pub mod context;
 pub mod footprint;
 pub mod interned;
 pub mod inverse;
+mod inverse_checkpoint;
+pub mod panes;
 pub mod reduced;
 pub mod share;
 pub mod source;
@@ -36,10 +38,10 @@ pub mod top;
 pub mod transform;
 pub mod window;
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::checkpoint::{Kept, StateCodec};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
@@ -67,23 +69,12 @@ pub struct Cx<'a> {
 type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
 
 /// What the streams of one context share: the batch interval, and the
-/// state of every stateful operator, in the order they were built, so a
-/// checkpoint can save and restore it (see `pipeline::checkpoint`).
+/// state of every stateful operator, in the order they were built, each
+/// with its own codec, so a checkpoint can save and restore it (see
+/// [`checkpoint`](crate::checkpoint)).
 pub struct Graph {
     pub batch: Duration,
     states: RefCell<Vec<Kept>>,
-}
-
-/// A stateful operator's state, as the graph keeps it.
-#[derive(Clone)]
-pub struct Kept {
-    /// `Rc<RefCell<S>>` for the operator's `S`.
-    pub state: Rc<dyn Any>,
-    /// For a window, how far back (ms) its panes may reach: a restored
-    /// pane must lie inside it.
-    pub window_ms: Option<u64>,
-    /// The state's memory, as [`Footprint`] counts it.
-    footprint: Rc<dyn Fn() -> usize>,
 }
 
 impl Graph {
@@ -106,27 +97,20 @@ impl Graph {
 
     /// The memory every operator's state holds, as [`Footprint`] counts it.
     pub fn state_bytes(&self) -> usize {
-        self.states.borrow().iter().map(|k| (k.footprint)()).sum()
+        self.states.borrow().iter().map(Kept::heap_bytes).sum()
     }
 
-    /// Registers an operator's state: `Rc<RefCell<S>>` for its `S`.
-    pub fn keep<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>) {
-        self.register(state, None);
+    /// Registers an operator's state, `Rc<RefCell<S>>` for its `S`, which
+    /// says how a checkpoint saves and restores it.
+    pub fn keep<S: StateCodec>(&self, state: &Rc<RefCell<S>>) {
+        self.states.borrow_mut().push(Kept::new(state, None));
     }
 
     /// Registers a window's state, with how far back its panes reach.
-    pub fn keep_window<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>, span_ms: u64) {
-        self.register(state, Some(span_ms));
-    }
-
-    fn register<S: Footprint + 'static>(&self, state: &Rc<RefCell<S>>, window_ms: Option<u64>) {
-        let weak = Rc::downgrade(state);
-        let footprint = Rc::new(move || weak.upgrade().map_or(0, |s| s.borrow().heap_bytes()));
-        self.states.borrow_mut().push(Kept {
-            state: state.clone(),
-            window_ms,
-            footprint,
-        });
+    pub fn keep_window<S: StateCodec>(&self, state: &Rc<RefCell<S>>, span_ms: u64) {
+        self.states
+            .borrow_mut()
+            .push(Kept::new(state, Some(span_ms)));
     }
 }
 

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::checkpoint::Codec;
 use crate::dstream::aggregate::reduce_into;
 use crate::dstream::footprint::Footprint;
 use crate::dstream::state::oldest;
@@ -22,8 +23,8 @@ use crate::duration::Duration;
 
 impl<K, V> DStream<(K, V)>
 where
-    K: Hash + Eq + Clone + Footprint + 'static,
-    V: Clone + Default + Footprint + 'static,
+    K: Hash + Eq + Clone + Footprint + Codec + 'static,
+    V: Clone + Default + Footprint + Codec + 'static,
 {
     /// Spark's `reduceByKeyAndWindow(f, len, slide)`: the window's pairs
     /// reduced by key, recomputed from the panes at each slide.
@@ -53,7 +54,7 @@ where
     }
 }
 
-impl<T: Hash + Eq + Clone + Footprint + 'static> DStream<T> {
+impl<T: Hash + Eq + Clone + Footprint + Codec + 'static> DStream<T> {
     /// Spark's `countByValueAndWindow`: `map((_, 1L))` then the inverse
     /// window with a filter that drops counts of zero.
     pub fn count_by_value_and_window(
@@ -66,7 +67,7 @@ impl<T: Hash + Eq + Clone + Footprint + 'static> DStream<T> {
     }
 }
 
-impl<K: Hash + Eq + Clone + Footprint + 'static> DStream<(K, i64)> {
+impl<K: Hash + Eq + Clone + Footprint + Codec + 'static> DStream<(K, i64)> {
     /// `count_by_value_and_window` after its `map((_, 1L))`: counts summed
     /// per key over the window, zeros dropped. A stream that already
     /// counted each key per batch (a map-side combine) joins here.
@@ -86,7 +87,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static> DStream<(K, i64)> {
     }
 }
 
-impl<T: Clone + Footprint + 'static> DStream<T> {
+impl<T: Clone + Footprint + Codec + 'static> DStream<T> {
     /// Spark's `reduceByWindow(f, len, slide)`:
     /// `reduce(f).window(len, slide).reduce(f)`; nothing for an empty window.
     pub fn reduce_by_window(
@@ -104,7 +105,7 @@ impl<T: Clone + Footprint + 'static> DStream<T> {
     }
 }
 
-impl<T: Clone + Default + Footprint + 'static> DStream<T> {
+impl<T: Clone + Default + Footprint + Codec + 'static> DStream<T> {
     /// Spark's `reduceByWindow(f, inv, len, slide)`: one key through the
     /// inverse window, so it emits nothing until the first record and the
     /// inverse-reduced value (e.g. 0) once the window empties.

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
+use crate::checkpoint::{decode, list_parts, Bounds, CheckpointError, Codec, Part, StateCodec};
 use crate::dstream::footprint::Footprint;
 use crate::dstream::DStream;
 use crate::duration::Duration;
@@ -16,11 +17,32 @@ use crate::duration::Duration;
 /// Per key: the state and the time (ms) of the last batch that updated it.
 pub type KeyedState<K, S> = FxHashMap<K, (S, u64)>;
 
-impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
+/// `[[key, [state, updated]], ...]`. Per-key state changes in place every
+/// batch, so a checkpoint copies it when taken.
+impl<K, S> StateCodec for KeyedState<K, S>
+where
+    K: Hash + Eq + Clone + Footprint + Codec + 'static,
+    S: Clone + Footprint + Codec + 'static,
+{
+    fn save(&self, parts: &mut Vec<Part>) {
+        let entries: Vec<(K, (S, u64))> =
+            self.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        list_parts(entries, parts);
+    }
+
+    fn restore(text: &str, b: &Bounds) -> Result<Self, CheckpointError> {
+        let map: Self = decode(text, b.max_items)?;
+        b.check_updated(map.values().map(|(_, at)| *at))?;
+        b.check_budget(map.heap_bytes())?;
+        Ok(map)
+    }
+}
+
+impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K, V)> {
     /// Spark's `updateStateByKey(f)`: at every batch, `f(new values, old
     /// state)` for every key that has state or new values; `None` removes
     /// the key. Emits the whole state.
-    pub fn update_state_by_key<S: Clone + Footprint + 'static>(
+    pub fn update_state_by_key<S: Clone + Footprint + Codec + 'static>(
         self,
         mut f: impl FnMut(Vec<V>, Option<S>) -> Option<S> + 'static,
     ) -> DStream<(K, S)> {
@@ -67,7 +89,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
 
     /// Spark's `mapWithState(spec)`: the mapped values of every record,
     /// and of every key that timed out in this batch.
-    pub fn map_with_state<S: Clone + Footprint + 'static, M: 'static>(
+    pub fn map_with_state<S: Clone + Footprint + Codec + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
     ) -> DStream<M> {
@@ -76,7 +98,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
 
     /// `map_with_state` and its `stateSnapshots()`: the state after each
     /// batch, as a second stream.
-    pub fn map_with_state_snapshots<S: Clone + Footprint + 'static, M: 'static>(
+    pub fn map_with_state_snapshots<S: Clone + Footprint + Codec + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
     ) -> (DStream<M>, DStream<(K, S)>) {

@@ -2,7 +2,6 @@
 //! interval and compiled to the typed DStream API over values.
 
 pub mod build;
-pub mod checkpoint;
 pub mod error;
 pub mod expr_parser;
 pub mod lexer;
@@ -16,6 +15,7 @@ pub mod words;
 
 use std::rc::Rc;
 
+use crate::checkpoint::{CheckpointError, Part};
 use crate::dstream::StreamingContext;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
@@ -27,17 +27,6 @@ use text::{TextChain, TextOp};
 pub use error::PipelineError;
 pub use parser::{parse, ParsedStage};
 pub use stage::{Stage, WindowSpec};
-
-/// The checkpoint format; 2 keeps incremental windows' keys once.
-const CHECKPOINT_VERSION: u64 = 2;
-
-/// The largest checkpoint restored: about what the default state budget
-/// writes as text. A larger one is refused, and the run starts fresh.
-pub const MAX_CHECKPOINT_BYTES: usize = 512 << 20;
-
-/// The longest run a checkpoint may claim (100 years, in ms): batch times
-/// stay far from overflow, and exact as JavaScript numbers.
-pub const MAX_RUN_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
@@ -161,85 +150,29 @@ impl Pipeline {
     }
 
     /// The pipeline's running state as JSON text: what it is, how many
-    /// batches ran, and every stateful stage's state (see [`checkpoint`]).
-    pub fn checkpoint(&self) -> Result<String, String> {
+    /// batches ran, and every stateful stage's state (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub fn checkpoint(&self) -> String {
         let mut out = String::new();
-        for part in self.checkpoint_parts()? {
+        for part in self.checkpoint_parts() {
             part(&mut out);
         }
-        Ok(out)
+        out
     }
 
     /// The same checkpoint, taken now and written later, a part at a time:
     /// the parts' text, in order, is [`Pipeline::checkpoint`]'s.
-    pub fn checkpoint_parts(&self) -> Result<Vec<checkpoint::Part>, String> {
-        let head = format!(
-            "{{\"version\":{CHECKPOINT_VERSION},\"pipeline\":{},\"batch_ms\":{},\"batches_run\":{},\"states\":",
-            serde_json::Value::from(self.text.as_str()),
-            self.batch_interval().as_millis(),
-            self.batches_run()
-        );
-        let mut parts = vec![checkpoint::text_part(head)];
-        checkpoint::save_states(&self.ssc.graph().states(), &mut parts)?;
-        parts.push(checkpoint::text_part("}".into()));
-        Ok(parts)
+    pub fn checkpoint_parts(&self) -> Vec<Part> {
+        self.ssc.checkpoint_parts_of(Some(&self.text))
     }
 
     /// Continues from `saved` (JSON text from [`Pipeline::checkpoint`]),
     /// which must come from this same pipeline and batch interval, and is
     /// checked before use as input from outside: its size, version, batch
     /// count, and every state's times, order and keys. On any mismatch
-    /// nothing changes, and the message says what was wrong.
-    pub fn restore(&mut self, saved: &str) -> Result<(), String> {
-        #[derive(serde::Deserialize)]
-        struct Version {
-            version: Option<serde_json::Value>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Saved<'a> {
-            pipeline: String,
-            batch_ms: u64,
-            batches_run: u64,
-            #[serde(borrow)]
-            states: Vec<&'a serde_json::value::RawValue>,
-        }
-        if saved.len() > MAX_CHECKPOINT_BYTES {
-            return Err(format!(
-                "checkpoint: {} bytes, more than the {} MiB a checkpoint may have",
-                saved.len(),
-                MAX_CHECKPOINT_BYTES >> 20
-            ));
-        }
-        let version: Version =
-            serde_json::from_str(saved).map_err(|e| format!("checkpoint: not JSON: {e}"))?;
-        if version.version != Some(CHECKPOINT_VERSION.into()) {
-            return Err("checkpoint: saved by another version of Sparklet".into());
-        }
-        let saved: Saved =
-            serde_json::from_str(saved).map_err(|e| format!("checkpoint: damaged: {e}"))?;
-        let batch_ms = self.batch_interval().as_millis();
-        if saved.pipeline != self.text || saved.batch_ms != batch_ms {
-            return Err("checkpoint: saved by another pipeline or batch interval".into());
-        }
-        let now_ms = saved
-            .batches_run
-            .checked_mul(batch_ms)
-            .filter(|t| *t <= MAX_RUN_MS)
-            .ok_or_else(|| {
-                format!(
-                    "checkpoint: {} batches of {} ms is longer than a run can be (100 years)",
-                    saved.batches_run, batch_ms
-                )
-            })?;
-        let run = checkpoint::Run {
-            now_ms,
-            batch_ms,
-            max_keys: self.ssc.max_keys(),
-            budget: self.ssc.state_budget(),
-        };
-        checkpoint::restore_states(&self.ssc.graph().states(), &saved.states, &run)?;
-        self.ssc.set_batches_run(saved.batches_run);
-        Ok(())
+    /// nothing changes, and the error says what was wrong.
+    pub fn restore(&mut self, saved: &str) -> Result<(), CheckpointError> {
+        self.ssc.restore_of(saved, Some(&self.text))
     }
 
     /// Whether the output is keyed pairs in hash order (which `replay`
