@@ -25,7 +25,7 @@ impl Runtime {
         };
         if !resumes {
             return self.refuse_restore(
-                "the feed does not resume, so the state would not match what it sends next".into(),
+                "the feed does not resume, so the state would not match what it sends next",
             );
         }
         if let Err(e) = saved.check() {
@@ -71,9 +71,9 @@ impl Runtime {
     }
 
     /// A checkpoint that was found and not used: the page says why.
-    pub(super) fn refuse_restore(&mut self, why: String) {
+    pub(super) fn refuse_restore(&mut self, why: impl std::fmt::Display) {
         web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {why}").into());
-        self.restore_refused = Some(why);
+        self.restore_refused = Some(why.to_string());
     }
 
     /// The feed's record number this run started from.
@@ -91,9 +91,7 @@ impl Runtime {
         if !leaving && checkpoint::writing() {
             return;
         }
-        let Ok(parts) = self.runner.checkpoint_parts() else {
-            return;
-        };
+        let parts = self.runner.checkpoint_parts();
         let counters = self.pending.counters();
         let offset =
             (self.first_record() + counters.lines).saturating_sub(self.pending.len() as u64);

@@ -16,88 +16,27 @@
 
 use std::cell::{Cell, RefCell};
 
-use sparklet_engine::pipeline::checkpoint::Part;
-use sparklet_engine::pipeline::MAX_CHECKPOINT_BYTES;
+use sparklet_engine::checkpoint::{Part, MAX_CHECKPOINT_BYTES};
 use sparklet_engine::Clock;
-use sparklet_engine::MAX_SAFE_INTEGER;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::IdbDatabase;
 
 use crate::clock::PerformanceClock;
 use crate::settings::Settings;
-use crate::storage;
+use crate::storage::{self, StorageError};
 
-/// What a checkpoint holds besides the engine's state.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Saved {
-    /// The checkpoint's text; the engine's state is the part of it at
-    /// `engine` (kept in place: a large state is not copied again).
-    text: String,
-    engine: std::ops::Range<usize>,
-    /// The feed's record number the state covers up to: where to resume.
-    pub offset: u64,
-    pub batches: u64,
-    pub records: u64,
-    /// Whether the feed resumed when this was saved: only then can a run
-    /// continue from it.
-    pub resumes: bool,
-}
+mod saved;
 
-impl Saved {
-    /// The text of a checkpoint up to the engine's state, which follows it
-    /// (then a closing brace).
-    pub fn head(offset: u64, batches: u64, records: u64, resumes: bool) -> String {
-        format!(
-            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"engine\":"
-        )
-    }
+pub use saved::{load, LoadError, Saved};
 
-    /// The engine's state, JSON text (`PipelineRunner::checkpoint_parts`).
-    pub fn engine(&self) -> &str {
-        &self.text[self.engine.clone()]
-    }
-
-    /// A checkpoint's text, or what is wrong with it.
-    pub fn from_json(text: String) -> Result<Saved, String> {
-        #[derive(serde::Deserialize)]
-        struct Stored<'a> {
-            #[serde(borrow)]
-            engine: &'a serde_json::value::RawValue,
-            offset: u64,
-            batches: u64,
-            records: u64,
-            #[serde(default)]
-            resumes: bool,
-        }
-        let s: Stored =
-            serde_json::from_str(&text).map_err(|e| format!("the checkpoint is damaged: {e}"))?;
-        // The raw value is a slice of `text`.
-        let start = s.engine.get().as_ptr() as usize - text.as_ptr() as usize;
-        let engine = start..start + s.engine.get().len();
-        Ok(Saved {
-            engine,
-            offset: s.offset,
-            batches: s.batches,
-            records: s.records,
-            resumes: s.resumes,
-            text,
-        })
-    }
-
-    /// Whether the page's own figures are in range (the engine checks its
-    /// state when it restores it).
-    pub fn check(&self) -> Result<(), String> {
-        for (what, n) in [
-            ("feed offset", self.offset),
-            ("batch count", self.batches),
-            ("record count", self.records),
-        ] {
-            if n > MAX_SAFE_INTEGER {
-                return Err(format!("its {what} {n} is out of range"));
-            }
-        }
-        Ok(())
-    }
+/// Why a checkpoint could not be written (the page goes on; the last
+/// checkpoint written whole stays).
+#[derive(Debug, thiserror::Error)]
+enum SaveError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the state is larger than the {} MiB a checkpoint may have", MAX_CHECKPOINT_BYTES >> 20)]
+    TooLarge,
 }
 
 /// One record per view: a checkpoint only ever restores the same view.
@@ -113,7 +52,7 @@ thread_local! {
     static WRITING: Cell<bool> = const { Cell::new(false) };
 }
 
-async fn db() -> Result<IdbDatabase, String> {
+async fn db() -> Result<IdbDatabase, StorageError> {
     if let Some(db) = DB.with(|d| d.borrow().clone()) {
         return Ok(db);
     }
@@ -204,13 +143,10 @@ impl Chunks {
 
     /// Appends a part; a chunk when one is full. A checkpoint that grows
     /// past the cap is given up: it could never be restored.
-    fn add(&mut self, part: Part) -> Result<Option<JsValue>, String> {
+    fn add(&mut self, part: Part) -> Result<Option<JsValue>, SaveError> {
         part(&mut self.text);
         if self.total + self.text.len() > MAX_CHECKPOINT_BYTES {
-            return Err(format!(
-                "the state is larger than the {} MiB a checkpoint may have",
-                MAX_CHECKPOINT_BYTES >> 20
-            ));
+            return Err(SaveError::TooLarge);
         }
         Ok((self.text.len() >= CHUNK_BYTES).then(|| self.take()))
     }
@@ -235,7 +171,7 @@ async fn write_in_slices(
     generation: u64,
     head: String,
     parts: Vec<Part>,
-) -> Result<(), String> {
+) -> Result<(), SaveError> {
     let db = db().await?;
     let clock = PerformanceClock::new();
     let now = || clock.as_ref().map_or(0.0, |c| c.now_ms());
@@ -263,7 +199,7 @@ async fn write_in_slices(
     }
     let manifest = format!("{generation} {}", chunks.written);
     storage::put(&db, key, &JsValue::from_str(&manifest)).await?;
-    sweep(&db, key, generation).await
+    Ok(sweep(&db, key, generation).await?)
 }
 
 async fn write_at_once(
@@ -271,7 +207,7 @@ async fn write_at_once(
     generation: u64,
     head: String,
     parts: Vec<Part>,
-) -> Result<(), String> {
+) -> Result<(), SaveError> {
     let mut chunks = Chunks::new(head);
     let mut records = Vec::new();
     for part in parts {
@@ -285,12 +221,12 @@ async fn write_at_once(
     records.push((key.to_string(), JsValue::from_str(&manifest)));
     let db = db().await?;
     storage::put_all(&db, &records).await?;
-    sweep(&db, key, generation).await
+    Ok(sweep(&db, key, generation).await?)
 }
 
 /// Deletes the chunks of generations older than `generation` (replaced,
 /// or left by a write that gave up or was cut short).
-async fn sweep(db: &IdbDatabase, key: &str, generation: u64) -> Result<(), String> {
+async fn sweep(db: &IdbDatabase, key: &str, generation: u64) -> Result<(), StorageError> {
     let prefix = format!("{key}#");
     for old in chunks_of(db, key).await? {
         let g = old[prefix.len()..]
@@ -305,61 +241,12 @@ async fn sweep(db: &IdbDatabase, key: &str, generation: u64) -> Result<(), Strin
 }
 
 /// The keys of every chunk stored for the view `key`, of any generation.
-async fn chunks_of(db: &IdbDatabase, key: &str) -> Result<Vec<String>, String> {
+async fn chunks_of(db: &IdbDatabase, key: &str) -> Result<Vec<String>, StorageError> {
     storage::keys_between(db, &format!("{key}#"), &format!("{key}#\u{ffff}")).await
 }
 
 fn chunk_key(key: &str, generation: u64, n: usize) -> String {
     format!("{key}#{generation}#{n:06}")
-}
-
-/// The checkpoint of the view `key`: `None` if none was saved, else the
-/// checkpoint or why it cannot be used. Its size is checked against the
-/// cap before its chunks are put together.
-pub async fn load(key: &str) -> Option<Result<Saved, String>> {
-    let db = db().await.ok()?;
-    let manifest = storage::get(&db, key).await.ok()?;
-    Some(read(&db, key, manifest).await)
-}
-
-async fn read(db: &IdbDatabase, key: &str, manifest: JsValue) -> Result<Saved, String> {
-    let damaged = || "its manifest is damaged".to_string();
-    let manifest = manifest.as_string().ok_or_else(damaged)?;
-    let (generation, chunks) = manifest.split_once(' ').ok_or_else(damaged)?;
-    let generation: u64 = generation.parse().map_err(|_| damaged())?;
-    let chunks: usize = chunks.parse().map_err(|_| damaged())?;
-    if chunks > MAX_CHECKPOINT_BYTES / CHUNK_BYTES + 2 {
-        return Err(format!(
-            "it claims {chunks} chunks, more than a checkpoint can have"
-        ));
-    }
-    let mut text = String::new();
-    for n in 0..chunks {
-        let chunk = storage::get(db, &chunk_key(key, generation, n))
-            .await
-            .map_err(|e| format!("a chunk could not be read: {e}"))?;
-        let too_large = || {
-            format!(
-                "it is larger than the {} MiB a checkpoint may have",
-                MAX_CHECKPOINT_BYTES >> 20
-            )
-        };
-        // Measured before it is copied in: a unit is at least a byte.
-        let units = chunk
-            .dyn_ref::<js_sys::JsString>()
-            .map_or(0, |s| s.length() as usize);
-        if text.len().saturating_add(units) > MAX_CHECKPOINT_BYTES {
-            return Err(too_large());
-        }
-        let chunk = chunk
-            .as_string()
-            .ok_or_else(|| format!("chunk {n} is missing or not text"))?;
-        if text.len().saturating_add(chunk.len()) > MAX_CHECKPOINT_BYTES {
-            return Err(too_large());
-        }
-        text.push_str(&chunk);
-    }
-    Saved::from_json(text)
 }
 
 /// Forgets the view's checkpoint (Clear starts afresh); a write under way
