@@ -180,3 +180,57 @@ fn key_numbers_are_looked_up_not_trusted() {
         .contains("key numbers"));
     assert_eq!(fresh.batches_run(), 0);
 }
+
+/// Checkpoints of every stateful stage as version 2 wrote them before
+/// each operator owned its codec (`fixtures/checkpoints_v2.json`, after
+/// six batches of `pair_batches(21, _, 5, 12)`): the same run writes the
+/// same text today, and the saved text restores and goes on as a run
+/// never interrupted. If the text changes, the format changed: bump
+/// `CHECKPOINT_VERSION`.
+#[test]
+fn checkpoints_of_version_2_read_and_write_as_before() {
+    let fixtures: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(include_str!("fixtures/checkpoints_v2.json")).unwrap();
+    let batches = common::pair_batches(21, 10, 5, 12);
+    let odd = vec![
+        vec![
+            Value::from_json(serde_json::json!({"a": [1, 2.0, [3, "x"], {"b": null}], "c": true})),
+            Value::List(vec![Value::Int(1), Value::Float(1.0)]),
+            Value::pair(Value::str("k\n\"q\""), Value::Float(f64::NAN)),
+            Value::Float(f64::NEG_INFINITY),
+        ],
+        vec![Value::Float(0.1), Value::Null],
+        vec![],
+        vec![],
+    ];
+    for (text, saved) in &fixtures {
+        let (batches, ran) = match text.as_str() {
+            "map . | window 3s" => (&odd, 2),
+            _ => (&batches, 6),
+        };
+        let mut uninterrupted = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+        for b in &batches[..ran] {
+            uninterrupted.run_values(b.clone());
+        }
+        assert_eq!(&uninterrupted.checkpoint(), saved, "{text}: the text");
+        let mut restored = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+        restored
+            .restore(saved)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        for b in &batches[ran..] {
+            // Compared as text: NaN is not equal to itself.
+            let show = |o: Option<Vec<Value>>| {
+                o.map(|mut v| {
+                    v.sort_by(|a, b| a.total_cmp(b));
+                    format!("{v:?}")
+                })
+            };
+            assert_eq!(
+                show(restored.run_values(b.clone())),
+                show(uninterrupted.run_values(b.clone())),
+                "{text} after restore"
+            );
+        }
+    }
+    assert_eq!(fixtures.len(), STATEFUL.len() + 1, "every stateful stage");
+}
