@@ -16,6 +16,15 @@ pub fn text_part(text: impl Into<String>) -> Part {
     Box::new(move |out: &mut String| out.push_str(&text))
 }
 
+/// The text of `parts`, written now.
+pub fn write(parts: Vec<Part>) -> String {
+    let mut out = String::new();
+    for part in parts {
+        part(&mut out);
+    }
+    out
+}
+
 /// Entries a part encodes at most: a few milliseconds of work.
 const PART_ENTRIES: usize = 16_384;
 

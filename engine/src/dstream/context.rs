@@ -193,11 +193,7 @@ impl StreamingContext {
     /// assert_eq!(out.take(), vec![(2000, vec![("spark".to_string(), 3)])]);
     /// ```
     pub fn checkpoint(&self) -> String {
-        let mut out = String::new();
-        for part in self.checkpoint_parts() {
-            part(&mut out);
-        }
-        out
+        checkpoint::write(self.checkpoint_parts())
     }
 
     /// The same checkpoint, taken now and written later, a part at a time:

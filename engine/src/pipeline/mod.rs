@@ -15,7 +15,7 @@ pub mod words;
 
 use std::rc::Rc;
 
-use crate::checkpoint::{CheckpointError, Part};
+use crate::checkpoint::{self, CheckpointError, Part};
 use crate::dstream::StreamingContext;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
@@ -153,11 +153,7 @@ impl Pipeline {
     /// batches ran, and every stateful stage's state (see
     /// [`checkpoint`](crate::checkpoint)).
     pub fn checkpoint(&self) -> String {
-        let mut out = String::new();
-        for part in self.checkpoint_parts() {
-            part(&mut out);
-        }
-        out
+        checkpoint::write(self.checkpoint_parts())
     }
 
     /// The same checkpoint, taken now and written later, a part at a time:
