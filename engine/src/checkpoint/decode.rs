@@ -125,6 +125,23 @@ mod tests {
     }
 
     #[test]
+    fn the_common_types_read_back_as_they_were_written() {
+        fn round<T: Codec + PartialEq + fmt::Debug>(x: T) {
+            let mut text = String::new();
+            x.enc(&mut text);
+            assert_eq!(decode::<T>(&text, 100).unwrap(), x, "{text}");
+        }
+        round((String::from("a\"\\\n\u{1}é"), 7u32));
+        round(vec![Some(()), None]);
+        round((1.5f64, f64::INFINITY, -2i8));
+        round((Str::from("short"), true, usize::MAX));
+        round(FxHashMap::from_iter([(1u64, vec![Value::Int(1)])]));
+        let mut nan = String::new();
+        f64::NAN.enc(&mut nan);
+        assert!(decode::<f64>(&nan, 1).unwrap().is_nan());
+    }
+
+    #[test]
     fn a_list_past_the_cap_is_refused_at_the_cap() {
         let text = format!("[{}0]", "0,".repeat(10));
         assert_eq!(decode::<Vec<i64>>(&text, 11).unwrap().len(), 11);
