@@ -3,17 +3,14 @@
 //! returns Spark's BatchInfo with its three delays. Time comes in through
 //! [`Clock`], so the engine never meets a browser.
 
+use crate::dstream::StageFigures;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::records::Records;
 use crate::value::Value;
 
-/// Milliseconds from any fixed origin: `performance.now()` in the page,
-/// `Instant` natively, a counter in tests.
-pub trait Clock {
-    fn now_ms(&self) -> f64;
-}
+pub use crate::clock::Clock;
 
 /// Spark's BatchInfo: what the Streaming UI plots for each batch.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -39,6 +36,8 @@ pub struct BatchReport {
     pub info: BatchInfo,
     /// The pipeline's output, `None` between window slides.
     pub output: Option<Vec<Value>>,
+    /// Each stage's records in and out and time, in pipeline order.
+    pub stages: Vec<StageFigures>,
 }
 
 /// Runs one pipeline over consecutive batches and reports on each.
@@ -112,7 +111,7 @@ impl PipelineRunner {
         let count = records.len() as u64;
         let malformed_before = self.malformed().count();
         let evicted_before = self.evicted();
-        let output = self.pipeline.run(records);
+        let output = self.pipeline.run_timed(records, clock);
         let end = clock.now_ms();
         let scheduling_delay_ms = (start - due_ms).max(0.0);
         let processing_ms = (end - start).max(0.0);
@@ -128,6 +127,7 @@ impl PipelineRunner {
                 evicted: self.evicted() - evicted_before,
             },
             output,
+            stages: self.pipeline.stages(),
         }
     }
 }

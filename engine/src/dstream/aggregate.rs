@@ -43,13 +43,13 @@ impl<T: 'static> DStream<T> {
     /// One number per batch, `[0]` for an empty one, as Spark's.
     pub fn count(self) -> DStream<i64> {
         let slide = self.slide;
-        self.unary(slide, |_, batch, _| Some(vec![batch.len() as i64]))
+        self.unary("count", slide, |_, batch, _| Some(vec![batch.len() as i64]))
     }
 
     /// One value per batch, nothing for an empty batch.
     pub fn reduce(self, mut f: impl FnMut(T, T) -> T + 'static) -> DStream<T> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, _| {
+        self.unary("reduce", slide, move |_, batch, _| {
             Some(batch.into_iter().reduce(&mut f).into_iter().collect())
         })
     }
@@ -58,7 +58,10 @@ impl<T: 'static> DStream<T> {
 impl<T: Hash + Eq + 'static> DStream<T> {
     /// `(value, count)` for each distinct value of the batch.
     pub fn count_by_value(self) -> DStream<(T, i64)> {
-        self.map(|x| (x, 1)).reduce_by_key(|a, b| a + b)
+        let graph = self.graph.clone();
+        graph.stage("count_by_value", || {
+            self.map(|x| (x, 1)).reduce_by_key(|a, b| a + b)
+        })
     }
 }
 
@@ -66,7 +69,7 @@ impl<K: Hash + Eq + 'static, V: Default + 'static> DStream<(K, V)> {
     /// Pairs reduced per key within the batch.
     pub fn reduce_by_key(self, mut f: impl FnMut(V, V) -> V + 'static) -> DStream<(K, V)> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, _| {
+        self.unary("reduce_by_key", slide, move |_, batch, _| {
             let mut acc = FxHashMap::default();
             reduce_into(&mut acc, batch, &mut f);
             Some(acc.into_iter().collect())
@@ -78,7 +81,7 @@ impl<K: Hash + Eq + 'static, V: 'static> DStream<(K, V)> {
     /// `(key, values)`, values in arrival order.
     pub fn group_by_key(self) -> DStream<(K, Vec<V>)> {
         let slide = self.slide;
-        self.unary(slide, |_, batch, _| {
+        self.unary("group_by_key", slide, |_, batch, _| {
             let mut groups: FxHashMap<K, Vec<V>> = FxHashMap::default();
             for (k, v) in batch {
                 groups.entry(k).or_default().push(v);

@@ -5,7 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::dstream::{source, Cx, DStream, Graph, Queue};
+use crate::clock::Clock;
+use crate::dstream::stages::{Figures, Timing};
+use crate::dstream::{source, Cx, DStream, Graph, Queue, StageFigures};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 
@@ -25,6 +27,8 @@ pub struct StreamingContext {
     max_keys: usize,
     state_budget: usize,
     evicted: u64,
+    /// Each operator's figures in the last batch.
+    figures: Vec<Figures>,
 }
 
 /// The default key limit of each stateful operator: far above a word
@@ -48,6 +52,7 @@ impl StreamingContext {
             max_keys: DEFAULT_MAX_KEYS,
             state_budget: DEFAULT_STATE_BUDGET,
             evicted: 0,
+            figures: Vec::new(),
         }
     }
 
@@ -138,21 +143,50 @@ impl StreamingContext {
         self.batches_run = n;
     }
 
-    /// Runs the next batch through every output; returns its time.
+    /// Runs the next batch through every output; returns its time. Its
+    /// stages are timed natively by an `Instant`; in wasm, where there is
+    /// none, use [`StreamingContext::run_batch_timed`].
     pub fn run_batch(&mut self) -> u64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        let clock = crate::clock::Monotonic::new();
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.run(Some(&clock));
+        #[cfg(target_arch = "wasm32")]
+        self.run(None)
+    }
+
+    /// Runs the next batch, timing its stages by `clock`.
+    pub fn run_batch_timed(&mut self, clock: &dyn Clock) -> u64 {
+        self.run(Some(clock))
+    }
+
+    fn run(&mut self, clock: Option<&dyn Clock>) -> u64 {
         let t = self.next_batch_time();
         self.batches_run += 1;
         self.malformed.begin_batch();
+        self.figures.clear();
+        self.figures
+            .resize(self.graph.stage_count(), Figures::default());
         let mut cx = Cx {
             malformed: &mut self.malformed,
             max_keys: self.max_keys,
             budget: self.state_budget / self.graph.stateful().max(1),
             evicted: &mut self.evicted,
+            timing: Timing {
+                ops: &mut self.figures,
+                clock,
+            },
         };
         for output in &mut self.outputs {
             output(t, &mut cx);
         }
         t
+    }
+
+    /// Each stage's records in and out and time in the last batch, in
+    /// build order (see [`stages`](super::stages)).
+    pub fn stages(&self) -> Vec<StageFigures> {
+        self.graph.stage_figures(&self.figures)
     }
 
     pub fn run_batches(&mut self, n: u64) {

@@ -31,6 +31,7 @@ pub mod inverse;
 pub mod reduced;
 pub mod share;
 pub mod source;
+pub mod stages;
 pub mod state;
 pub mod top;
 pub mod transform;
@@ -46,6 +47,7 @@ use crate::malformed::Malformed;
 pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS, DEFAULT_STATE_BUDGET};
 pub use footprint::Footprint;
 pub use source::Queue;
+pub use stages::{StageFigures, StageId};
 pub use state::{State, StateSpec};
 pub use window::{WindowError, MAX_WINDOW_BATCHES};
 
@@ -62,6 +64,8 @@ pub struct Cx<'a> {
     /// Keys, records or pane entries evicted to stay within these limits,
     /// counted for the page.
     pub evicted: &'a mut u64,
+    /// Where each operator's records and time for this batch go.
+    pub timing: stages::Timing<'a>,
 }
 
 type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
@@ -72,6 +76,7 @@ type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
 pub struct Graph {
     pub batch: Duration,
     states: RefCell<Vec<Kept>>,
+    stages: RefCell<stages::Stages>,
 }
 
 /// A stateful operator's state, as the graph keeps it.
@@ -91,6 +96,7 @@ impl Graph {
         Rc::new(Graph {
             batch,
             states: RefCell::new(Vec::new()),
+            stages: RefCell::default(),
         })
     }
 
@@ -107,6 +113,37 @@ impl Graph {
     /// The memory every operator's state holds, as [`Footprint`] counts it.
     pub fn state_bytes(&self) -> usize {
         self.states.borrow().iter().map(|k| (k.footprint)()).sum()
+    }
+
+    /// Registers an operator as a stage named `name` (see [`stages`]).
+    pub fn add_stage(&self, name: &str) -> StageId {
+        self.stages.borrow_mut().add(name)
+    }
+
+    /// How many operators were registered as stages.
+    pub fn stage_count(&self) -> usize {
+        self.stages.borrow().len()
+    }
+
+    /// Reports the operators registered from `first` on as one stage,
+    /// `name`: what one stage of a pipeline compiled to.
+    pub fn group_stages(&self, first: StageId, name: &str) {
+        self.stages.borrow_mut().group_from(first, name);
+    }
+
+    /// Builds with `build` and reports the operators it added as one
+    /// stage, `name`: how a composite operator (Spark's
+    /// `countByValueAndWindow` is a `map` and a window) shows as itself.
+    pub fn stage<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
+        let first = self.stage_count();
+        let built = build();
+        self.group_stages(first, name);
+        built
+    }
+
+    /// The stages' figures from their operators', in build order.
+    pub fn stage_figures(&self, ops: &[stages::Figures]) -> Vec<StageFigures> {
+        self.stages.borrow().figures(ops)
     }
 
     /// Registers an operator's state: `Rc<RefCell<S>>` for its `S`.
@@ -150,6 +187,23 @@ impl<T: 'static> DStream<T> {
         }
     }
 
+    /// An input stream: at each batch time, `read` gives how many records
+    /// came in and the batch it makes of them. It is a stage, `name`.
+    pub(crate) fn input(
+        name: &str,
+        graph: Rc<Graph>,
+        mut read: impl FnMut(u64, &mut Cx) -> (usize, Vec<T>) + 'static,
+    ) -> DStream<T> {
+        let id = graph.add_stage(name);
+        DStream::from_fn(graph.batch, graph, move |t, cx| {
+            let start = cx.timing.now();
+            let (records_in, out) = read(t, cx);
+            let ms = cx.timing.now() - start;
+            cx.timing.add(id, records_in, out.len(), ms);
+            Some(out)
+        })
+    }
+
     pub fn graph(&self) -> &Rc<Graph> {
         &self.graph
     }
@@ -167,15 +221,25 @@ impl<T: 'static> DStream<T> {
     /// The builder every operator uses: at each time the parent emits,
     /// `op` turns its batch into this stream's output, or `None` when this
     /// stream does not emit then. `slide` is how often the result emits.
+    /// The operator is a stage called `name`: its records in and out and
+    /// its time (not its parent's) are counted each batch.
     pub fn unary<U: 'static>(
         self,
+        name: &str,
         slide: Duration,
         mut op: impl FnMut(u64, Vec<T>, &mut Cx) -> Option<Vec<U>> + 'static,
     ) -> DStream<U> {
+        let id = self.graph.add_stage(name);
         let mut parent = self.compute;
         DStream::from_fn(slide, self.graph, move |t, cx| {
             let input = parent(t, cx)?;
-            op(t, input, cx)
+            let records_in = input.len();
+            let start = cx.timing.now();
+            let out = op(t, input, cx);
+            let ms = cx.timing.now() - start;
+            cx.timing
+                .add(id, records_in, out.as_ref().map_or(0, Vec::len), ms);
+            out
         })
     }
 

@@ -36,20 +36,24 @@ where
         let clock = WindowClock::new(&self, len, slide)?;
         let kept: Rc<RefCell<Panes<FxHashMap<K, V>>>> = Rc::default();
         self.graph().keep_window(&kept, clock.len);
-        Ok(self.unary(clock.slide(), move |t, batch, cx| {
-            let mut panes = kept.borrow_mut();
-            let panes = &mut *panes;
-            *cx.evicted += push_pane(panes, t, batch, &mut f, cx.max_keys);
-            let (now, len) = (t as i128, clock.len as i128);
-            let out = clock.emits_at(t).then(|| {
-                let mut window = merged(panes, &mut f, now - len, now);
-                *cx.evicted += evict_keys(panes, &mut window, cx.max_keys);
-                window.into_iter().map(|(k, (v, _))| (k, v)).collect()
-            });
-            panes.expire(now - len);
-            *cx.evicted += shed_oldest(panes, cx.budget);
-            out
-        }))
+        Ok(self.unary(
+            "reduce_by_key_and_window",
+            clock.slide(),
+            move |t, batch, cx| {
+                let mut panes = kept.borrow_mut();
+                let panes = &mut *panes;
+                *cx.evicted += push_pane(panes, t, batch, &mut f, cx.max_keys);
+                let (now, len) = (t as i128, clock.len as i128);
+                let out = clock.emits_at(t).then(|| {
+                    let mut window = merged(panes, &mut f, now - len, now);
+                    *cx.evicted += evict_keys(panes, &mut window, cx.max_keys);
+                    window.into_iter().map(|(k, (v, _))| (k, v)).collect()
+                });
+                panes.expire(now - len);
+                *cx.evicted += shed_oldest(panes, cx.budget);
+                out
+            },
+        ))
     }
 }
 
@@ -61,8 +65,11 @@ impl<T: Hash + Eq + Clone + Footprint + 'static> DStream<T> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<(T, i64)>, WindowError> {
-        self.map(|x| (x, 1i64))
-            .sum_counts_by_key_and_window(len, slide)
+        let graph = self.graph.clone();
+        graph.stage("count_by_value_and_window", || {
+            self.map(|x| (x, 1i64))
+                .sum_counts_by_key_and_window(len, slide)
+        })
     }
 }
 
@@ -97,10 +104,13 @@ impl<T: Clone + Footprint + 'static> DStream<T> {
     ) -> Result<DStream<T>, WindowError> {
         let f = Rc::new(RefCell::new(f));
         let g = f.clone();
-        let per_batch = self.reduce(move |a, b| (f.borrow_mut())(a, b));
-        Ok(per_batch
-            .window(len, slide)?
-            .reduce(move |a, b| (g.borrow_mut())(a, b)))
+        let graph = self.graph.clone();
+        graph.stage("reduce_by_window", || {
+            let per_batch = self.reduce(move |a, b| (f.borrow_mut())(a, b));
+            Ok(per_batch
+                .window(len, slide)?
+                .reduce(move |a, b| (g.borrow_mut())(a, b)))
+        })
     }
 }
 
@@ -115,10 +125,13 @@ impl<T: Clone + Default + Footprint + 'static> DStream<T> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<T>, WindowError> {
-        let keyed = self.map(|x| ((), x));
-        Ok(keyed
-            .reduce_by_key_and_window_inverse(f, inv, len, slide, None)?
-            .map(|(_, v)| v))
+        let graph = self.graph.clone();
+        graph.stage("reduce_by_window", || {
+            let keyed = self.map(|x| ((), x));
+            Ok(keyed
+                .reduce_by_key_and_window_inverse(f, inv, len, slide, None)?
+                .map(|(_, v)| v))
+        })
     }
 }
 
@@ -129,12 +142,15 @@ impl<T: 'static> DStream<T> {
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<i64>, WindowError> {
-        self.map(|_| 1i64).reduce_by_window_inverse(
-            i64::wrapping_add,
-            i64::wrapping_sub,
-            len,
-            slide,
-        )
+        let graph = self.graph.clone();
+        graph.stage("count_by_window", || {
+            self.map(|_| 1i64).reduce_by_window_inverse(
+                i64::wrapping_add,
+                i64::wrapping_sub,
+                len,
+                slide,
+            )
+        })
     }
 }
 

@@ -21,8 +21,9 @@ impl<T> Queue<T> {
 pub(crate) fn queue_stream<T: 'static>(graph: Rc<Graph>) -> (Queue<T>, DStream<T>) {
     let queue = Rc::new(RefCell::new(VecDeque::new()));
     let source = queue.clone();
-    let stream = DStream::from_fn(graph.batch, graph, move |_, _| {
-        Some(source.borrow_mut().pop_front().unwrap_or_default())
+    let stream = DStream::input("queue_stream", graph, move |_, _| {
+        let batch: Vec<T> = source.borrow_mut().pop_front().unwrap_or_default();
+        (batch.len(), batch)
     });
     (Queue(queue), stream)
 }

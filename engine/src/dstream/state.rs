@@ -28,7 +28,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
         // Per key: the state and the time of the last batch with values.
         let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
         self.graph().keep(&kept);
-        self.unary(slide, move |t, batch, cx| {
+        self.unary("update_state_by_key", slide, move |t, batch, cx| {
             let mut state = kept.borrow_mut();
             let state = &mut *state;
             let mut news: FxHashMap<K, Vec<V>> = FxHashMap::default();
@@ -85,7 +85,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
         // Per key: the state and the time of the last batch that had data.
         let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
         self.graph().keep(&kept);
-        let both = self.unary(slide, move |t, batch, cx| {
+        let both = self.unary("map_with_state", slide, move |t, batch, cx| {
             let mut states = kept.borrow_mut();
             let states = &mut *states;
             let mut mapped = Vec::new();

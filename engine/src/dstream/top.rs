@@ -9,7 +9,7 @@ impl<T: 'static> DStream<T> {
     /// The `n` greatest records by `cmp`, greatest first.
     pub fn top_by(self, n: usize, mut cmp: impl FnMut(&T, &T) -> Ordering + 'static) -> DStream<T> {
         let slide = self.slide;
-        self.unary(slide, move |_, mut batch, _| {
+        self.unary("top", slide, move |_, mut batch, _| {
             let mut rank = |a: &T, b: &T| cmp(b, a);
             if batch.len() > n {
                 batch.select_nth_unstable_by(n, &mut rank);

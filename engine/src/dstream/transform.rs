@@ -8,7 +8,7 @@ use crate::dstream::{Cx, DStream};
 impl<T: 'static> DStream<T> {
     pub fn map<U: 'static>(self, mut f: impl FnMut(T) -> U + 'static) -> DStream<U> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, _| {
+        self.unary("map", slide, move |_, batch, _| {
             Some(batch.into_iter().map(&mut f).collect())
         })
     }
@@ -18,14 +18,14 @@ impl<T: 'static> DStream<T> {
         mut f: impl FnMut(T) -> I + 'static,
     ) -> DStream<U> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, _| {
+        self.unary("flat_map", slide, move |_, batch, _| {
             Some(batch.into_iter().flat_map(&mut f).collect())
         })
     }
 
     pub fn filter(self, mut keep: impl FnMut(&T) -> bool + 'static) -> DStream<T> {
         let slide = self.slide;
-        self.unary(slide, move |_, mut batch, _| {
+        self.unary("filter", slide, move |_, mut batch, _| {
             batch.retain(|x| keep(x));
             Some(batch)
         })
@@ -38,7 +38,7 @@ impl<T: 'static> DStream<T> {
         mut f: impl FnMut(T) -> Result<U, (String, String)> + 'static,
     ) -> DStream<U> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, cx: &mut Cx| {
+        self.unary("try_map", slide, move |_, batch, cx: &mut Cx| {
             // `filter_map` + `collect` reuses the batch's buffer when `U`
             // fits in `T`'s place: no second allocation on the hot path.
             let out = batch.into_iter().filter_map(|x| match f(x) {
@@ -58,7 +58,7 @@ impl<T: 'static> DStream<T> {
         mut f: impl FnMut(T) -> Result<I, (String, String)> + 'static,
     ) -> DStream<U> {
         let slide = self.slide;
-        self.unary(slide, move |_, batch, cx: &mut Cx| {
+        self.unary("try_flat_map", slide, move |_, batch, cx: &mut Cx| {
             let mut out = Vec::with_capacity(batch.len());
             for x in batch {
                 match f(x) {
@@ -76,7 +76,7 @@ impl<T: 'static> DStream<T> {
         mut f: impl FnMut(u64, Vec<T>) -> Vec<U> + 'static,
     ) -> DStream<U> {
         let slide = self.slide;
-        self.unary(slide, move |t, batch, _| Some(f(t, batch)))
+        self.unary("transform", slide, move |t, batch, _| Some(f(t, batch)))
     }
 
     /// Spark's `union`: this stream's batch, then `other`'s, at each time.

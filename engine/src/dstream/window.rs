@@ -256,7 +256,7 @@ impl<T: Clone + Footprint + 'static> DStream<T> {
         let clock = WindowClock::new(&self, len, slide)?;
         let kept: Rc<RefCell<Panes<Vec<T>>>> = Rc::default();
         self.graph.keep_window(&kept, clock.len);
-        Ok(self.unary(clock.slide(), move |t, batch, cx| {
+        Ok(self.unary("window", clock.slide(), move |t, batch, cx| {
             let (now, len) = (t as i128, clock.len as i128);
             let mut panes = kept.borrow_mut();
             panes.push(t, batch);
@@ -310,6 +310,9 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: Clone + Footprint + 'static>
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<(K, Vec<V>)>, WindowError> {
-        Ok(self.window(len, slide)?.group_by_key())
+        let graph = self.graph.clone();
+        graph.stage("group_by_key_and_window", || {
+            Ok(self.window(len, slide)?.group_by_key())
+        })
     }
 }
