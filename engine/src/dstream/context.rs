@@ -90,7 +90,9 @@ impl StreamingContext {
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
     /// ssc.set_max_keys(2);
     /// let (input, pairs) = ssc.queue_stream();
-    /// let totals = pairs.update_state_by_key(|new: Vec<i64>, old| Some(old.unwrap_or(0) + new.len()));
+    /// let totals = pairs.update_state_by_key(|new: Vec<i64>, old| {
+    ///     Some(old.unwrap_or(0) + new.len())
+    /// });
     /// let out = ssc.collect(totals);
     /// input.push(vec![("a", 1)]);
     /// input.push(vec![("b", 1), ("c", 1)]);

@@ -310,8 +310,11 @@ where
     /// input.push(vec![("a", 1)]);
     /// input.push(vec![("a", 2), ("b", 5)]);
     /// ssc.run_batches(4);
-    /// let mut kept: Vec<_> = kept.take().into_iter().map(|(_, mut w)| { w.sort(); w }).collect();
-    /// assert_eq!(kept[1..], [vec![("a", 3), ("b", 5)], vec![("a", 2), ("b", 5)], vec![("a", 0), ("b", 0)]]);
+    /// let mut kept = kept.take();
+    /// kept.iter_mut().for_each(|(_, w)| w.sort());
+    /// assert_eq!(kept[1], (2000, vec![("a", 3), ("b", 5)]));
+    /// assert_eq!(kept[2], (3000, vec![("a", 2), ("b", 5)]));
+    /// assert_eq!(kept[3], (4000, vec![("a", 0), ("b", 0)]));
     /// assert_eq!(filtered.take()[3], (4000, vec![]));
     /// ```
     pub fn reduce_by_key_and_window_inverse(

@@ -206,8 +206,8 @@ impl<T: Clone + Default + Footprint + 'static> DStream<T> {
     /// # use sparklet_engine::Duration;
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
     /// let (input, numbers) = ssc.queue_stream();
-    /// let sub = |a: i64, b| a - b;
-    /// let sums = numbers.reduce_by_window_inverse(|a, b| a + b, sub, Duration::from_secs(2), None);
+    /// let (add, sub) = (|a: i64, b| a + b, |a: i64, b| a - b);
+    /// let sums = numbers.reduce_by_window_inverse(add, sub, Duration::from_secs(2), None);
     /// let out = ssc.collect(sums.unwrap());
     /// input.push(vec![]);
     /// input.push(vec![1, 2]);

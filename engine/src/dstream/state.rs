@@ -40,7 +40,8 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
     /// ssc.run_batches(3);
     /// let mut got = out.take();
     /// got[0].1.sort();
-    /// assert_eq!(got, vec![(1000, vec![("a", 2), ("b", 2)]), (2000, vec![("a", 5)]), (3000, vec![])]);
+    /// assert_eq!(got[0], (1000, vec![("a", 2), ("b", 2)]));
+    /// assert_eq!(got[1..], [(2000, vec![("a", 5)]), (3000, vec![])]);
     /// ```
     pub fn update_state_by_key<S: Clone + Footprint + 'static>(
         self,
@@ -236,7 +237,8 @@ impl<K, V, S, M> StateSpec<K, V, S, M> {
     }
 }
 
-/// A key's state inside the mapping function, as Spark's `State[S]`.
+/// A key's state inside the mapping function, as Spark's `State[S]` (see
+/// [`DStream::map_with_state`] for an example).
 pub struct State<S> {
     value: Option<S>,
     timing_out: bool,
@@ -252,10 +254,12 @@ impl<S> From<Option<S>> for State<S> {
 }
 
 impl<S> State<S> {
+    /// Spark's `State.exists`: whether the key has state.
     pub fn exists(&self) -> bool {
         self.value.is_some()
     }
 
+    /// Spark's `State.getOption`: the key's state, if any.
     pub fn get(&self) -> Option<&S> {
         self.value.as_ref()
     }
@@ -268,10 +272,13 @@ impl<S> State<S> {
         }
     }
 
+    /// Spark's `State.remove`: the key's state is dropped after this call.
     pub fn remove(&mut self) {
         self.value = None;
     }
 
+    /// Spark's `State.isTimingOut`: whether this call is the key's last,
+    /// for its timeout (see [`StateSpec::timeout`]).
     pub fn is_timing_out(&self) -> bool {
         self.timing_out
     }
