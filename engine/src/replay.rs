@@ -46,10 +46,12 @@ impl Replay {
         })
     }
 
+    /// How many batches have run.
     pub fn batches_run(&self) -> u64 {
         self.pipeline.batches_run()
     }
 
+    /// The records the pipeline could not handle so far.
     pub fn malformed(&self) -> &Malformed {
         self.pipeline.malformed()
     }

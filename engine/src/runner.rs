@@ -31,6 +31,7 @@ pub struct BatchInfo {
     pub evicted: u64,
 }
 
+/// What one batch gave: its BatchInfo, its output and its stages' figures.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct BatchReport {
     pub info: BatchInfo,
@@ -66,14 +67,17 @@ impl PipelineRunner {
         })
     }
 
+    /// The pipeline's batch interval.
     pub fn batch_interval(&self) -> Duration {
         self.pipeline.batch_interval()
     }
 
+    /// The compiled pipeline the runner drives.
     pub fn pipeline(&self) -> &Pipeline {
         &self.pipeline
     }
 
+    /// How many batches have run (including those of a restored run).
     pub fn completed_batches(&self) -> u64 {
         self.pipeline.batches_run()
     }
@@ -88,6 +92,8 @@ impl PipelineRunner {
         self.pipeline.malformed()
     }
 
+    /// Bounds each stateful stage to `max_keys` keys (see
+    /// [`StreamingContext::set_max_keys`](crate::dstream::StreamingContext::set_max_keys)).
     pub fn set_max_keys(&mut self, max_keys: usize) {
         self.pipeline.set_max_keys(max_keys);
     }
@@ -98,6 +104,8 @@ impl PipelineRunner {
         self.pipeline.checkpoint_parts()
     }
 
+    /// Restores the pipeline's state and batch count from a checkpoint
+    /// (see [`Pipeline::restore`]).
     pub fn restore(&mut self, saved: &str) -> Result<(), String> {
         self.pipeline.restore(saved)
     }

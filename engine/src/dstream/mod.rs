@@ -92,6 +92,7 @@ pub struct Kept {
 }
 
 impl Graph {
+    /// The graph of a context with batches of `batch`.
     pub fn new(batch: Duration) -> Rc<Graph> {
         Rc::new(Graph {
             batch,
