@@ -92,6 +92,7 @@ pub struct Kept {
 }
 
 impl Graph {
+    /// The graph of a context with batches of `batch`.
     pub fn new(batch: Duration) -> Rc<Graph> {
         Rc::new(Graph {
             batch,
@@ -167,7 +168,11 @@ impl Graph {
     }
 }
 
-/// A discretized stream: at each multiple of `slide`, a batch of `T`.
+/// A discretized stream, Spark's `DStream`: at each multiple of `slide`,
+/// a batch of `T`. Made by [`StreamingContext::queue_stream`] (or a
+/// pipeline's source), transformed by the operators (each consumes the
+/// stream; [`DStream::tee`] reads one twice), and run by an output,
+/// [`StreamingContext::collect`] or [`StreamingContext::foreach_batch`].
 pub struct DStream<T> {
     compute: Compute<T>,
     slide: Duration,
@@ -204,16 +209,33 @@ impl<T: 'static> DStream<T> {
         })
     }
 
+    /// The graph this stream belongs to: its context's batch interval,
+    /// stages and operator state.
     pub fn graph(&self) -> &Rc<Graph> {
         &self.graph
     }
 
-    /// How often this stream emits (the batch interval, or a window's slide).
+    /// How often this stream emits (the batch interval, or a window's
+    /// slide): Spark's `slideDuration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (_, numbers) = ssc.queue_stream::<i64>();
+    /// assert_eq!(numbers.slide(), Duration::from_secs(1));
+    /// let windowed = numbers.window(Duration::from_secs(4), Some(Duration::from_secs(2)));
+    /// let windowed = windowed.unwrap();
+    /// assert_eq!(windowed.slide(), Duration::from_secs(2));
+    /// assert_eq!(windowed.batch_interval(), Duration::from_secs(1));
+    /// ```
     pub fn slide(&self) -> Duration {
         self.slide
     }
 
-    /// The context's batch interval.
+    /// The context's batch interval (see [`slide`](Self::slide)).
     pub fn batch_interval(&self) -> Duration {
         self.graph.batch
     }
@@ -222,7 +244,32 @@ impl<T: 'static> DStream<T> {
     /// `op` turns its batch into this stream's output, or `None` when this
     /// stream does not emit then. `slide` is how often the result emits.
     /// The operator is a stage called `name`: its records in and out and
-    /// its time (not its parent's) are counted each batch.
+    /// its time (not its parent's) are counted each batch. (Spark's
+    /// counterpart is a `DStream` subclass with its own `compute`.)
+    ///
+    /// Below, an operator that keeps a running total and emits it every
+    /// 2 s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, numbers) = ssc.queue_stream::<i64>();
+    /// let mut total = 0;
+    /// let running = numbers.unary("running_total", Duration::from_secs(2), move |t, batch, _cx| {
+    ///     total += batch.iter().sum::<i64>();
+    ///     (t % 2000 == 0).then(|| vec![total])
+    /// });
+    /// let out = ssc.collect(running);
+    /// for n in 1..=4 {
+    ///     input.push(vec![n]);
+    /// }
+    /// ssc.run_batches(4);
+    /// assert_eq!(out.take(), vec![(2000, vec![3]), (4000, vec![10])]);
+    /// assert_eq!(ssc.stages()[1].name, "running_total");
+    /// ```
     pub fn unary<U: 'static>(
         self,
         name: &str,
