@@ -4,6 +4,7 @@
 //! natively, in wasm, and in `sparklet replay`.
 
 pub mod checkpoint;
+pub mod clock;
 pub mod dstream;
 pub mod duration;
 pub mod expr;

@@ -26,28 +26,17 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
-/// Spark's suites key by these words. State keys are owned (`String`), as
-/// a checkpoint must be able to save them, and read back as these for the
-/// assertions.
-fn word(k: &str) -> &'static str {
-    ["a", "b", "c"]
-        .into_iter()
-        .find(|w| *w == k)
-        .expect("a word of the test")
-}
-
 /// Runs `input` (one vector per batch) through `op` and returns the sorted
 /// output of every batch.
 fn run_keys(
     input: &[&[&'static str]],
     op: impl FnOnce(
-        sparklet_engine::dstream::DStream<(String, i64)>,
-    ) -> sparklet_engine::dstream::DStream<(String, i64)>,
+        sparklet_engine::dstream::DStream<(&'static str, i64)>,
+    ) -> sparklet_engine::dstream::DStream<(&'static str, i64)>,
 ) -> Vec<Vec<(&'static str, i64)>> {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
-    let keyed = op(words.map(|w| (w.to_string(), 1)));
-    let out = ssc.collect(keyed.map(|(k, n)| (word(&k), n)));
+    let out = ssc.collect(op(words.map(|w| (w, 1))));
     for batch in input {
         queue.push(batch.to_vec());
     }
@@ -69,16 +58,13 @@ fn spark_map_with_state_states_as_mapped_data_and_snapshots() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
             let sum = value.unwrap_or(0) + state.get().copied().unwrap_or(0);
             state.update(sum);
-            Some((word(key), sum))
+            Some((*key, sum))
         },
     );
-    let (mapped, snapshots) = words
-        .map(|w| (w.to_string(), 1))
-        .map_with_state_snapshots(spec);
-    let snapshots = snapshots.map(|(k, n)| (word(&k), n));
+    let (mapped, snapshots) = words.map(|w| (w, 1)).map_with_state_snapshots(spec);
     let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
     for b in input {
         queue.push(b.to_vec());
@@ -122,17 +108,17 @@ fn spark_map_with_state_removing_and_timing_out() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
             if state.exists() {
                 state.remove();
-                Some(word(key))
+                Some(*key)
             } else {
                 state.update(value.unwrap_or(0));
                 None
             }
         },
     );
-    let out = ssc.collect(words.map(|w| (w.to_string(), 1)).map_with_state(spec));
+    let out = ssc.collect(words.map(|w| (w, 1)).map_with_state(spec));
     input.iter().for_each(|b| queue.push(b.to_vec()));
     ssc.run_batches(input.len() as u64);
     let removed: Vec<_> = out.take().into_iter().map(|(_, b)| sorted(b)).collect();
@@ -154,18 +140,15 @@ fn spark_map_with_state_removing_and_timing_out() {
     let mut ssc = StreamingContext::new(secs(1));
     let (queue, words) = ssc.queue_stream::<&'static str>();
     let spec = StateSpec::function(
-        |_, key: &String, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
             if value.is_some() {
                 state.update(1);
             }
-            state.is_timing_out().then_some(word(key))
+            state.is_timing_out().then_some(*key)
         },
     )
     .timeout(secs(3));
-    let (mapped, snapshots) = words
-        .map(|w| (w.to_string(), 1))
-        .map_with_state_snapshots(spec);
-    let snapshots = snapshots.map(|(k, n)| (word(&k), n));
+    let (mapped, snapshots) = words.map(|w| (w, 1)).map_with_state_snapshots(spec);
     let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
     let mut input: Vec<Vec<&str>> = vec![
         vec!["a", "b", "c"],

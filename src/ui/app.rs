@@ -1,5 +1,5 @@
 //! The page: the header, the pipeline editor, and the views as tabs
-//! (results, statistics, batches, latency, errors), with a batch's detail
+//! (results, statistics, stages, batches, latency, errors), with a batch's detail
 //! opening beside whichever is shown. The open tab lives in the URL with
 //! the settings, so a view can be shared and reloaded.
 
@@ -15,12 +15,14 @@ use crate::runtime::{self, Runtime, Shared};
 use crate::settings::{default_feed, Settings};
 use crate::ui::board::Board;
 use crate::ui::controls::{settings_form, Form, FormError};
+use crate::ui::stages::Stages;
 use crate::ui::{batches, detail, errors, header, latency, results, statistics};
 
 /// The tabs: (URL name, label).
-pub const VIEWS: [(&str, &str); 5] = [
+pub const VIEWS: [(&str, &str); 6] = [
     ("results", "Results"),
     ("statistics", "Statistics"),
+    ("stages", "Stages"),
     ("batches", "Batches"),
     ("latency", "Latency"),
     ("errors", "Errors"),
@@ -143,6 +145,7 @@ pub fn App() -> impl IntoView {
         .collect_view();
     let shown = move || match tab.get().as_str() {
         "statistics" => statistics::statistics(board).into_any(),
+        "stages" => view! { <Stages board /> }.into_any(),
         "batches" => batches::batches(board).into_any(),
         "latency" => latency::latency(board).into_any(),
         "errors" => errors::errors(board).into_any(),

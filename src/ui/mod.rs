@@ -12,4 +12,5 @@ pub mod format;
 pub mod header;
 pub mod latency;
 pub mod results;
+pub mod stages;
 pub mod statistics;

@@ -144,6 +144,19 @@ impl Codec for Str {
     }
 }
 
+/// A string borrowed for ever, such as a literal key. Restoring one
+/// leaks its text, as a `&'static str` must live as long as the program:
+/// once per key per restore. A program that restores often keys by
+/// `String`.
+impl Codec for &'static str {
+    fn enc(&self, out: &mut String) {
+        enc_str(self, out);
+    }
+    fn dec<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| &*Box::leak(s.into_boxed_str()))
+    }
+}
+
 impl<A: Codec, B: Codec> Codec for (A, B) {
     fn enc(&self, out: &mut String) {
         out.push('[');

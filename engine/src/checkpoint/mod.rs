@@ -25,9 +25,10 @@
 //! integers, and a checkpoint must keep both (see [`value`]); and a
 //! checkpoint is input from outside, so every list in it is capped while
 //! it is read, which serde's own `Vec` does not do. It is implemented for
-//! the common types (integers, floats, booleans, strings, tuples,
-//! vectors, options, maps, `Value`), and a type that serializes with
-//! serde gets it in one line with [`serde_codec!`](crate::serde_codec).
+//! the common types (integers, floats, booleans, strings, `&'static str`
+//! keys, tuples, vectors, options, maps, `Value`), and a type that
+//! serializes with serde gets it in one line with
+//! [`serde_codec!`](crate::serde_codec).
 //!
 //! Saving, the frequent side, appends JSON text straight to a string.
 //! [`run`] wraps the states in the checkpoint's header (its version, the
