@@ -22,10 +22,10 @@ use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
 use crate::value::Value;
-use source::{Input, Slot};
-use text::{TextChain, TextOp};
+use source::{Input, Slot, TextChain};
+use text::TextOp;
 
-pub use error::PipelineError;
+pub use error::{PipelineError, StageError};
 pub use parser::{parse, ParsedStage};
 pub use stage::{Stage, WindowSpec};
 
@@ -43,6 +43,16 @@ pub const MAX_RUN_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
 
+/// How a pipeline is built: the same stages, the same code per stage.
+#[derive(Clone, Copy)]
+enum Form {
+    /// Leading text stages chained on the batch's borrowed lines, and a
+    /// counting stage after them fed counts (see [`source`]).
+    Fused,
+    /// Every stage its own operator over values.
+    StageByStage,
+}
+
 /// A running pipeline.
 pub struct Pipeline {
     text: String,
@@ -59,16 +69,17 @@ impl Pipeline {
     /// run fused on the batch's lines, and a counting stage after them
     /// takes its counts straight from there (see [`source`]).
     pub fn new(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
-        Pipeline::build(text, batch, true)
+        Pipeline::build(text, batch, Form::Fused)
     }
 
     /// The same pipeline with every stage a separate operator over values:
-    /// slower, and the oracle the fused record path is tested against.
+    /// slower, and the oracle the fused record path is tested against. The
+    /// text stages run the same code as fused ([`text`]), a stage at a time.
     pub fn unfused(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
-        Pipeline::build(text, batch, false)
+        Pipeline::build(text, batch, Form::StageByStage)
     }
 
-    fn build(text: &str, batch: Duration, fuse: bool) -> Result<Pipeline, PipelineError> {
+    fn build(text: &str, batch: Duration, form: Form) -> Result<Pipeline, PipelineError> {
         if batch.as_millis() == 0 {
             return Err(PipelineError::whole("the batch interval must be positive"));
         }
@@ -76,13 +87,13 @@ impl Pipeline {
         let mut ssc = StreamingContext::new(batch);
         let input: Slot<Input> = Rc::default();
         let graph = ssc.graph().clone();
-        let at = |i: usize, msg: String| {
+        let at = |i: usize, e: StageError| {
             let p: &ParsedStage = &stages[i];
-            PipelineError::at(text, p.start, p.end, msg).in_stage(i + 1, &p.name)
+            PipelineError::at(text, p.start, p.end, e.to_string()).in_stage(i + 1, &p.name)
         };
-        let ops: Vec<TextOp> = match fuse {
-            true => stages.iter().map_while(|p| TextOp::of(&p.stage)).collect(),
-            false => Vec::new(),
+        let ops: Vec<TextOp> = match form {
+            Form::Fused => stages.iter().map_while(|p| TextOp::of(&p.stage)).collect(),
+            Form::StageByStage => Vec::new(),
         };
         let rest: Vec<&Stage> = stages[ops.len()..].iter().map(|p| &p.stage).collect();
         let chain = TextChain::new(ops);
@@ -92,12 +103,16 @@ impl Pipeline {
         let source_stage = graph.stage_count();
         let label = |i: usize| text[stages[i].start..stages[i].end].trim();
         let fused = |upto: usize| (0..upto).map(label).collect::<Vec<_>>().join(" | ");
-        let (mut stream, next) = match build::combinable(&rest).filter(|_| fuse) {
+        let combined = match form {
+            Form::Fused => build::combinable(&rest),
+            Form::StageByStage => None,
+        };
+        let (mut stream, next) = match combined {
             Some(skip) => {
                 let keyed = stages.len() - rest.len() + skip;
                 let counts = source::counted(graph.clone(), input.clone(), chain);
-                let stream = build::apply_counted(counts, &stages[keyed].stage)
-                    .map_err(|msg| at(keyed, msg))?;
+                let stream =
+                    build::apply_counted(counts, &stages[keyed].stage).map_err(|e| at(keyed, e))?;
                 graph.group_stages(source_stage, &fused(keyed + 1));
                 (stream, keyed + 1)
             }
@@ -115,7 +130,7 @@ impl Pipeline {
                 0 => source_stage,
                 _ => graph.stage_count(),
             };
-            stream = build::apply(stream, &parsed.stage).map_err(|msg| at(i, msg))?;
+            stream = build::apply(stream, &parsed.stage).map_err(|e| at(i, e))?;
             graph.group_stages(from, label(i));
         }
         let sort_output = stages
