@@ -111,26 +111,26 @@ pub fn counted(
     })
 }
 
-/// Runs the text stages over every record. A value that is not a string
-/// goes to `other` when there are no text stages, and is malformed when
+/// Runs the text stages over every record, giving `emit` each string. A
+/// value that is not a string goes to `other` when there are no text stages, and is malformed when
 /// there are (as the stage itself would find it).
 fn for_each_text(
     input: Option<Input>,
     chain: &mut TextChain,
     cx: &mut Cx,
-    text: &mut impl FnMut(&str),
+    emit: &mut impl FnMut(&str),
     other: &mut impl FnMut(Value),
 ) {
     match input {
         Some(Input::Lines(records)) => {
             for line in records.iter() {
-                chain.run(line, text);
+                chain.run(line, emit);
             }
         }
         Some(Input::Values(values)) => {
             for v in values {
                 match (v.as_str(), chain.first_name()) {
-                    (Some(s), _) => chain.run(s, text),
+                    (Some(s), _) => chain.run(s, emit),
                     (None, None) => other(v),
                     (None, Some(op)) => cx
                         .malformed
