@@ -68,6 +68,21 @@ impl Pipeline {
     /// that do not fit, with the stage that is wrong. Leading text stages
     /// run fused on the batch's lines, and a counting stage after them
     /// takes its counts straight from there (see [`source`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records, Value};
+    ///
+    /// let mut p = Pipeline::new("split | count_by_value | top 2", Duration::from_secs(1)).unwrap();
+    /// let out = p.run(Records::from_iter(["a b a", "c a b"])).unwrap();
+    /// assert_eq!(out, [Value::pair(Value::str("a"), Value::Int(3)),
+    ///                  Value::pair(Value::str("b"), Value::Int(2))]);
+    ///
+    /// // A mistake names its stage and where it is.
+    /// let err = Pipeline::new("split | window 1500ms", Duration::from_secs(1)).err().unwrap();
+    /// assert!(err.to_string().starts_with("stage 2 `window`, column 9: the window length 1500ms"), "{err}");
+    /// ```
     pub fn new(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
         Pipeline::build(text, batch, Form::Fused)
     }
@@ -75,6 +90,20 @@ impl Pipeline {
     /// The same pipeline with every stage a separate operator over values:
     /// slower, and the oracle the fused record path is tested against. The
     /// text stages run the same code as fused ([`text`]), a stage at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records};
+    ///
+    /// let text = "split | lower | count_by_value_and_window 2s | top 3";
+    /// let mut fused = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    /// let mut unfused = Pipeline::unfused(text, Duration::from_secs(1)).unwrap();
+    /// for lines in [["A b", "a"], ["B c", "É é"]] {
+    ///     let records: Records = lines.into_iter().collect();
+    ///     assert_eq!(fused.run(records.clone()), unfused.run(records));
+    /// }
+    /// ```
     pub fn unfused(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
         Pipeline::build(text, batch, Form::StageByStage)
     }
@@ -282,11 +311,32 @@ impl Pipeline {
 
     /// Runs the next batch of raw lines. `None` when the pipeline does not
     /// emit at this batch's time (a window between slides).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records, Value};
+    ///
+    /// // A 2 s window sliding every 2 s emits at 2 s, 4 s, ...
+    /// let mut p = Pipeline::new("split | count_by_window 2s 2s", Duration::from_secs(1)).unwrap();
+    /// assert_eq!(p.run(Records::from_iter(["a b"])), None);
+    /// assert_eq!(p.run(Records::from_iter(["c"])), Some(vec![Value::Int(3)]));
+    /// ```
     pub fn run(&mut self, records: Records) -> Option<Vec<Value>> {
         self.run_input(Input::Lines(records))
     }
 
     /// The same for a batch of values (`sparklet replay`, tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Value};
+    ///
+    /// let mut p = Pipeline::new("map .0 | reduce sum", Duration::from_secs(1)).unwrap();
+    /// let pairs = vec![Value::pair(Value::Int(2), Value::Null), Value::pair(Value::Int(5), Value::Null)];
+    /// assert_eq!(p.run_values(pairs), Some(vec![Value::Int(7)]));
+    /// ```
     pub fn run_values(&mut self, values: Vec<Value>) -> Option<Vec<Value>> {
         self.run_input(Input::Values(values))
     }
@@ -300,6 +350,21 @@ impl Pipeline {
 
     /// Each stage's records in and out and time in the last batch, in
     /// pipeline order (see [`crate::dstream::stages`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records};
+    ///
+    /// let mut p = Pipeline::new("split | lower | filter len(.) > 1 | count", Duration::from_secs(1)).unwrap();
+    /// p.run(Records::from_iter(["To be or", "not to be"]));
+    /// let stages: Vec<_> = p.stages().into_iter().map(|s| (s.name, s.records_in, s.records_out)).collect();
+    /// assert_eq!(stages, [
+    ///     ("split | lower".to_string(), 2, 6), // fused: they run as one
+    ///     ("filter len(.) > 1".to_string(), 6, 6),
+    ///     ("count".to_string(), 6, 1),
+    /// ]);
+    /// ```
     pub fn stages(&self) -> Vec<StageFigures> {
         self.ssc.stages()
     }
