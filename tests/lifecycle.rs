@@ -29,6 +29,13 @@ fn host() -> web_sys::HtmlElement {
     host
 }
 
+/// Mounts `view` for the rest of the test run; returns its element.
+fn mounted<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> web_sys::HtmlElement {
+    let host = host();
+    std::mem::forget(leptos::mount::mount_to(host.clone(), view));
+    host
+}
+
 async fn settle() {
     gloo_timers::future::TimeoutFuture::new(30).await;
 }
@@ -115,11 +122,7 @@ async fn a_new_batch_adds_its_row_and_keeps_the_others() {
         complete(&mut l.borrow_mut(), n, pairs(&[("a", n as i64)]));
     }
     let board = Board::new(l.clone());
-    let host = host();
-    std::mem::forget(leptos::mount::mount_to(
-        host.clone(),
-        move || view! { <Batches board /> },
-    ));
+    let host = mounted(move || view! { <Batches board /> });
     settle().await;
     let before = rows(&host, "[data-testid='batch-row']");
     assert_eq!(before[0].get_attribute("data-batch").as_deref(), Some("30"));
@@ -147,11 +150,7 @@ async fn a_changed_key_replaces_its_row_only() {
         pairs(&[("a", 5), ("b", 3), ("c", 1)]),
     );
     let board = Board::new(l.clone());
-    let host = host();
-    std::mem::forget(leptos::mount::mount_to(
-        host.clone(),
-        move || view! { <Results board /> },
-    ));
+    let host = mounted(move || view! { <Results board /> });
     settle().await;
     let css = "[data-testid='keys-table'] tbody tr";
     let before = rows(&host, css);

@@ -109,6 +109,77 @@ pub fn Results(
     }
 }
 
+/// Runs `f` over the latest output (empty before the first).
+fn with_latest<R>(board: Board, f: impl FnOnce(&[Value]) -> R) -> R {
+    board.read(|l| f(l.latest_output().map_or(&[][..], |(_, out)| out.as_slice())))
+}
+
+/// `rows` of the latest output for the lowercased search, as a memo: the
+/// keyed list it feeds hears of a batch only when its rows changed.
+fn searched<R: PartialEq + Send + Sync + 'static>(
+    board: Board,
+    search: RwSignal<String>,
+    rows: fn(&[Value], &str) -> R,
+) -> Memo<R> {
+    Memo::new(move |_| {
+        let query = search.get().to_lowercase();
+        with_latest(board, |out| rows(out, &query))
+    })
+}
+
+/// The keys that match and the first `take` of them, in the order they
+/// came (ranked): no sort, and no key text made without a search.
+fn keyed_numbers(out: &[Value], query: &str, take: usize) -> (usize, Vec<(String, f64)>) {
+    if query.is_empty() {
+        let rows = out.iter().take(take).map(number_pair);
+        return (out.len(), rows.map(|(k, n)| (key_text(k), n)).collect());
+    }
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for (k, n) in out.iter().map(number_pair) {
+        let text = key_text(k);
+        if matches(&text, query) {
+            total += 1;
+            if rows.len() < take {
+                rows.push((text, n));
+            }
+        }
+    }
+    (total, rows)
+}
+
+/// Groups whose key matches: the key, its size and its first members.
+fn group_rows(out: &[Value], query: &str) -> Vec<(String, usize, String)> {
+    out.iter()
+        .filter_map(Value::as_pair)
+        .map(|(k, members)| (key_text(k), members))
+        .filter(|(k, _)| matches(k, query))
+        .take(ROWS)
+        .map(|(k, members)| {
+            let items = if let Value::List(items) = members {
+                &items[..]
+            } else {
+                &[]
+            };
+            let shown = items
+                .iter()
+                .take(20)
+                .map(Value::to_string)
+                .collect::<Vec<_>>();
+            (k, items.len(), shown.join(", "))
+        })
+        .collect()
+}
+
+/// Rows whose text matches.
+fn text_rows(out: &[Value], query: &str) -> Vec<String> {
+    out.iter()
+        .map(Value::to_string)
+        .filter(|r| matches(r, query))
+        .take(ROWS)
+        .collect()
+}
+
 /// Keyed numbers: bars of the largest and a table of the keys that match.
 #[component]
 fn KeyedResults(
@@ -117,29 +188,8 @@ fn KeyedResults(
     /// What the table's keys must contain.
     search: RwSignal<String>,
 ) -> impl IntoView {
-    let keyed_numbers = move |take: usize, query: &str| -> (usize, Vec<(String, f64)>) {
-        board.read(|l| {
-            let out = l.latest_output().map_or(&[][..], |(_, out)| out.as_slice());
-            if query.is_empty() {
-                let rows = out.iter().take(take).map(number_pair);
-                return (out.len(), rows.map(|(k, n)| (key_text(k), n)).collect());
-            }
-            let mut rows = Vec::new();
-            let mut total = 0;
-            for (k, n) in out.iter().map(number_pair) {
-                let text = key_text(k);
-                if matches(&text, query) {
-                    total += 1;
-                    if rows.len() < take {
-                        rows.push((text, n));
-                    }
-                }
-            }
-            (total, rows)
-        })
-    };
-    let bars = Memo::new(move |_| keyed_numbers(BARS, "").1);
-    let table = Memo::new(move |_| keyed_numbers(ROWS, &search.get().to_lowercase()));
+    let bars = Memo::new(move |_| with_latest(board, |out| keyed_numbers(out, "", BARS).1));
+    let table = searched(board, search, |out, query| keyed_numbers(out, query, ROWS));
     let rows =
         move || table.with(|t| keyed(t.1.iter().cloned(), |(k, v)| (k.clone(), v.to_bits())));
     view! {
@@ -165,31 +215,7 @@ fn GroupResults(
     /// What the keys must contain.
     search: RwSignal<String>,
 ) -> impl IntoView {
-    let groups = Memo::new(move |_| {
-        let query = search.get().to_lowercase();
-        board.read(|l| {
-            let out = l.latest_output().map_or(&[][..], |(_, out)| out.as_slice());
-            out.iter()
-                .filter_map(Value::as_pair)
-                .map(|(k, members)| (key_text(k), members))
-                .filter(|(k, _)| matches(k, &query))
-                .take(ROWS)
-                .map(|(k, members)| {
-                    let items = if let Value::List(items) = members {
-                        &items[..]
-                    } else {
-                        &[]
-                    };
-                    let shown = items
-                        .iter()
-                        .take(20)
-                        .map(Value::to_string)
-                        .collect::<Vec<_>>();
-                    (k, items.len(), shown.join(", "))
-                })
-                .collect::<Vec<_>>()
-        })
-    });
+    let groups = searched(board, search, group_rows);
     let rows = move || groups.with(|g| keyed(g.iter().cloned(), Clone::clone));
     view! {
         <ul class="groups" data-testid="groups">
@@ -239,17 +265,7 @@ fn RowResults(
     /// What the rows must contain.
     search: RwSignal<String>,
 ) -> impl IntoView {
-    let shown = Memo::new(move |_| {
-        let query = search.get().to_lowercase();
-        board.read(|l| {
-            let out = l.latest_output().map_or(&[][..], |(_, out)| out.as_slice());
-            out.iter()
-                .map(Value::to_string)
-                .filter(|r| matches(r, &query))
-                .take(ROWS)
-                .collect::<Vec<_>>()
-        })
-    });
+    let shown = searched(board, search, text_rows);
     let rows = move || shown.with(|s| keyed(s.iter().cloned(), Clone::clone));
     view! {
         <ol class="rows" data-testid="output-rows">
