@@ -2,6 +2,7 @@
 //! benchmarks. `stats()` returns a plain object built once per call.
 
 use serde::Serialize;
+use sparklet_engine::dstream::StageFigures;
 use sparklet_engine::{BatchInfo, MalformedSample, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -49,6 +50,9 @@ pub struct Stats<'a> {
     pub pipeline: &'a str,
     pub batch_ms: u64,
     pub last_batch: Option<BatchInfo>,
+    /// The last batch's stages, in pipeline order: `{name, records_in,
+    /// records_out, ms}` each.
+    pub stages: Vec<StageFigures>,
     /// The latest emitted output (pairs as `[k, v]`).
     pub output: Option<Vec<Value>>,
     pub output_time_ms: Option<u64>,
@@ -91,6 +95,10 @@ impl<'a> Stats<'a> {
             pipeline: rt.settings.pipeline.as_str(),
             batch_ms: rt.settings.batch.as_millis(),
             last_batch: listener.last().map(|b| b.info.clone()),
+            stages: listener
+                .last()
+                .map(|b| b.stages.clone())
+                .unwrap_or_default(),
             output: latest.map(|(_, out)| out.clone()),
             output_time_ms: latest.map(|(t, _)| *t),
             malformed_samples: rt

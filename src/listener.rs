@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 
+use sparklet_engine::dstream::StageFigures;
 use sparklet_engine::latency::LatencySummary;
 use sparklet_engine::{BatchInfo, MalformedSample, Value};
 
@@ -40,6 +41,8 @@ pub struct BatchRecord {
     /// The output when it is one number (`count`, `reduce`).
     pub scalar: Option<f64>,
     pub latency: Option<(LatencyFrom, LatencySummary)>,
+    /// Each stage's records in and out and time, in pipeline order.
+    pub stages: Vec<StageFigures>,
 }
 
 /// The receiver and settings, as of the last update.
@@ -138,6 +141,7 @@ impl BatchRecord {
         input: impl Iterator<Item = &'a str>,
         output: Option<&[Value]>,
         latency: Option<(LatencyFrom, LatencySummary)>,
+        stages: Vec<StageFigures>,
     ) -> BatchRecord {
         let input_rate = info.records as f64 * 1000.0 / batch_ms.max(1) as f64;
         let scalar = match output {
@@ -156,6 +160,7 @@ impl BatchRecord {
                 .collect(),
             scalar,
             latency,
+            stages,
             info,
         }
     }

@@ -58,7 +58,14 @@ fn complete(l: &mut Listener, n: u64, output: Vec<Value>) {
         malformed: 0,
         evicted: 0,
     };
-    let record = BatchRecord::new(info, 1000, std::iter::empty(), Some(&output), None);
+    let record = BatchRecord::new(
+        info,
+        1000,
+        std::iter::empty(),
+        Some(&output),
+        None,
+        Vec::new(),
+    );
     l.on_batch_completed(record, Some(output));
 }
 

@@ -29,14 +29,28 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A clock that answers from a script: (start, end) per batch.
-struct Script(RefCell<Vec<f64>>, Cell<usize>);
+/// A clock that answers from a script: a batch's start at its first
+/// call, then its end (so its stages take no time).
+#[derive(Default)]
+struct Script {
+    start_end: Cell<(f64, f64)>,
+    started: Cell<bool>,
+}
+
+impl Script {
+    fn batch(&self, start: f64, end: f64) {
+        self.start_end.set((start, end));
+        self.started.set(false);
+    }
+}
 
 impl Clock for Script {
     fn now_ms(&self) -> f64 {
-        let i = self.1.get();
-        self.1.set(i + 1);
-        self.0.borrow()[i]
+        let (start, end) = self.start_end.get();
+        match self.started.replace(true) {
+            false => start,
+            true => end,
+        }
     }
 }
 
@@ -51,13 +65,7 @@ fn listener() -> Listener {
         1000,
     );
     let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch).unwrap();
-    let mut times = Vec::new();
-    for k in 1..=BATCHES {
-        let due = k as f64 * 1000.0;
-        times.push(due + k as f64); // scheduling delay k ms
-        times.push(due + k as f64 + 10.0 * k as f64); // processing 10k ms
-    }
-    let clock = Script(RefCell::new(times), Cell::new(0));
+    let clock = Script::default();
     let mut l = Listener::new(1_764_000_000_000.0);
     for k in 1..=BATCHES {
         let lines: Vec<String> = (0..k)
@@ -70,7 +78,10 @@ fn listener() -> Listener {
             })
             .collect();
         let records: Records = lines.iter().map(String::as_str).collect();
-        let report = runner.run_batch(records, k as f64 * 1000.0, &clock);
+        let due = k as f64 * 1000.0;
+        // Scheduling delay k ms, processing 10k ms.
+        clock.batch(due + k as f64, due + k as f64 + 10.0 * k as f64);
+        let report = runner.run_batch(records, due, &clock);
         let mut samples = vec![(5.0 * k as f64, 1u64), (50.0, 1)];
         let lat = LatencySummary::of(&mut samples).map(|s| (LatencyFrom::Arrival, s));
         let record = BatchRecord::new(
@@ -79,6 +90,7 @@ fn listener() -> Listener {
             lines.iter().map(String::as_str),
             report.output.as_deref(),
             lat,
+            report.stages,
         );
         l.on_batch_completed(record, report.output);
     }

@@ -286,6 +286,28 @@ async fn error_rate_by_service_fills_statistics_results_and_latency() {
     assert!(p50.ends_with(" ms"), "{p50}");
     b.screenshot("error-rate-latency").await;
 
+    b.click("tab-stages").await;
+    b.wait_for_text("stages-hint", "Batch", 5).await;
+    let stats = b.stats().await;
+    let stages = stats["stages"].as_array().expect("stats().stages");
+    let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let typed: Vec<&str> = stats["pipeline"].as_str().unwrap().split(" | ").collect();
+    assert_eq!(names, typed, "one stage per stage typed, in order");
+    assert_eq!(
+        stages[0]["records_in"], stats["last_batch"]["records"],
+        "the first stage takes in the batch's records"
+    );
+    for pair in stages.windows(2) {
+        assert_eq!(pair[0]["records_out"], pair[1]["records_in"]);
+    }
+    assert_eq!(b.count("[data-testid='stage']").await, names.len());
+    assert_eq!(
+        b.count("[data-testid='stage'][data-slowest='true']").await,
+        1,
+        "the slowest stage is marked"
+    );
+    b.screenshot("error-rate-stages").await;
+
     b.click("tab-batches").await;
     b.wait_for_text("batches", "Completed batches", 5).await;
     let rows = b.count("[data-testid='batch-row']").await;

@@ -3,6 +3,7 @@
 //! about browsers, sockets or wall clocks, so the same operators run
 //! natively, in wasm, and in `sparklet replay`.
 
+pub mod clock;
 pub mod dstream;
 pub mod duration;
 pub mod expr;

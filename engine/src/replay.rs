@@ -17,28 +17,48 @@ pub struct Emitted {
     pub output: Vec<Value>,
 }
 
-/// A pipeline fed one recorded batch at a time.
+/// A pipeline fed one recorded batch at a time, batch k at `k * batch`.
 pub struct Replay {
     pipeline: Pipeline,
 }
 
 impl Replay {
+    /// Compiles `pipeline` for batches of `batch`; a mistake is a
+    /// [`PipelineError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::replay::{Emitted, Replay};
+    /// # use sparklet_engine::{Duration, Value};
+    /// // A window of 2 s that slides every 2 s emits at every second batch.
+    /// let pipeline = "split | count_by_window 2s 2s";
+    /// let mut replay = Replay::new(pipeline, Duration::from_secs(1)).unwrap();
+    /// assert_eq!(replay.run(vec![Value::from("a b")]), None);
+    /// let emitted = replay.run(vec![Value::from("c")]);
+    /// let expected = Emitted { time_ms: 2000, output: vec![Value::from(3i64)] };
+    /// assert_eq!(emitted, Some(expected));
+    /// assert_eq!(replay.batches_run(), 2);
+    /// ```
     pub fn new(pipeline: &str, batch: Duration) -> Result<Replay, PipelineError> {
         Ok(Replay {
             pipeline: Pipeline::new(pipeline, batch)?,
         })
     }
 
+    /// How many batches have run.
     pub fn batches_run(&self) -> u64 {
         self.pipeline.batches_run()
     }
 
+    /// The records the pipeline could not handle so far.
     pub fn malformed(&self) -> &Malformed {
         self.pipeline.malformed()
     }
 
     /// Runs the next batch; `Some` when the pipeline emits at its time.
-    /// Keyed output comes sorted by key, so two runs diff cleanly.
+    /// Keyed output comes sorted by key, so two runs diff cleanly. (See
+    /// [`Replay::new`] for an example.)
     pub fn run(&mut self, input: Vec<Value>) -> Option<Emitted> {
         let time_ms = self.pipeline.next_batch_time();
         let mut output = self.pipeline.run_values(input)?;
@@ -51,7 +71,25 @@ impl Replay {
 
 /// Runs `batches` in order; with `exactly`, runs that many batches,
 /// dropping extra input or padding with empty batches. Returns what was
-/// emitted and the malformed records met.
+/// emitted and the malformed records met. What `sparklet replay` runs.
+///
+/// # Examples
+///
+/// ```
+/// # use sparklet_engine::replay::replay;
+/// # use sparklet_engine::{Duration, Value};
+/// let pipeline = "split | count_by_value_and_window 2s";
+/// let batches = vec![vec![Value::from("b a")], vec![Value::from("a")]];
+/// let (emitted, malformed) = replay(pipeline, Duration::from_secs(1), batches, Some(3)).unwrap();
+/// let outputs: Vec<_> = emitted.into_iter().map(|e| (e.time_ms, e.output)).collect();
+/// let pair = |k: &str, n: i64| Value::from((k, n));
+/// assert_eq!(outputs, [
+///     (1000, vec![pair("a", 1), pair("b", 1)]),
+///     (2000, vec![pair("a", 2), pair("b", 1)]),
+///     (3000, vec![pair("a", 1)]), // batch 1 left the window, and `b` with it
+/// ]);
+/// assert_eq!(malformed.count(), 0);
+/// ```
 pub fn replay(
     pipeline: &str,
     batch: Duration,
@@ -96,6 +134,29 @@ pub struct FrameReplay<'r> {
 }
 
 impl<'r> FrameReplay<'r> {
+    /// A run of `runner` over frames, cutting a batch after every
+    /// `frames_per_batch` frames (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::replay::{FrameReplay, FramesRun};
+    /// # use sparklet_engine::{Clock, Duration, PipelineRunner, Value};
+    /// # struct Stopped;
+    /// # impl Clock for Stopped {
+    /// #     fn now_ms(&self) -> f64 {
+    /// #         0.0
+    /// #     }
+    /// # }
+    /// let mut runner = PipelineRunner::new("split | count", Duration::from_secs(1)).unwrap();
+    /// let mut frames = FrameReplay::new(&mut runner, 2);
+    /// for frame in ["a b\nc", "d", "e f"] {
+    ///     frames.push(frame, &Stopped); // a batch after the second frame
+    /// }
+    /// let run = frames.finish(&Stopped); // and one of what is left
+    /// let last = Some(vec![Value::from(2i64)]); // the words of "e f"
+    /// assert_eq!(run, FramesRun { records: 4, batches: 2, malformed: 0, output: last });
+    /// ```
     pub fn new(runner: &'r mut PipelineRunner, frames_per_batch: usize) -> FrameReplay<'r> {
         FrameReplay {
             runner,
@@ -112,6 +173,8 @@ impl<'r> FrameReplay<'r> {
         }
     }
 
+    /// Receives one text frame (records separated by `\n`), running a
+    /// batch when it completes one.
     pub fn push(&mut self, frame: &str, clock: &dyn Clock) {
         self.pending.push_text(frame, 0.0, &mut self.malformed);
         self.in_batch += 1;

@@ -308,6 +308,7 @@ impl Runtime {
                 input_sample.iter().map(String::as_str),
                 report.output.as_deref(),
                 latency,
+                report.stages,
             );
             self.listener
                 .borrow_mut()

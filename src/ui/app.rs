@@ -1,5 +1,5 @@
 //! The page: the header, the pipeline editor, and the views as tabs
-//! (results, statistics, batches, latency, errors), with a batch's detail
+//! (results, statistics, stages, batches, latency, errors), with a batch's detail
 //! opening beside whichever is shown. The open tab lives in the URL with
 //! the settings, so a view can be shared and reloaded.
 
@@ -22,12 +22,14 @@ use crate::ui::header::Header;
 use crate::ui::hooks::{keep_until_cleanup, use_event_listener};
 use crate::ui::latency::Latency;
 use crate::ui::results::Results;
+use crate::ui::stages::Stages;
 use crate::ui::statistics::Statistics;
 
 /// The tabs: (URL name, label).
-pub const VIEWS: [(&str, &str); 5] = [
+pub const VIEWS: [(&str, &str); 6] = [
     ("results", "Results"),
     ("statistics", "Statistics"),
+    ("stages", "Stages"),
     ("batches", "Batches"),
     ("latency", "Latency"),
     ("errors", "Errors"),
@@ -154,6 +156,7 @@ pub fn App() -> impl IntoView {
         .collect_view();
     let shown = move || match tab.get().as_str() {
         "statistics" => view! { <Statistics board /> }.into_any(),
+        "stages" => view! { <Stages board /> }.into_any(),
         "batches" => view! { <Batches board /> }.into_any(),
         "latency" => view! { <Latency board /> }.into_any(),
         "errors" => view! { <Errors board /> }.into_any(),

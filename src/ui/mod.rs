@@ -14,4 +14,5 @@ pub mod hooks;
 pub mod keyed;
 pub mod latency;
 pub mod results;
+pub mod stages;
 pub mod statistics;

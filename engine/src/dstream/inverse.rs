@@ -288,6 +288,35 @@ where
     /// Spark's `reduceByKeyAndWindow(f, inv, len, slide, filter)`: the
     /// window's pairs reduced by key, kept incrementally; `inv` undoes `f`.
     /// Keys stay at their inverse-reduced value unless `keep` says otherwise.
+    /// Keys come in no particular order. The length must be at least the
+    /// slide.
+    ///
+    /// Below, both keys' pairs have left the window by 4 s: without a
+    /// filter they stay at 0, as in Spark; the filter drops them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// let (a, b) = pairs.tee();
+    /// let (add, sub, len) = (|x: i64, y| x + y, |x: i64, y| x - y, Duration::from_secs(2));
+    /// let kept = a.reduce_by_key_and_window_inverse(add, sub, len, None, None);
+    /// let nonzero = Some(Box::new(|_: &&str, v: &i64| *v != 0) as _);
+    /// let filtered = b.reduce_by_key_and_window_inverse(add, sub, len, None, nonzero);
+    /// let (kept, filtered) = (ssc.collect(kept.unwrap()), ssc.collect(filtered.unwrap()));
+    /// input.push(vec![("a", 1)]);
+    /// input.push(vec![("a", 2), ("b", 5)]);
+    /// ssc.run_batches(4);
+    /// let mut kept = kept.take();
+    /// kept.iter_mut().for_each(|(_, w)| w.sort());
+    /// assert_eq!(kept[1], (2000, vec![("a", 3), ("b", 5)]));
+    /// assert_eq!(kept[2], (3000, vec![("a", 2), ("b", 5)]));
+    /// assert_eq!(kept[3], (4000, vec![("a", 0), ("b", 0)]));
+    /// assert_eq!(filtered.take()[3], (4000, vec![]));
+    /// ```
     pub fn reduce_by_key_and_window_inverse(
         self,
         mut f: impl FnMut(V, V) -> V + 'static,
@@ -305,72 +334,76 @@ where
         }
         let kept: Rc<RefCell<InverseState<K, V>>> = Rc::default();
         self.graph().keep_window(&kept, clock.len + clock.slide);
-        Ok(self.unary(clock.slide(), move |t, batch, cx| {
-            let mut kept = kept.borrow_mut();
-            let w = &mut *kept;
-            w.push_pane(t, batch, &mut f);
-            *cx.evicted += w.evict_keys(cx.max_keys);
-            if !clock.emits_at(t) {
-                let last_slide = t - t % clock.slide;
-                *cx.evicted += w.shed_oldest(cx.budget, last_slide, &mut inv, &mut keep);
-                return None;
-            }
-            let (now, len, slide) = (t as i128, clock.len as i128, clock.slide as i128);
-            let mut touched = Vec::new();
-            let filtered = keep.is_some();
-            w.state.resize_with(w.keys.bound(), || None);
-            w.each_in(now - slide - len, now - len, &mut f, |_, state, id, v| {
-                if let Some((slot, _)) = &mut state[id as usize] {
-                    *slot = inv(std::mem::take(slot), v);
+        Ok(self.unary(
+            "reduce_by_key_and_window",
+            clock.slide(),
+            move |t, batch, cx| {
+                let mut kept = kept.borrow_mut();
+                let w = &mut *kept;
+                w.push_pane(t, batch, &mut f);
+                *cx.evicted += w.evict_keys(cx.max_keys);
+                if !clock.emits_at(t) {
+                    let last_slide = t - t % clock.slide;
+                    *cx.evicted += w.shed_oldest(cx.budget, last_slide, &mut inv, &mut keep);
+                    return None;
+                }
+                let (now, len, slide) = (t as i128, clock.len as i128, clock.slide as i128);
+                let mut touched = Vec::new();
+                let filtered = keep.is_some();
+                w.state.resize_with(w.keys.bound(), || None);
+                w.each_in(now - slide - len, now - len, &mut f, |_, state, id, v| {
+                    if let Some((slot, _)) = &mut state[id as usize] {
+                        *slot = inv(std::mem::take(slot), v);
+                        touched.extend(filtered.then_some(id));
+                    }
+                });
+                let mut entered = Vec::new();
+                w.each_in(now - slide, now, &mut f, |f, state, id, v| {
+                    match &mut state[id as usize] {
+                        Some((slot, updated)) => {
+                            *slot = f(std::mem::take(slot), v);
+                            *updated = t;
+                        }
+                        empty => {
+                            *empty = Some((v, t));
+                            entered.push(id);
+                        }
+                    }
                     touched.extend(filtered.then_some(id));
+                });
+                for id in entered {
+                    w.keys.hold(id);
                 }
-            });
-            let mut entered = Vec::new();
-            w.each_in(now - slide, now, &mut f, |f, state, id, v| {
-                match &mut state[id as usize] {
-                    Some((slot, updated)) => {
-                        *slot = f(std::mem::take(slot), v);
-                        *updated = t;
-                    }
-                    empty => {
-                        *empty = Some((v, t));
-                        entered.push(id);
-                    }
-                }
-                touched.extend(filtered.then_some(id));
-            });
-            for id in entered {
-                w.keys.hold(id);
-            }
-            // Only keys that changed can change the filter's verdict.
-            if let Some(keep) = keep.as_mut() {
-                for id in touched {
-                    let drop = match &w.state[id as usize] {
-                        Some((v, _)) => !keep(w.keys.key(id), v),
-                        None => false,
-                    };
-                    if drop {
-                        w.remove(id);
+                // Only keys that changed can change the filter's verdict.
+                if let Some(keep) = keep.as_mut() {
+                    for id in touched {
+                        let drop = match &w.state[id as usize] {
+                            Some((v, _)) => !keep(w.keys.key(id), v),
+                            None => false,
+                        };
+                        if drop {
+                            w.remove(id);
+                        }
                     }
                 }
-            }
-            let InverseState { keys, panes, .. } = w;
-            panes.expire_with(now - len, |_, pane| {
-                for &id in &pane.ids {
-                    keys.release(id);
-                }
-            });
-            *cx.evicted += w.shed_oldest(cx.budget, t, &mut inv, &mut keep);
-            Some(
-                w.state
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(id, s)| {
-                        let (v, _) = s.as_ref()?;
-                        Some((w.keys.key(id as KeyId).clone(), v.clone()))
-                    })
-                    .collect(),
-            )
-        }))
+                let InverseState { keys, panes, .. } = w;
+                panes.expire_with(now - len, |_, pane| {
+                    for &id in &pane.ids {
+                        keys.release(id);
+                    }
+                });
+                *cx.evicted += w.shed_oldest(cx.budget, t, &mut inv, &mut keep);
+                Some(
+                    w.state
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(id, s)| {
+                            let (v, _) = s.as_ref()?;
+                            Some((w.keys.key(id as KeyId).clone(), v.clone()))
+                        })
+                        .collect(),
+                )
+            },
+        ))
     }
 }

@@ -31,6 +31,7 @@ pub mod inverse;
 pub mod reduced;
 pub mod share;
 pub mod source;
+pub mod stages;
 pub mod state;
 pub mod top;
 pub mod transform;
@@ -46,6 +47,7 @@ use crate::malformed::Malformed;
 pub use context::{Collected, StreamingContext, DEFAULT_MAX_KEYS, DEFAULT_STATE_BUDGET};
 pub use footprint::Footprint;
 pub use source::Queue;
+pub use stages::{StageFigures, StageId};
 pub use state::{State, StateSpec};
 pub use window::{WindowError, MAX_WINDOW_BATCHES};
 
@@ -62,6 +64,8 @@ pub struct Cx<'a> {
     /// Keys, records or pane entries evicted to stay within these limits,
     /// counted for the page.
     pub evicted: &'a mut u64,
+    /// Where each operator's records and time for this batch go.
+    pub timing: stages::Timing<'a>,
 }
 
 type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
@@ -72,6 +76,7 @@ type Compute<T> = Box<dyn FnMut(u64, &mut Cx) -> Option<Vec<T>>>;
 pub struct Graph {
     pub batch: Duration,
     states: RefCell<Vec<Kept>>,
+    stages: RefCell<stages::Stages>,
 }
 
 /// A stateful operator's state, as the graph keeps it.
@@ -87,10 +92,12 @@ pub struct Kept {
 }
 
 impl Graph {
+    /// The graph of a context with batches of `batch`.
     pub fn new(batch: Duration) -> Rc<Graph> {
         Rc::new(Graph {
             batch,
             states: RefCell::new(Vec::new()),
+            stages: RefCell::default(),
         })
     }
 
@@ -107,6 +114,37 @@ impl Graph {
     /// The memory every operator's state holds, as [`Footprint`] counts it.
     pub fn state_bytes(&self) -> usize {
         self.states.borrow().iter().map(|k| (k.footprint)()).sum()
+    }
+
+    /// Registers an operator as a stage named `name` (see [`stages`]).
+    pub fn add_stage(&self, name: &str) -> StageId {
+        self.stages.borrow_mut().add(name)
+    }
+
+    /// How many operators were registered as stages.
+    pub fn stage_count(&self) -> usize {
+        self.stages.borrow().len()
+    }
+
+    /// Reports the operators registered from `first` on as one stage,
+    /// `name`: what one stage of a pipeline compiled to.
+    pub fn group_stages(&self, first: StageId, name: &str) {
+        self.stages.borrow_mut().group_from(first, name);
+    }
+
+    /// Builds with `build` and reports the operators it added as one
+    /// stage, `name`: how a composite operator (Spark's
+    /// `countByValueAndWindow` is a `map` and a window) shows as itself.
+    pub fn stage<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
+        let first = self.stage_count();
+        let built = build();
+        self.group_stages(first, name);
+        built
+    }
+
+    /// The stages' figures from their operators', in build order.
+    pub fn stage_figures(&self, ops: &[stages::Figures]) -> Vec<StageFigures> {
+        self.stages.borrow().figures(ops)
     }
 
     /// Registers an operator's state: `Rc<RefCell<S>>` for its `S`.
@@ -130,7 +168,11 @@ impl Graph {
     }
 }
 
-/// A discretized stream: at each multiple of `slide`, a batch of `T`.
+/// A discretized stream, Spark's `DStream`: at each multiple of `slide`,
+/// a batch of `T`. Made by [`StreamingContext::queue_stream`] (or a
+/// pipeline's source), transformed by the operators (each consumes the
+/// stream; [`DStream::tee`] reads one twice), and run by an output,
+/// [`StreamingContext::collect`] or [`StreamingContext::foreach_batch`].
 pub struct DStream<T> {
     compute: Compute<T>,
     slide: Duration,
@@ -150,16 +192,50 @@ impl<T: 'static> DStream<T> {
         }
     }
 
+    /// An input stream: at each batch time, `read` gives how many records
+    /// came in and the batch it makes of them. It is a stage, `name`.
+    pub(crate) fn input(
+        name: &str,
+        graph: Rc<Graph>,
+        mut read: impl FnMut(u64, &mut Cx) -> (usize, Vec<T>) + 'static,
+    ) -> DStream<T> {
+        let id = graph.add_stage(name);
+        DStream::from_fn(graph.batch, graph, move |t, cx| {
+            let start = cx.timing.now();
+            let (records_in, out) = read(t, cx);
+            let ms = cx.timing.now() - start;
+            cx.timing.add(id, records_in, out.len(), ms);
+            Some(out)
+        })
+    }
+
+    /// The graph this stream belongs to: its context's batch interval,
+    /// stages and operator state.
     pub fn graph(&self) -> &Rc<Graph> {
         &self.graph
     }
 
-    /// How often this stream emits (the batch interval, or a window's slide).
+    /// How often this stream emits (the batch interval, or a window's
+    /// slide): Spark's `slideDuration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (_, numbers) = ssc.queue_stream::<i64>();
+    /// assert_eq!(numbers.slide(), Duration::from_secs(1));
+    /// let windowed = numbers.window(Duration::from_secs(4), Some(Duration::from_secs(2)));
+    /// let windowed = windowed.unwrap();
+    /// assert_eq!(windowed.slide(), Duration::from_secs(2));
+    /// assert_eq!(windowed.batch_interval(), Duration::from_secs(1));
+    /// ```
     pub fn slide(&self) -> Duration {
         self.slide
     }
 
-    /// The context's batch interval.
+    /// The context's batch interval (see [`slide`](Self::slide)).
     pub fn batch_interval(&self) -> Duration {
         self.graph.batch
     }
@@ -167,15 +243,50 @@ impl<T: 'static> DStream<T> {
     /// The builder every operator uses: at each time the parent emits,
     /// `op` turns its batch into this stream's output, or `None` when this
     /// stream does not emit then. `slide` is how often the result emits.
+    /// The operator is a stage called `name`: its records in and out and
+    /// its time (not its parent's) are counted each batch. (Spark's
+    /// counterpart is a `DStream` subclass with its own `compute`.)
+    ///
+    /// Below, an operator that keeps a running total and emits it every
+    /// 2 s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, numbers) = ssc.queue_stream::<i64>();
+    /// let mut total = 0;
+    /// let running = numbers.unary("running_total", Duration::from_secs(2), move |t, batch, _cx| {
+    ///     total += batch.iter().sum::<i64>();
+    ///     (t % 2000 == 0).then(|| vec![total])
+    /// });
+    /// let out = ssc.collect(running);
+    /// for n in 1..=4 {
+    ///     input.push(vec![n]);
+    /// }
+    /// ssc.run_batches(4);
+    /// assert_eq!(out.take(), vec![(2000, vec![3]), (4000, vec![10])]);
+    /// assert_eq!(ssc.stages()[1].name, "running_total");
+    /// ```
     pub fn unary<U: 'static>(
         self,
+        name: &str,
         slide: Duration,
         mut op: impl FnMut(u64, Vec<T>, &mut Cx) -> Option<Vec<U>> + 'static,
     ) -> DStream<U> {
+        let id = self.graph.add_stage(name);
         let mut parent = self.compute;
         DStream::from_fn(slide, self.graph, move |t, cx| {
             let input = parent(t, cx)?;
-            op(t, input, cx)
+            let records_in = input.len();
+            let start = cx.timing.now();
+            let out = op(t, input, cx);
+            let ms = cx.timing.now() - start;
+            cx.timing
+                .add(id, records_in, out.as_ref().map_or(0, Vec::len), ms);
+            out
         })
     }
 

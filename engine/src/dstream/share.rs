@@ -16,7 +16,27 @@ type Unzipped<A, B> = Rc<RefCell<(DStream<(A, B)>, Parked<A>, Parked<B>)>>;
 
 impl<T: Clone + 'static> DStream<T> {
     /// Two streams reading this one, which is computed once per time (as
-    /// Spark computes a DStream's RDD once for all its children).
+    /// Spark computes a DStream's RDD once for all its children, where in
+    /// Spark one simply uses the DStream twice). Each reader gets a clone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, numbers) = ssc.queue_stream();
+    /// let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    /// let seen = calls.clone();
+    /// let doubled = numbers.map(move |n: i64| { seen.set(seen.get() + 1); n * 2 });
+    /// let (a, b) = doubled.tee();
+    /// let sums = ssc.collect(a.reduce(|x, y| x + y));
+    /// let maxes = ssc.collect(b.reduce(|x: i64, y| x.max(y)));
+    /// input.push(vec![1, 2, 3]);
+    /// ssc.run_batch();
+    /// assert_eq!((sums.take(), maxes.take()), (vec![(1000, vec![12])], vec![(1000, vec![6])]));
+    /// assert_eq!(calls.get(), 3); // the map ran once per record, not twice
+    /// ```
     pub fn tee(self) -> (DStream<T>, DStream<T>) {
         let (slide, graph) = (self.slide, self.graph.clone());
         let shared: Teed<T> = Rc::new(RefCell::new((self, None)));
@@ -41,7 +61,23 @@ impl<T: Clone + 'static> DStream<T> {
 
 impl<A: 'static, B: 'static> DStream<(A, B)> {
     /// Two streams, of the left and of the right halves of every pair,
-    /// computed once per time; nothing is cloned.
+    /// computed once per time; nothing is cloned (Spark would `map(_._1)`
+    /// and `map(_._2)` the same DStream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// let (keys, values) = pairs.unzip();
+    /// let (keys, values) = (ssc.collect(keys), ssc.collect(values));
+    /// input.push(vec![("a", 1), ("b", 2)]);
+    /// ssc.run_batch();
+    /// assert_eq!(keys.take(), vec![(1000, vec!["a", "b"])]);
+    /// assert_eq!(values.take(), vec![(1000, vec![1, 2])]);
+    /// ```
     pub fn unzip(self) -> (DStream<A>, DStream<B>) {
         let (slide, graph) = (self.slide, self.graph.clone());
         let shared: Unzipped<A, B> = Rc::new(RefCell::new((self, None, None)));

@@ -19,7 +19,30 @@ pub type KeyedState<K, S> = FxHashMap<K, (S, u64)>;
 impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
     /// Spark's `updateStateByKey(f)`: at every batch, `f(new values, old
     /// state)` for every key that has state or new values; `None` removes
-    /// the key. Emits the whole state.
+    /// the key. Emits the whole state, keys in no particular order.
+    ///
+    /// Below, a running sum per key, removed in the first batch without
+    /// values for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// let totals = pairs.update_state_by_key(|new: Vec<i64>, old: Option<i64>| {
+    ///     (!new.is_empty()).then(|| old.unwrap_or(0) + new.iter().sum::<i64>())
+    /// });
+    /// let out = ssc.collect(totals);
+    /// input.push(vec![("a", 1), ("b", 2), ("a", 1)]);
+    /// input.push(vec![("a", 3)]);
+    /// ssc.run_batches(3);
+    /// let mut got = out.take();
+    /// got[0].1.sort();
+    /// assert_eq!(got[0], (1000, vec![("a", 2), ("b", 2)]));
+    /// assert_eq!(got[1..], [(2000, vec![("a", 5)]), (3000, vec![])]);
+    /// ```
     pub fn update_state_by_key<S: Clone + Footprint + 'static>(
         self,
         mut f: impl FnMut(Vec<V>, Option<S>) -> Option<S> + 'static,
@@ -28,7 +51,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
         // Per key: the state and the time of the last batch with values.
         let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
         self.graph().keep(&kept);
-        self.unary(slide, move |t, batch, cx| {
+        self.unary("update_state_by_key", slide, move |t, batch, cx| {
             let mut state = kept.borrow_mut();
             let state = &mut *state;
             let mut news: FxHashMap<K, Vec<V>> = FxHashMap::default();
@@ -67,6 +90,33 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
 
     /// Spark's `mapWithState(spec)`: the mapped values of every record,
     /// and of every key that timed out in this batch.
+    ///
+    /// A key times out at the first batch time `t` with its last data
+    /// before `t - timeout` (Spark's test, checked here at every batch):
+    /// below, `a`'s last data is at 2 s, so it times out at 5 s, called
+    /// once more with no value and its last state.
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::{State, StateSpec, StreamingContext};
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// let spec = StateSpec::function(|_t, key: &&str, value: Option<i64>, sum: &mut State<i64>| {
+    ///     if sum.is_timing_out() {
+    ///         return Some(format!("{key} timed out at {}", sum.get()?));
+    ///     }
+    ///     let total = sum.get().copied().unwrap_or(0) + value?;
+    ///     sum.update(total);
+    ///     Some(format!("{key}={total}"))
+    /// })
+    /// .timeout(Duration::from_secs(2));
+    /// let out = ssc.collect(pairs.map_with_state(spec));
+    /// input.push(vec![("a", 1)]);
+    /// input.push(vec![("a", 2)]);
+    /// ssc.run_batches(5);
+    /// let got: Vec<Vec<String>> = out.take().into_iter().map(|(_, m)| m).collect();
+    /// assert_eq!(got, [vec!["a=1"], vec!["a=3"], vec![], vec![], vec!["a timed out at 3"]]);
+    /// ```
     pub fn map_with_state<S: Clone + Footprint + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
@@ -75,7 +125,32 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
     }
 
     /// `map_with_state` and its `stateSnapshots()`: the state after each
-    /// batch, as a second stream.
+    /// batch, as a second stream (keys in no particular order). A key the
+    /// mapping function `remove`s leaves the snapshots.
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::{State, StateSpec, StreamingContext};
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// // Counts each key's records; a value of 0 ends the key.
+    /// let spec = StateSpec::function(|_t, _key: &&str, value: Option<i64>, n: &mut State<i64>| {
+    ///     match value? {
+    ///         0 => n.remove(),
+    ///         _ => n.update(n.get().copied().unwrap_or(0) + 1),
+    ///     }
+    ///     n.get().copied()
+    /// });
+    /// let (mapped, snapshots) = pairs.map_with_state_snapshots(spec);
+    /// let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
+    /// input.push(vec![("a", 7), ("b", 7), ("a", 7)]);
+    /// input.push(vec![("a", 0)]);
+    /// ssc.run_batches(2);
+    /// assert_eq!(mapped.take(), vec![(1000, vec![1, 1, 2]), (2000, vec![])]);
+    /// let mut snaps = snapshots.take();
+    /// snaps[0].1.sort();
+    /// assert_eq!(snaps, vec![(1000, vec![("a", 2), ("b", 1)]), (2000, vec![("b", 1)])]);
+    /// ```
     pub fn map_with_state_snapshots<S: Clone + Footprint + 'static, M: 'static>(
         self,
         spec: StateSpec<K, V, S, M>,
@@ -85,7 +160,7 @@ impl<K: Hash + Eq + Clone + Footprint + 'static, V: 'static> DStream<(K, V)> {
         // Per key: the state and the time of the last batch that had data.
         let kept: Rc<RefCell<KeyedState<K, S>>> = Rc::default();
         self.graph().keep(&kept);
-        let both = self.unary(slide, move |t, batch, cx| {
+        let both = self.unary("map_with_state", slide, move |t, batch, cx| {
             let mut states = kept.borrow_mut();
             let states = &mut *states;
             let mut mapped = Vec::new();
@@ -139,6 +214,11 @@ pub struct StateSpec<K, V, S, M> {
 }
 
 impl<K, V, S, M> StateSpec<K, V, S, M> {
+    /// Spark's `StateSpec.function`: the mapping function, called with
+    /// the batch time (ms), the key, the record's value (`None` when the
+    /// key is timing out) and the key's state; what it returns, if
+    /// anything, is the mapped stream's record. See
+    /// [`DStream::map_with_state`].
     pub fn function(
         f: impl FnMut(u64, &K, Option<V>, &mut State<S>) -> Option<M> + 'static,
     ) -> Self {
@@ -148,15 +228,17 @@ impl<K, V, S, M> StateSpec<K, V, S, M> {
         }
     }
 
-    /// Keys that get no data for `timeout` are called once more, with no
-    /// value and `is_timing_out()` true, then removed.
+    /// Spark's `StateSpec.timeout`: keys that get no data for `timeout`
+    /// are called once more, with no value and `is_timing_out()` true,
+    /// then removed. See [`DStream::map_with_state`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 }
 
-/// A key's state inside the mapping function, as Spark's `State[S]`.
+/// A key's state inside the mapping function, as Spark's `State[S]` (see
+/// [`DStream::map_with_state`] for an example).
 pub struct State<S> {
     value: Option<S>,
     timing_out: bool,
@@ -172,10 +254,12 @@ impl<S> From<Option<S>> for State<S> {
 }
 
 impl<S> State<S> {
+    /// Spark's `State.exists`: whether the key has state.
     pub fn exists(&self) -> bool {
         self.value.is_some()
     }
 
+    /// Spark's `State.getOption`: the key's state, if any.
     pub fn get(&self) -> Option<&S> {
         self.value.as_ref()
     }
@@ -188,10 +272,13 @@ impl<S> State<S> {
         }
     }
 
+    /// Spark's `State.remove`: the key's state is dropped after this call.
     pub fn remove(&mut self) {
         self.value = None;
     }
 
+    /// Spark's `State.isTimingOut`: whether this call is the key's last,
+    /// for its timeout (see [`StateSpec::timeout`]).
     pub fn is_timing_out(&self) -> bool {
         self.timing_out
     }

@@ -252,11 +252,39 @@ impl<T: Clone + Footprint + 'static> DStream<T> {
     /// batch first. It holds at most `max_keys` records and its share of
     /// the state budget; beyond either, its oldest batches leave early and
     /// their records are counted as evicted.
+    ///
+    /// The window emitted at time `t` holds the batches of `(t - len, t]`;
+    /// it emits every `slide` (`None`: every batch). Both must be
+    /// multiples of this stream's slide, or it is a [`WindowError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, numbers) = ssc.queue_stream();
+    /// let (a, b) = numbers.tee();
+    /// let last_2s = ssc.collect(a.window(Duration::from_secs(2), None).unwrap());
+    /// let every_2s = b.window(Duration::from_secs(3), Some(Duration::from_secs(2)));
+    /// let every_2s = ssc.collect(every_2s.unwrap());
+    /// for n in 1..=4 {
+    ///     input.push(vec![n]);
+    /// }
+    /// ssc.run_batches(4);
+    /// let got = last_2s.take();
+    /// assert_eq!(got[..2], [(1000, vec![1]), (2000, vec![1, 2])]);
+    /// // Batch 1 leaves the 2 s window at time 3 s.
+    /// assert_eq!(got[2..], [(3000, vec![2, 3]), (4000, vec![3, 4])]);
+    /// assert_eq!(every_2s.take(), vec![(2000, vec![1, 2]), (4000, vec![2, 3, 4])]);
+    /// # let (_, c) = ssc.queue_stream::<i64>();
+    /// # assert!(c.window(Duration::from_millis(1500), None).is_err());
+    /// ```
     pub fn window(self, len: Duration, slide: Option<Duration>) -> Result<DStream<T>, WindowError> {
         let clock = WindowClock::new(&self, len, slide)?;
         let kept: Rc<RefCell<Panes<Vec<T>>>> = Rc::default();
         self.graph.keep_window(&kept, clock.len);
-        Ok(self.unary(clock.slide(), move |t, batch, cx| {
+        Ok(self.unary("window", clock.slide(), move |t, batch, cx| {
             let (now, len) = (t as i128, clock.len as i128);
             let mut panes = kept.borrow_mut();
             panes.push(t, batch);
@@ -304,12 +332,36 @@ fn hold_records<T: Footprint + Clone>(panes: &mut Panes<Vec<T>>, max: usize, bud
 }
 
 impl<K: Hash + Eq + Clone + Footprint + 'static, V: Clone + Footprint + 'static> DStream<(K, V)> {
-    /// Spark's `groupByKeyAndWindow`: `window(len, slide).groupByKey()`.
+    /// Spark's `groupByKeyAndWindow`: `window(len, slide).groupByKey()`,
+    /// each key's values in the window, oldest first; keys in no
+    /// particular order. A key whose values all left the window is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::dstream::StreamingContext;
+    /// # use sparklet_engine::Duration;
+    /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
+    /// let (input, pairs) = ssc.queue_stream();
+    /// let grouped = pairs.group_by_key_and_window(Duration::from_secs(2), None);
+    /// let out = ssc.collect(grouped.unwrap());
+    /// input.push(vec![("a", 1)]);
+    /// input.push(vec![("a", 2), ("b", 3)]);
+    /// input.push(vec![("b", 4)]);
+    /// ssc.run_batches(3);
+    /// let mut got = out.take();
+    /// got.iter_mut().for_each(|(_, groups)| groups.sort());
+    /// assert_eq!(got[1], (2000, vec![("a", vec![1, 2]), ("b", vec![3])]));
+    /// assert_eq!(got[2], (3000, vec![("a", vec![2]), ("b", vec![3, 4])]));
+    /// ```
     pub fn group_by_key_and_window(
         self,
         len: Duration,
         slide: Option<Duration>,
     ) -> Result<DStream<(K, Vec<V>)>, WindowError> {
-        Ok(self.window(len, slide)?.group_by_key())
+        let graph = self.graph.clone();
+        graph.stage("group_by_key_and_window", || {
+            Ok(self.window(len, slide)?.group_by_key())
+        })
     }
 }

@@ -16,7 +16,8 @@ pub mod words;
 
 use std::rc::Rc;
 
-use crate::dstream::StreamingContext;
+use crate::clock::Clock;
+use crate::dstream::{StageFigures, StreamingContext};
 use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
@@ -87,21 +88,37 @@ impl Pipeline {
         };
         let rest: Vec<&Stage> = stages[ops.len()..].iter().map(|p| &p.stage).collect();
         let chain = TextChain::new(ops);
+        // Each stage typed is reported as one (see `dstream::stages`):
+        // the source joins the first stage, and fused stages are one,
+        // named after all of them.
+        let source_stage = graph.stage_count();
+        let label = |i: usize| text[stages[i].start..stages[i].end].trim();
+        let fused = |upto: usize| (0..upto).map(label).collect::<Vec<_>>().join(" | ");
         let (mut stream, next) = match build::combinable(&rest).filter(|_| fuse) {
             Some(skip) => {
                 let keyed = stages.len() - rest.len() + skip;
-                let counts = source::counted(graph, input.clone(), chain);
+                let counts = source::counted(graph.clone(), input.clone(), chain);
                 let stream = build::apply_counted(counts, &stages[keyed].stage)
                     .map_err(|msg| at(keyed, msg))?;
+                graph.group_stages(source_stage, &fused(keyed + 1));
                 (stream, keyed + 1)
             }
             None => {
                 let next = stages.len() - rest.len();
-                (source::values(graph, input.clone(), chain), next)
+                let stream = source::values(graph.clone(), input.clone(), chain);
+                if next > 0 {
+                    graph.group_stages(source_stage, &fused(next));
+                }
+                (stream, next)
             }
         };
         for (i, parsed) in stages.iter().enumerate().skip(next) {
+            let from = match i {
+                0 => source_stage,
+                _ => graph.stage_count(),
+            };
             stream = build::apply(stream, &parsed.stage).map_err(|msg| at(i, msg))?;
+            graph.group_stages(from, label(i));
         }
         let sort_output = stages
             .last()
@@ -267,6 +284,19 @@ impl Pipeline {
     /// The same for a batch of values (`sparklet replay`, tests).
     pub fn run_values(&mut self, values: Vec<Value>) -> Option<Vec<Value>> {
         self.run_input(Input::Values(values))
+    }
+
+    /// Runs the next batch of raw lines, timing its stages by `clock`.
+    pub fn run_timed(&mut self, records: Records, clock: &dyn Clock) -> Option<Vec<Value>> {
+        *self.input.borrow_mut() = Some(Input::Lines(records));
+        self.ssc.run_batch_timed(clock);
+        self.latest.borrow_mut().take()
+    }
+
+    /// Each stage's records in and out and time in the last batch, in
+    /// pipeline order (see [`crate::dstream::stages`]).
+    pub fn stages(&self) -> Vec<StageFigures> {
+        self.ssc.stages()
     }
 
     fn run_input(&mut self, input: Input) -> Option<Vec<Value>> {

@@ -23,12 +23,32 @@ pub enum Input {
     Values(Vec<Value>),
 }
 
+impl Input {
+    /// Its records: lines, or values.
+    pub fn len(&self) -> usize {
+        match self {
+            Input::Lines(records) => records.len(),
+            Input::Values(values) => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 pub type Slot<T> = Rc<RefCell<Option<T>>>;
+
+/// The records a batch brought, or 0 when it brought none.
+fn records_in(input: &Option<Input>) -> usize {
+    input.as_ref().map_or(0, Input::len)
+}
 
 /// One value per string the text stages make of each record.
 pub fn values(graph: Rc<Graph>, input: Slot<Input>, mut chain: TextChain) -> DStream<Value> {
-    DStream::from_fn(graph.batch, graph, move |_, cx| {
+    DStream::input("input", graph, move |_, cx| {
         let input = input.borrow_mut().take();
+        let n = records_in(&input);
         let out = match input {
             Some(Input::Values(values)) if chain.is_empty() => values,
             Some(Input::Lines(records)) if chain.is_empty() => {
@@ -41,7 +61,7 @@ pub fn values(graph: Rc<Graph>, input: Slot<Input>, mut chain: TextChain) -> DSt
                 out
             }
         };
-        Some(out)
+        (n, out)
     })
 }
 
@@ -57,8 +77,10 @@ pub fn counted(
     let mut texts = StringCounts::default();
     let mut others: FxHashMap<Value, i64> = FxHashMap::default();
     let words = chain.ascii_words();
-    DStream::from_fn(graph.batch, graph, move |_, cx| {
-        match (input.borrow_mut().take(), words) {
+    DStream::input("input", graph, move |_, cx| {
+        let input = input.borrow_mut().take();
+        let n = records_in(&input);
+        match (input, words) {
             // The word count's own loop (see `pipeline::words`).
             (Some(Input::Lines(records)), Some(case)) => {
                 // One check of the whole batch; line by line only if needed.
@@ -85,7 +107,7 @@ pub fn counted(
         let mut out = Vec::with_capacity(texts.len() + others.len());
         out.extend(texts.drain().map(|(s, n)| (Value::Str(s), n)));
         out.extend(others.drain());
-        Some(out)
+        (n, out)
     })
 }
 
