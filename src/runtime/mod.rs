@@ -281,7 +281,10 @@ impl Runtime {
                 .map(str::to_string)
                 .collect();
             let event_times = sample_event_times(&records, &self.settings.event_time);
-            let report = self.runner.run_batch(records, due, &self.clock);
+            let mut report = self.runner.run_batch(records, due, &self.clock);
+            if let Some(output) = report.output.as_mut() {
+                crate::ranking::rank_output(self.runner.pipeline(), output);
+            }
             let done_perf = self.clock.now_ms();
             self.control_rate(done_perf, &report.info);
             let done_wall = js_sys::Date::now();

@@ -102,9 +102,14 @@ pub const EXAMPLES: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-pub fn settings_form(
+/// The settings form, checked as one types.
+#[component]
+pub fn SettingsForm(
+    /// The fields, shared with the page and its URL.
     form: Form,
+    /// This server's address (`ws://host:port`), for the examples' feeds.
     feed_base: String,
+    /// Runs the settings: Apply, or an example picked.
     on_apply: impl Fn(Settings) + Clone + 'static,
 ) -> impl IntoView {
     let apply = on_apply.clone();

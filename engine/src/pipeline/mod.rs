@@ -61,6 +61,8 @@ pub struct Pipeline {
     latest: Slot<Vec<Value>>,
     /// The last stage emits keyed pairs in hash order.
     sort_output: bool,
+    /// The last stage is `top`: its output comes largest first.
+    ranked_output: bool,
 }
 
 impl Pipeline {
@@ -165,6 +167,7 @@ impl Pipeline {
         let sort_output = stages
             .last()
             .is_some_and(|p| build::emits_unordered_pairs(&p.stage));
+        let ranked_output = matches!(stages.last(), Some(p) if matches!(p.stage, Stage::Top(_)));
         let latest: Slot<Vec<Value>> = Rc::default();
         let sink = latest.clone();
         ssc.foreach_batch(stream, move |_, out| *sink.borrow_mut() = Some(out));
@@ -174,6 +177,7 @@ impl Pipeline {
             input,
             latest,
             sort_output,
+            ranked_output,
         })
     }
 
@@ -307,6 +311,12 @@ impl Pipeline {
     /// sorts by key so results diff cleanly; the page ranks them itself).
     pub fn keyed_output(&self) -> bool {
         self.sort_output
+    }
+
+    /// Whether the output comes ranked, largest first (the last stage is
+    /// `top`), so the page shows it as it is instead of ranking it again.
+    pub fn ranked_output(&self) -> bool {
+        self.ranked_output
     }
 
     /// Runs the next batch of raw lines. `None` when the pipeline does not
