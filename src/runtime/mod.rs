@@ -387,7 +387,7 @@ fn connect(rt: &Shared) {
     r.receiver = None;
     r.retry = None;
     if let Err(e) = check_feed_url(&r.settings.feed) {
-        r.conn = ConnState::Closed(e);
+        r.conn = ConnState::Closed(e.to_string());
         return;
     }
     if r.dropped_at_wall_ms.is_none() {
@@ -404,7 +404,7 @@ fn connect(rt: &Shared) {
     let max_frame = r.pending.limit_bytes();
     match Receiver::connect(&url, handler, max_frame) {
         Ok(receiver) => r.receiver = Some(receiver),
-        Err(e) => r.conn = ConnState::Closed(e),
+        Err(e) => r.conn = ConnState::Closed(e.to_string()),
     }
 }
 

@@ -52,7 +52,8 @@ impl Form {
 
     /// The settings the form holds, or what is wrong with them.
     pub fn settings(&self) -> Result<Settings, FormError> {
-        let batch = parse_batch(&self.batch.get_untracked()).map_err(FormError::Other)?;
+        let batch = parse_batch(&self.batch.get_untracked())
+            .map_err(|e| FormError::Other(e.to_string()))?;
         let pipeline = self.pipeline.get_untracked();
         Pipeline::new(&pipeline, batch).map_err(FormError::Pipeline)?;
         Ok(Settings {
