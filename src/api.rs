@@ -169,12 +169,34 @@ fn wasm_memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `window.sparklet` while this lives. It holds the API's closures; when
+/// dropped (the app unmounted) it takes the API off `window` first, so no
+/// script calls a freed closure through it.
+pub struct JsApi {
+    api: js_sys::Object,
+    _stats: Closure<dyn Fn() -> JsValue>,
+    _batches: Closure<dyn Fn() -> JsValue>,
+    _run_frames: Closure<dyn Fn(js_sys::Array, JsValue) -> Result<JsValue, JsValue>>,
+}
+
+impl Drop for JsApi {
+    fn drop(&mut self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        // Another app may have installed its own since: leave that one.
+        let current = js_sys::Reflect::get(&window, &"sparklet".into());
+        if current.is_ok_and(|c| c == JsValue::from(&self.api)) {
+            let _ = js_sys::Reflect::delete_property(&window, &"sparklet".into());
+        }
+    }
+}
+
 /// Installs `window.sparklet` for the runtime held in `slot`; the slot is
-/// read at each call, so the API follows a restarted stream.
-pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
+/// read at each call, so the API follows a restarted stream. The API stays
+/// as long as the returned [`JsApi`].
+pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) -> Option<JsApi> {
+    let window = web_sys::window()?;
     let api = js_sys::Object::new();
     let stats_slot = slot.clone();
     let stats = Closure::<dyn Fn() -> JsValue>::new(move || match stats_slot.borrow().as_ref() {
@@ -203,9 +225,11 @@ pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) {
     ] {
         let _ = js_sys::Reflect::set(&api, &name.into(), f.unchecked_ref());
     }
-    // The API lives as long as the page.
-    stats.forget();
-    batches.forget();
-    run_frames.forget();
     let _ = js_sys::Reflect::set(&window, &"sparklet".into(), &api);
+    Some(JsApi {
+        api,
+        _stats: stats,
+        _batches: batches,
+        _run_frames: run_frames,
+    })
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod connection;
 pub mod listener;
 pub mod panic;
+pub mod ranking;
 pub mod receiver;
 pub mod resume;
 pub mod runtime;

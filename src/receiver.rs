@@ -59,6 +59,16 @@ pub struct Receiver {
     _on_error: Callback<JsValue>,
 }
 
+/// Why a feed's socket could not be opened at all (an unreachable feed
+/// fails later, as events).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("this page has no performance clock")]
+    NoClock,
+    #[error("cannot open `{url}`: {why}")]
+    Refused { url: String, why: String },
+}
+
 impl Receiver {
     /// Opens `url`; events go to `handler`; frames over `max_frame_bytes`
     /// are refused unread. Fails only when the browser refuses the URL
@@ -67,17 +77,17 @@ impl Receiver {
         url: &str,
         handler: Handler,
         max_frame_bytes: usize,
-    ) -> Result<Receiver, String> {
-        let clock = Rc::new(PerformanceClock::new().ok_or("this page has no performance clock")?);
+    ) -> Result<Receiver, ConnectError> {
+        let clock = Rc::new(PerformanceClock::new().ok_or(ConnectError::NoClock)?);
         let socket = WebSocket::new(url).map_err(|e| {
             let why = e.as_string().or_else(|| {
                 e.dyn_ref::<js_sys::Error>()
                     .map(|e| String::from(e.message()))
             });
-            format!(
-                "cannot open `{url}`: {}",
-                why.unwrap_or_else(|| "the browser refused it".into())
-            )
+            ConnectError::Refused {
+                url: url.into(),
+                why: why.unwrap_or_else(|| "the browser refused it".into()),
+            }
         })?;
         socket.set_binary_type(BinaryType::Arraybuffer);
 

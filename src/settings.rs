@@ -4,6 +4,7 @@
 //! shared and reloaded.
 
 use sparklet_engine::dstream::DEFAULT_MAX_KEYS;
+use sparklet_engine::duration::DurationError;
 use sparklet_engine::{Duration, DEFAULT_PIPELINE};
 
 pub const MIN_BATCH: Duration = Duration::from_millis(100);
@@ -210,27 +211,39 @@ fn flag(value: &str) -> Option<bool> {
     }
 }
 
+/// Why a batch interval or a feed URL cannot be used; the message names
+/// the value and what would do.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SettingError {
+    #[error(transparent)]
+    Duration(#[from] DurationError),
+    #[error("the batch interval must be between {MIN_BATCH} and {MAX_BATCH}")]
+    BatchOutOfRange,
+    #[error("`{0}` is not a URL; a feed looks like ws://host:port/path")]
+    NotAUrl(String),
+    #[error("`{url}` uses {scheme} but a feed must be a WebSocket URL (ws:// or wss://)")]
+    NotAWebSocket { url: String, scheme: String },
+}
+
 /// A batch interval from the URL or the control: a duration in range.
-pub fn parse_batch(text: &str) -> Result<Duration, String> {
+pub fn parse_batch(text: &str) -> Result<Duration, SettingError> {
     let d: Duration = text.parse()?;
     if d < MIN_BATCH || d > MAX_BATCH {
-        return Err(format!(
-            "the batch interval must be between {MIN_BATCH} and {MAX_BATCH}"
-        ));
+        return Err(SettingError::BatchOutOfRange);
     }
     Ok(d)
 }
 
 /// Checks a feed URL before the socket is opened, so a typo gets a message
 /// that names it rather than a browser exception.
-pub fn check_feed_url(url: &str) -> Result<(), String> {
-    let parsed = web_sys::Url::new(url)
-        .map_err(|_| format!("`{url}` is not a URL; a feed looks like ws://host:port/path"))?;
+pub fn check_feed_url(url: &str) -> Result<(), SettingError> {
+    let parsed = web_sys::Url::new(url).map_err(|_| SettingError::NotAUrl(url.into()))?;
     match parsed.protocol().as_str() {
         "ws:" | "wss:" => Ok(()),
-        p => Err(format!(
-            "`{url}` uses {p} but a feed must be a WebSocket URL (ws:// or wss://)"
-        )),
+        scheme => Err(SettingError::NotAWebSocket {
+            url: url.into(),
+            scheme: scheme.into(),
+        }),
     }
 }
 

@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use sparklet_dashboard::ranking::number_pair;
 use sparklet_dashboard::runtime::ConnState;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -38,6 +39,13 @@ async fn the_word_count_state_equals_the_feeds_truth() {
         })
         .collect();
     assert_eq!(got, truth);
+    // Keyed output in hash order was ranked once, where the page got it.
+    let ranked = output.windows(2).all(|w| {
+        let (ka, va) = number_pair(&w[0]);
+        let (kb, vb) = number_pair(&w[1]);
+        va > vb || (va == vb && ka.total_cmp(kb).is_lt())
+    });
+    assert!(ranked, "largest first, ties by key");
 }
 
 #[wasm_bindgen_test]

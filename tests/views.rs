@@ -13,10 +13,15 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use sparklet_dashboard::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use sparklet_dashboard::runtime::ConnState;
+use sparklet_dashboard::ui::batches::Batches;
 use sparklet_dashboard::ui::board::Board;
-use sparklet_dashboard::ui::controls::{settings_form, Form};
+use sparklet_dashboard::ui::controls::{Form, SettingsForm};
+use sparklet_dashboard::ui::detail::Detail;
+use sparklet_dashboard::ui::errors::Errors;
 use sparklet_dashboard::ui::format;
-use sparklet_dashboard::ui::{batches, detail, errors, latency, results, statistics};
+use sparklet_dashboard::ui::latency::Latency;
+use sparklet_dashboard::ui::results::Results;
+use sparklet_dashboard::ui::statistics::Statistics;
 use sparklet_engine::latency::LatencySummary;
 use sparklet_engine::{Clock, MalformedSample, PipelineRunner, Records};
 use wasm_bindgen::JsCast;
@@ -137,7 +142,7 @@ fn board() -> (Board, Rc<RefCell<Listener>>) {
 #[wasm_bindgen_test]
 async fn statistics_show_the_reports_averages_and_a_click_opens_that_batch() {
     let (board, l) = board();
-    let host = mount(move || view! { {statistics::statistics(board)} {detail::detail(board)} });
+    let host = mount(move || view! { <Statistics board /> <Detail board /> });
     settle().await;
     let l = l.borrow().clone();
     let mean = |f: fn(&BatchRecord) -> f64| {
@@ -205,7 +210,7 @@ async fn statistics_show_the_reports_averages_and_a_click_opens_that_batch() {
 #[wasm_bindgen_test]
 async fn the_batch_table_lists_the_newest_reports_with_their_figures() {
     let (board, l) = board();
-    let host = mount(move || batches::batches(board));
+    let host = mount(move || view! { <Batches board /> });
     settle().await;
     let rows = host
         .query_selector_all("[data-testid='batch-row']")
@@ -235,7 +240,7 @@ async fn the_batch_table_lists_the_newest_reports_with_their_figures() {
 #[wasm_bindgen_test]
 async fn results_show_bars_and_a_searchable_table_of_every_key() {
     let (board, _) = board();
-    let host = mount(move || results::results(board));
+    let host = mount(move || view! { <Results board /> });
     settle().await;
     assert!(text(&host, "results-title").starts_with("Results at 30.0 s"));
     // The window holds "spark", "stream0..2", "batch", "<b>even</b>", "<b>odd</b>".
@@ -267,7 +272,7 @@ async fn results_show_bars_and_a_searchable_table_of_every_key() {
 #[wasm_bindgen_test]
 async fn latency_and_errors_show_their_figures_and_data_stays_text() {
     let (board, l) = board();
-    let host = mount(move || view! { {latency::latency(board)} {errors::errors(board)} });
+    let host = mount(move || view! { <Latency board /> <Errors board /> });
     settle().await;
     let last = l.borrow().last().unwrap().latency.clone().unwrap().1;
     assert_eq!(text(&host, "latency-p50"), format::millis(last.p50));
@@ -287,7 +292,9 @@ async fn latency_and_errors_show_their_figures_and_data_stays_text() {
 async fn the_editor_points_at_the_mistake_as_one_types() {
     let settings = listener().status.settings.unwrap();
     let form = Form::new(&settings);
-    let host = mount(move || settings_form(form, "ws://127.0.0.1:1".into(), |_| {}));
+    let host = mount(
+        move || view! { <SettingsForm form feed_base="ws://127.0.0.1:1".to_string() on_apply=|_| {} /> },
+    );
     settle().await;
     let input: web_sys::HtmlInputElement = host
         .query_selector("[data-testid='pipeline-input']")

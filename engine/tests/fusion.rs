@@ -29,11 +29,44 @@ const PIPELINES: &[&str] = &[
     "split | pair 2 | reduce_by_key sum",
     "split | lower | filter len(.) > 3 | count_by_value",
     "split | lower | trim | upper",
+    "upper | split | lower | count_by_value",
+    "split | trim | lower | count_by_value",
 ];
 
+/// Words short and long (the word count packs up to 7 bytes), cases that
+/// map by Unicode rules (`ß`, `İ`, a final `Σ`), and every kind of
+/// whitespace, with `\x1c` and `\u{85}` near the edge of the rule.
 const PIECES: &[&str] = &[
-    "the", "The", "THE", "of", "Über", "über", "straße", "ǅ", "a", "A", ",", ", ", " ", "  ", "\t",
-    "\u{b}", "\r", "\u{a0}", "\u{2003}", "x,y", "İ", "cat", "Cat",
+    "the",
+    "The",
+    "THE",
+    "of",
+    "Über",
+    "über",
+    "straße",
+    "ǅ",
+    "a",
+    "A",
+    ",",
+    ", ",
+    " ",
+    "  ",
+    "\t",
+    "\u{b}",
+    "\u{c}",
+    "\r",
+    "\u{1c}",
+    "\u{85}",
+    "\u{a0}",
+    "\u{2003}",
+    "x,y",
+    "İ",
+    "cat",
+    "Cat",
+    "ΟΔΟΣ",
+    "OverTheLazyDog",
+    "seven77",
+    "EIGHT888",
 ];
 
 /// A random line of pieces (possibly empty, or only whitespace).

@@ -281,7 +281,10 @@ impl Runtime {
                 .map(str::to_string)
                 .collect();
             let event_times = sample_event_times(&records, &self.settings.event_time);
-            let report = self.runner.run_batch(records, due, &self.clock);
+            let mut report = self.runner.run_batch(records, due, &self.clock);
+            if let Some(output) = report.output.as_mut() {
+                crate::ranking::rank_output(self.runner.pipeline(), output);
+            }
             let done_perf = self.clock.now_ms();
             self.control_rate(done_perf, &report.info);
             let done_wall = js_sys::Date::now();
@@ -384,7 +387,7 @@ fn connect(rt: &Shared) {
     r.receiver = None;
     r.retry = None;
     if let Err(e) = check_feed_url(&r.settings.feed) {
-        r.conn = ConnState::Closed(e);
+        r.conn = ConnState::Closed(e.to_string());
         return;
     }
     if r.dropped_at_wall_ms.is_none() {
@@ -401,7 +404,7 @@ fn connect(rt: &Shared) {
     let max_frame = r.pending.limit_bytes();
     match Receiver::connect(&url, handler, max_frame) {
         Ok(receiver) => r.receiver = Some(receiver),
-        Err(e) => r.conn = ConnState::Closed(e),
+        Err(e) => r.conn = ConnState::Closed(e.to_string()),
     }
 }
 

@@ -13,10 +13,17 @@ use crate::checkpoint::{self, Saved};
 use crate::listener::Listener;
 use crate::runtime::{self, Runtime, Shared};
 use crate::settings::{default_feed, Settings};
+use crate::ui::batches::Batches;
 use crate::ui::board::Board;
-use crate::ui::controls::{settings_form, Form, FormError};
+use crate::ui::controls::{Form, FormError, SettingsForm};
+use crate::ui::detail::Detail;
+use crate::ui::errors::Errors;
+use crate::ui::header::Header;
+use crate::ui::hooks::{keep_until_cleanup, use_event_listener};
+use crate::ui::latency::Latency;
+use crate::ui::results::Results;
 use crate::ui::stages::Stages;
-use crate::ui::{batches, detail, errors, header, latency, results, statistics};
+use crate::ui::statistics::Statistics;
 
 /// The tabs: (URL name, label).
 pub const VIEWS: [(&str, &str); 6] = [
@@ -28,6 +35,8 @@ pub const VIEWS: [(&str, &str); 6] = [
     ("errors", "Errors"),
 ];
 
+/// The whole page. Everything it starts (the stream, the JS API, the page
+/// listeners) is owned by it and stops when it unmounts.
 #[component]
 pub fn App() -> impl IntoView {
     let location = window().location();
@@ -51,7 +60,9 @@ pub fn App() -> impl IntoView {
     let listener = Rc::new(RefCell::new(Listener::default()));
     let board = Board::new(listener.clone());
     let slot: Rc<RefCell<Option<Shared>>> = Rc::default();
-    api::install(slot.clone());
+    if let Some(api) = api::install(slot.clone()) {
+        keep_until_cleanup(api);
+    }
 
     let write_url = move |s: &Settings| {
         let query = format!("{}&view={}", s.to_query(), tab.get_untracked());
@@ -144,26 +155,27 @@ pub fn App() -> impl IntoView {
         })
         .collect_view();
     let shown = move || match tab.get().as_str() {
-        "statistics" => statistics::statistics(board).into_any(),
+        "statistics" => view! { <Statistics board /> }.into_any(),
         "stages" => view! { <Stages board /> }.into_any(),
-        "batches" => batches::batches(board).into_any(),
-        "latency" => latency::latency(board).into_any(),
-        "errors" => errors::errors(board).into_any(),
-        _ => results::results(board).into_any(),
+        "batches" => view! { <Batches board /> }.into_any(),
+        "latency" => view! { <Latency board /> }.into_any(),
+        "errors" => view! { <Errors board /> }.into_any(),
+        _ => view! { <Results board /> }.into_any(),
     };
     view! {
-        {header::header(board, clear)}
-        {settings_form(form, feed_base, apply)}
+        <Header board on_clear=clear />
+        <SettingsForm form feed_base on_apply=apply />
         <nav class="tabs" role="tablist">{tabs}</nav>
         <div class="views" class:with-detail=move || board.selected.get().is_some()>
             <main class="view">{shown}</main>
-            {detail::detail(board)}
+            <Detail board />
         </div>
     }
 }
 
 /// Saves a checkpoint when the page is hidden or left (a reload, a closed
-/// tab, a phone switching apps), as Spark checkpoints on shutdown.
+/// tab, a phone switching apps), as Spark checkpoints on shutdown, for as
+/// long as the app is mounted.
 fn save_when_hidden(slot: Rc<RefCell<Option<Shared>>>) {
     let save = move || {
         let running = slot.borrow().clone();
@@ -172,17 +184,10 @@ fn save_when_hidden(slot: Rc<RefCell<Option<Shared>>>) {
         }
     };
     let on_hidden = save.clone();
-    let hidden = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+    use_event_listener(&document(), "visibilitychange", move |_| {
         if document().visibility_state() == web_sys::VisibilityState::Hidden {
             on_hidden();
         }
     });
-    let left = wasm_bindgen::closure::Closure::<dyn Fn()>::new(save);
-    use wasm_bindgen::JsCast;
-    let _ = document()
-        .add_event_listener_with_callback("visibilitychange", hidden.as_ref().unchecked_ref());
-    let _ = window().add_event_listener_with_callback("pagehide", left.as_ref().unchecked_ref());
-    // They live as long as the page.
-    hidden.forget();
-    left.forget();
+    use_event_listener(&window(), "pagehide", move |_| save());
 }

@@ -1,44 +1,60 @@
 //! The batches table: the most recent first, as Spark's "Completed
 //! Batches", with what Spark's lacks (output size, malformed). Each row
-//! opens its batch. The listener keeps 1,000; the table shows a page.
+//! opens its batch. The listener keeps 1,000; the table shows a page, as a
+//! keyed list: a new batch adds its row and drops the oldest, and the rows
+//! between keep their DOM.
 
 use leptos::prelude::*;
 
+use crate::listener::BatchRecord;
 use crate::ui::board::Board;
 use crate::ui::format;
 
 const PAGE: usize = 25;
 
-pub fn batches(board: Board) -> impl IntoView {
+/// What a row shows of a completed batch; a completed batch never changes.
+#[derive(Clone, PartialEq)]
+struct Row {
+    /// The run (its start) and the batch number: a restarted run numbers
+    /// its batches from 1 again, and its rows are new rows.
+    key: (u64, u64),
+    when: String,
+    records: u64,
+    scheduling_delay_ms: f64,
+    processing_ms: f64,
+    total_delay_ms: f64,
+    output_len: Option<usize>,
+    malformed: u64,
+}
+
+impl Row {
+    fn of(b: &BatchRecord, started_wall_ms: f64) -> Row {
+        Row {
+            key: (started_wall_ms.to_bits(), b.info.batch),
+            when: format::batch_time(started_wall_ms + b.info.time_ms as f64),
+            records: b.info.records,
+            scheduling_delay_ms: b.info.scheduling_delay_ms,
+            processing_ms: b.info.processing_ms,
+            total_delay_ms: b.info.total_delay_ms,
+            output_len: b.output_len,
+            malformed: b.info.malformed,
+        }
+    }
+}
+
+/// The completed batches, newest first, a page at a time.
+#[component]
+pub fn Batches(
+    /// The listener the view reads, redrawn at most once per frame.
+    board: Board,
+) -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let rows = move || {
         let limit = shown.get();
         board.read(|l| {
-            l.batches()
-                .iter()
-                .rev()
-                .take(limit)
-                .map(|b| {
-                    let n = b.info.batch;
-                    let when = format::batch_time(l.started_wall_ms + b.info.time_ms as f64);
-                    let output = b.output_len.map_or("-".to_string(), |n| format::count(n as u64));
-                    view! {
-                        <tr data-testid="batch-row" data-batch=n>
-                            <td>
-                                <button type="button" class="link" on:click=move |_| board.selected.set(Some(n))>
-                                    {when}
-                                </button>
-                            </td>
-                            <td class="num">{format::count(b.info.records)}</td>
-                            <td class="num">{format::millis(b.info.scheduling_delay_ms)}</td>
-                            <td class="num">{format::millis(b.info.processing_ms)}</td>
-                            <td class="num">{format::millis(b.info.total_delay_ms)}</td>
-                            <td class="num">{output}</td>
-                            <td class="num">{format::count(b.info.malformed)}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
+            let rows = l.batches().iter().rev().take(limit);
+            rows.map(|b| Row::of(b, l.started_wall_ms))
+                .collect::<Vec<_>>()
         })
     };
     let count = move || board.read(|l| l.batches().len());
@@ -58,7 +74,9 @@ pub fn batches(board: Board) -> impl IntoView {
                             <th scope="col" class="num">"Malformed"</th>
                         </tr>
                     </thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>
+                        <For each=rows key=|r| r.key children=move |r| view! { <BatchRow board row=r /> } />
+                    </tbody>
                 </table>
             </div>
             <Show when=move || { shown.get() < count() }>
@@ -67,5 +85,34 @@ pub fn batches(board: Board) -> impl IntoView {
                 </button>
             </Show>
         </section>
+    }
+}
+
+/// One completed batch; its time opens the batch.
+#[component]
+fn BatchRow(
+    /// Where a click selects the batch.
+    board: Board,
+    /// The batch's figures.
+    row: Row,
+) -> impl IntoView {
+    let n = row.key.1;
+    let output = row
+        .output_len
+        .map_or("-".to_string(), |n| format::count(n as u64));
+    view! {
+        <tr data-testid="batch-row" data-batch=n>
+            <td>
+                <button type="button" class="link" on:click=move |_| board.selected.set(Some(n))>
+                    {row.when}
+                </button>
+            </td>
+            <td class="num">{format::count(row.records)}</td>
+            <td class="num">{format::millis(row.scheduling_delay_ms)}</td>
+            <td class="num">{format::millis(row.processing_ms)}</td>
+            <td class="num">{format::millis(row.total_delay_ms)}</td>
+            <td class="num">{output}</td>
+            <td class="num">{format::count(row.malformed)}</td>
+        </tr>
     }
 }

@@ -52,7 +52,8 @@ impl Form {
 
     /// The settings the form holds, or what is wrong with them.
     pub fn settings(&self) -> Result<Settings, FormError> {
-        let batch = parse_batch(&self.batch.get_untracked()).map_err(FormError::Other)?;
+        let batch = parse_batch(&self.batch.get_untracked())
+            .map_err(|e| FormError::Other(e.to_string()))?;
         let pipeline = self.pipeline.get_untracked();
         Pipeline::new(&pipeline, batch).map_err(FormError::Pipeline)?;
         Ok(Settings {
@@ -102,9 +103,14 @@ pub const EXAMPLES: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-pub fn settings_form(
+/// The settings form, checked as one types.
+#[component]
+pub fn SettingsForm(
+    /// The fields, shared with the page and its URL.
     form: Form,
+    /// This server's address (`ws://host:port`), for the examples' feeds.
     feed_base: String,
+    /// Runs the settings: Apply, or an example picked.
     on_apply: impl Fn(Settings) + Clone + 'static,
 ) -> impl IntoView {
     let apply = on_apply.clone();

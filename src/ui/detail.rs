@@ -3,49 +3,36 @@
 
 use leptos::prelude::*;
 
-use crate::listener::LatencyFrom;
+use crate::listener::{BatchRecord, LatencyFrom};
 use crate::ui::board::Board;
 use crate::ui::format;
 
-pub fn detail(board: Board) -> impl IntoView {
-    move || {
+/// The selected batch, beside the open view; nothing when none is.
+#[component]
+pub fn Detail(
+    /// The listener and the selected batch.
+    board: Board,
+) -> impl IntoView {
+    // A completed batch never changes: the panel redraws when another is
+    // selected or this one leaves the history, not on every frame.
+    let batch = Memo::new(move |_| {
         let number = board.selected.get()?;
-        let body = board.read(|l| {
-            let Some(b) = l.batch(number) else {
-                return view! { <p class="empty">"This batch is no longer kept (the last 1,000 are)."</p> }.into_any();
-            };
-            let when = format::batch_time(l.started_wall_ms + b.info.time_ms as f64);
-            let latency = b.latency.as_ref().map(|(from, s)| {
-                let from = match from {
-                    LatencyFrom::EventTime(field) => format!("from event time `{field}`"),
-                    LatencyFrom::Arrival => "from arrival".to_string(),
-                };
-                format!("p50 {} · p95 {} · p99 {} ({from})", format::millis(s.p50), format::millis(s.p95), format::millis(s.p99))
-            });
-            let output = match b.output_len {
-                None => "none at this time (between window slides)".to_string(),
-                Some(n) => format!("{} rows", format::count(n as u64)),
-            };
-            let inputs = b.input_sample.iter().map(|r| view! { <li><code>{r.clone()}</code></li> }).collect_view();
-            let outputs = b.output_sample.iter().map(|r| view! { <li><code>{r.clone()}</code></li> }).collect_view();
-            view! {
-                <dl class="figures">
-                    <dt>"Batch time"</dt><dd>{format!("{when} ({:.1} s)", b.info.time_ms as f64 / 1000.0)}</dd>
-                    <dt>"Records"</dt><dd data-testid="detail-records">{format::count(b.info.records)}</dd>
-                    <dt>"Scheduling delay"</dt><dd>{format::millis(b.info.scheduling_delay_ms)}</dd>
-                    <dt>"Processing time"</dt><dd>{format::millis(b.info.processing_ms)}</dd>
-                    <dt>"Total delay"</dt><dd>{format::millis(b.info.total_delay_ms)}</dd>
-                    <dt>"Output"</dt><dd>{output}</dd>
-                    <dt>"Malformed"</dt><dd>{format::count(b.info.malformed)}</dd>
-                    <dt>"Latency"</dt><dd>{latency.unwrap_or_else(|| "no records".into())}</dd>
-                </dl>
-                <h3>{format!("Input sample (first {} records)", b.input_sample.len())}</h3>
-                <ol class="sample" data-testid="detail-input">{inputs}</ol>
-                <h3>{format!("Output sample (first {} rows)", b.output_sample.len())}</h3>
-                <ol class="sample" data-testid="detail-output">{outputs}</ol>
+        Some((
+            number,
+            board.read(|l| l.batch(number).map(|b| (l.started_wall_ms, b.clone()))),
+        ))
+    });
+    move || {
+        let (number, kept) = batch.get()?;
+        let body = match kept {
+            None => {
+                view! { <p class="empty">"This batch is no longer kept (the last 1,000 are)."</p> }
+                    .into_any()
             }
-            .into_any()
-        });
+            Some((started_wall_ms, b)) => {
+                view! { <BatchFigures started_wall_ms batch=b /> }.into_any()
+            }
+        };
         Some(view! {
             <aside class="detail" role="dialog" aria-label="Batch detail" data-testid="batch-detail">
                 <div class="detail-head">
@@ -55,5 +42,55 @@ pub fn detail(board: Board) -> impl IntoView {
                 {body}
             </aside>
         })
+    }
+}
+
+/// A batch's figures and samples of its input and output.
+#[component]
+fn BatchFigures(
+    /// `Date.now()` when the run started, for the batch's clock time.
+    started_wall_ms: f64,
+    /// The batch.
+    batch: BatchRecord,
+) -> impl IntoView {
+    let b = batch;
+    let when = format::batch_time(started_wall_ms + b.info.time_ms as f64);
+    let latency = b.latency.as_ref().map(|(from, s)| {
+        let from = match from {
+            LatencyFrom::EventTime(field) => format!("from event time `{field}`"),
+            LatencyFrom::Arrival => "from arrival".to_string(),
+        };
+        format!(
+            "p50 {} · p95 {} · p99 {} ({from})",
+            format::millis(s.p50),
+            format::millis(s.p95),
+            format::millis(s.p99)
+        )
+    });
+    let output = match b.output_len {
+        None => "none at this time (between window slides)".to_string(),
+        Some(n) => format!("{} rows", format::count(n as u64)),
+    };
+    let (inputs, outputs) = (b.input_sample.len(), b.output_sample.len());
+    let sample = |rows: Vec<String>| {
+        rows.into_iter()
+            .map(|r| view! { <li><code>{r}</code></li> })
+            .collect_view()
+    };
+    view! {
+        <dl class="figures">
+            <dt>"Batch time"</dt><dd>{format!("{when} ({:.1} s)", b.info.time_ms as f64 / 1000.0)}</dd>
+            <dt>"Records"</dt><dd data-testid="detail-records">{format::count(b.info.records)}</dd>
+            <dt>"Scheduling delay"</dt><dd>{format::millis(b.info.scheduling_delay_ms)}</dd>
+            <dt>"Processing time"</dt><dd>{format::millis(b.info.processing_ms)}</dd>
+            <dt>"Total delay"</dt><dd>{format::millis(b.info.total_delay_ms)}</dd>
+            <dt>"Output"</dt><dd>{output}</dd>
+            <dt>"Malformed"</dt><dd>{format::count(b.info.malformed)}</dd>
+            <dt>"Latency"</dt><dd>{latency.unwrap_or_else(|| "no records".into())}</dd>
+        </dl>
+        <h3>{format!("Input sample (first {inputs} records)")}</h3>
+        <ol class="sample" data-testid="detail-input">{sample(b.input_sample)}</ol>
+        <h3>{format!("Output sample (first {outputs} rows)")}</h3>
+        <ol class="sample" data-testid="detail-output">{sample(b.output_sample)}</ol>
     }
 }

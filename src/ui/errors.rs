@@ -1,62 +1,87 @@
 //! Errors: records that could not be used (counted, with the last few and
 //! the reason), records dropped by a full buffer, and the connection's
-//! trouble, in one place.
+//! trouble, in one place. The figures update in place; samples and gaps
+//! are keyed lists, so a batch redraws only what it added.
 
 use leptos::prelude::*;
 
+use crate::listener::Status;
 use crate::ui::board::Board;
 use crate::ui::format;
+use crate::ui::keyed::keyed;
 
-pub fn errors(board: Board) -> impl IntoView {
-    let body = move || {
+/// The error figures, the gaps, and the latest malformed records.
+#[component]
+pub fn Errors(
+    /// The listener the view reads, redrawn at most once per frame.
+    board: Board,
+) -> impl IntoView {
+    let figure = move |f: fn(&Status) -> u64| move || board.read(|l| format::count(f(&l.status)));
+    let max_keys = move || {
+        let limit = board.read(|l| l.status.settings.as_ref().map_or(0, |s| s.max_keys));
+        format!("Evicted (limit {limit} keys per stage)")
+    };
+    let samples = move || {
         board.read(|l| {
-            let s = &l.status;
-            let samples = s
-                .malformed_samples
-                .iter()
-                .map(|m| view! { <li><span class="reason">{m.reason.clone()}</span><code>{m.record.clone()}</code></li> })
-                .collect_view();
-            let conn = s.conn.as_ref().and_then(|c| {
-                let class = format!("conn-note {}", c.label());
-                c.reason().map(|r| view! { <p class=class>{r.to_string()}</p> })
-            });
-            view! {
-                <dl class="figures">
-                    <dt>"Malformed records"</dt><dd data-testid="total-malformed">{format::count(s.malformed)}</dd>
-                    <dt>"Dropped (buffer full)"</dt><dd data-testid="total-dropped">{format::count(s.dropped)}</dd>
-                    <dt>"Received"</dt><dd>{format::count(s.received)}</dd>
-                    <dt title="Keys (a window's records) evicted past the key limit of each stateful stage, or past its share of the state budget">
-                        {format!("Evicted (limit {} keys per stage)", s.settings.as_ref().map_or(0, |x| x.max_keys))}
-                    </dt>
-                    <dd data-testid="total-evicted">{format::count(s.evicted)}</dd>
-                    <dt>"Reconnects"</dt><dd data-testid="total-reconnects">{format::count(s.reconnects)}</dd>
-                    <dt>"Gaps (feed could not resume)"</dt><dd data-testid="total-gaps">{format::count(s.gap_count)}</dd>
-                </dl>
-                {(!s.gaps.is_empty()).then(|| {
-                    let gaps = s
-                        .gaps
-                        .iter()
-                        .map(|g| view! {
-                            <li>{format!("{}: no connection for {}, records sent then are missing",
-                                format::batch_time(g.from_wall_ms), format::millis(g.duration_ms))}</li>
-                        })
-                        .collect_view();
-                    view! { <h3>"Gaps"</h3><ul class="gaps" data-testid="gaps">{gaps}</ul> }
-                })}
-                {conn}
-                <h3>"Latest malformed records"</h3>
-                {if s.malformed_samples.is_empty() {
-                    view! { <p class="empty">"None so far."</p> }.into_any()
-                } else {
-                    view! { <ul class="malformed" data-testid="malformed">{samples}</ul> }.into_any()
-                }}
-            }
+            let samples = l.status.malformed_samples.iter();
+            keyed(
+                samples.map(|m| (m.reason.clone(), m.record.clone())),
+                Clone::clone,
+            )
         })
     };
+    let gaps = move || {
+        board.read(|l| {
+            let gaps = l.status.gaps.iter().map(|g| {
+                format!(
+                    "{}: no connection for {}, records sent then are missing",
+                    format::batch_time(g.from_wall_ms),
+                    format::millis(g.duration_ms)
+                )
+            });
+            keyed(gaps, Clone::clone)
+        })
+    };
+    let conn = move || {
+        board.read(|l| {
+            let c = l.status.conn.as_ref()?;
+            let class = format!("conn-note {}", c.label());
+            c.reason()
+                .map(|r| view! { <p class=class>{r.to_string()}</p> })
+        })
+    };
+    let has_gaps = move || board.read(|l| !l.status.gaps.is_empty());
+    let has_samples = move || board.read(|l| !l.status.malformed_samples.is_empty());
     view! {
         <section class="card wide" data-testid="errors">
             <h2>"Errors"</h2>
-            {body}
+            <dl class="figures">
+                <dt>"Malformed records"</dt><dd data-testid="total-malformed">{figure(|s| s.malformed)}</dd>
+                <dt>"Dropped (buffer full)"</dt><dd data-testid="total-dropped">{figure(|s| s.dropped)}</dd>
+                <dt>"Received"</dt><dd>{figure(|s| s.received)}</dd>
+                <dt title="Keys (a window's records) evicted past the key limit of each stateful stage, or past its share of the state budget">
+                    {max_keys}
+                </dt>
+                <dd data-testid="total-evicted">{figure(|s| s.evicted)}</dd>
+                <dt>"Reconnects"</dt><dd data-testid="total-reconnects">{figure(|s| s.reconnects)}</dd>
+                <dt>"Gaps (feed could not resume)"</dt><dd data-testid="total-gaps">{figure(|s| s.gap_count)}</dd>
+            </dl>
+            <Show when=has_gaps>
+                <h3>"Gaps"</h3>
+                <ul class="gaps" data-testid="gaps">
+                    <For each=gaps key=|g| g.key.clone() children=|g| view! { <li>{g.row}</li> } />
+                </ul>
+            </Show>
+            {conn}
+            <h3>"Latest malformed records"</h3>
+            <Show when=has_samples fallback=|| view! { <p class="empty">"None so far."</p> }>
+                <ul class="malformed" data-testid="malformed">
+                    <For each=samples key=|m| m.key.clone() children=|m| {
+                        let (reason, record) = m.row;
+                        view! { <li><span class="reason">{reason}</span><code>{record}</code></li> }
+                    } />
+                </ul>
+            </Show>
         </section>
     }
 }

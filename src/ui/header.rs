@@ -8,7 +8,14 @@ use crate::runtime::ConnState;
 use crate::ui::board::Board;
 use crate::ui::format;
 
-pub fn header(board: Board, on_clear: impl Fn() + 'static) -> impl IntoView {
+/// The top bar: the run, the connection, pause and clear.
+#[component]
+pub fn Header(
+    /// The listener the header reads, redrawn at most once per frame.
+    board: Board,
+    /// Restarts the pipeline with empty state (the Clear button).
+    on_clear: impl Fn() + 'static,
+) -> impl IntoView {
     let summary = move || {
         board.read(|l| {
             let Some(settings) = l.status.settings.as_ref() else {

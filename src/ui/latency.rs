@@ -8,13 +8,18 @@ use sparklet_engine::latency::{BINS, BIN_EDGES_MS};
 
 use crate::listener::LatencyFrom;
 use crate::ui::board::Board;
-use crate::ui::charts::{bins_chart, Timeline};
+use crate::ui::charts::{BinsChart, Timeline};
 use crate::ui::format;
 
 /// Batches merged into the histogram.
 const RECENT: usize = 10;
 
-pub fn latency(board: Board) -> impl IntoView {
+/// Latency percentiles per batch and a histogram of the last batches.
+#[component]
+pub fn Latency(
+    /// The listener the view reads, redrawn at most once per frame.
+    board: Board,
+) -> impl IntoView {
     let body = move || {
         let selected = board.selected.get();
         board.read(|l| {
@@ -48,14 +53,7 @@ pub fn latency(board: Board) -> impl IntoView {
                         .map(|(b, (_, s))| (b.info.batch, b.info.time_ms as f64 / 1000.0, q(s)))
                         .collect()
                 };
-            let timeline = Timeline {
-                points: series(|s| s.p99),
-                unit: "ms",
-                reference: None,
-                selected,
-                extra: vec![("p95", series(|s| s.p95)), ("p50", series(|s| s.p50))],
-                testid: "latency-timeline".into(),
-            };
+            let (p99, p95, p50) = (series(|s| s.p99), series(|s| s.p95), series(|s| s.p50));
             view! {
                 <p class="hint" data-testid="latency-source">{format!("Latency from {source}.")}</p>
                 <dl class="latency-figures" data-testid="latency-figures">
@@ -71,11 +69,12 @@ pub fn latency(board: Board) -> impl IntoView {
                             <span class="legend p95">"p95"</span>" "
                             <span class="legend p50">"p50"</span>
                         </h3>
-                        {timeline.view(move |b| board.selected.set(Some(b)))}
+                        <Timeline points=p99 unit="ms" reference=None selected extra=vec![("p95", p95), ("p50", p50)]
+                            testid="latency-timeline" on_pick=move |b| board.selected.set(Some(b)) />
                     </div>
                     <div>
                         <h3>{format!("Records by latency, last {RECENT} batches")}</h3>
-                        {bins_chart(&bins, &edges, "latency", "latency-histogram".into())}
+                        <BinsChart counts=bins edges unit="latency" testid="latency-histogram" />
                     </div>
                 </div>
             }

@@ -10,6 +10,8 @@ pub mod detail;
 pub mod errors;
 pub mod format;
 pub mod header;
+pub mod hooks;
+pub mod keyed;
 pub mod latency;
 pub mod results;
 pub mod stages;

@@ -8,35 +8,23 @@
 use std::cmp::Ordering;
 
 use crate::dstream::DStream;
+use crate::pipeline::error::StageError;
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::pipeline::stage::Stage;
-use crate::pipeline::text::{split_into, Case};
-use crate::value::{Str, Value};
+use crate::pipeline::text::{self, Case, TextOp};
+use crate::value::Value;
 
 type Refusal = (String, String);
 
-/// Applies one stage; `Err` is a message for the stage (a window that does
-/// not fit, `union` in a one-source pipeline).
-pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String> {
-    let err = |e: crate::dstream::WindowError| e.to_string();
+/// Applies one stage, or says why it cannot be built here (a window that
+/// does not fit, `union` in a one-source pipeline).
+pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, StageError> {
     Ok(match stage.clone() {
-        Stage::Split(sep) => s.try_flat_map(move |v| match v {
-            Value::Str(line) => {
-                let mut words = Vec::new();
-                split_into(&line, sep.as_deref(), |w| {
-                    words.push(Value::Str(Str::new(w)))
-                });
-                Ok(words)
-            }
-            other => Err(needs_string(&other, "split")),
-        }),
-        Stage::Lower => s.try_map(|v| string_map(v, "lower", Case::LOWER)),
-        Stage::Upper => s.try_map(|v| string_map(v, "upper", Case::UPPER)),
-        Stage::Trim => s.try_map(|v| match v {
-            Value::Str(s) if s.trim().len() == s.len() => Ok(Value::Str(s)),
-            Value::Str(s) => Ok(Value::str(s.trim())),
-            other => Err(needs_string(&other, "trim")),
-        }),
+        // The same code the fused path runs, here one stage at a time.
+        Stage::Split(sep) => text::operator(s, TextOp::Split(sep)),
+        Stage::Lower => text::operator(s, TextOp::Case(Case::Lower)),
+        Stage::Upper => text::operator(s, TextOp::Case(Case::Upper)),
+        Stage::Trim => text::operator(s, TextOp::Trim),
         Stage::Json => s.try_map(|v| match v.as_str().map(serde_json::from_str) {
             Some(Ok(json)) => Ok(Value::from_json(json)),
             Some(Err(e)) => Err((v.to_string(), format!("invalid JSON: {e}"))),
@@ -77,28 +65,17 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, String>
         }
         Stage::UpdateStateByKey(f) => by_key(pairs_lifted(s, f, "update_state_by_key"), stage)?,
         Stage::GroupByKey => pairs(s, "group_by_key").group_by_key().map(grouped),
-        Stage::Union => {
-            return Err(
-                "union joins several sources, and a pipeline typed here has one; \
-                        use `DStream::union` in the Rust API"
-                    .into(),
-            )
-        }
-        Stage::Window(w) => s.window(w.len, w.slide).map_err(err)?,
-        Stage::CountByWindow(w) => s
-            .count_by_window(w.len, w.slide)
-            .map_err(err)?
-            .map(Value::Int),
+        Stage::Union => return Err(StageError::Union),
+        Stage::Window(w) => s.window(w.len, w.slide)?,
+        Stage::CountByWindow(w) => s.count_by_window(w.len, w.slide)?.map(Value::Int),
         Stage::ReduceByWindow(f, w) => {
             let combine = move |a, b| f.combine(a, b);
             lifted(s, f, "reduce_by_window")
-                .reduce_by_window(combine, w.len, w.slide)
-                .map_err(err)?
+                .reduce_by_window(combine, w.len, w.slide)?
                 .map(move |v| f.finish(v))
         }
         Stage::GroupByKeyAndWindow(w) => pairs(s, "group_by_key_and_window")
-            .group_by_key_and_window(w.len, w.slide)
-            .map_err(err)?
+            .group_by_key_and_window(w.len, w.slide)?
             .map(grouped),
         Stage::Top(n) => pairs(s, "top")
             .top_by(n, by_value_then_smaller_key)
@@ -127,7 +104,7 @@ pub fn combinable(rest: &[&Stage]) -> Option<usize> {
 pub fn apply_counted(
     counts: DStream<(Value, i64)>,
     stage: &Stage,
-) -> Result<DStream<Value>, String> {
+) -> Result<DStream<Value>, StageError> {
     match stage {
         Stage::CountByValue | Stage::CountByValueAndWindow(_) => counting(counts, stage),
         _ => by_key(counts.map(|(k, n)| (k, Value::Int(n))), stage),
@@ -135,31 +112,24 @@ pub fn apply_counted(
 }
 
 /// `count_by_value` and its window, from a count per value per batch.
-fn counting(counts: DStream<(Value, i64)>, stage: &Stage) -> Result<DStream<Value>, String> {
+fn counting(counts: DStream<(Value, i64)>, stage: &Stage) -> Result<DStream<Value>, StageError> {
     Ok(match stage {
         Stage::CountByValueAndWindow(w) => counts
-            .sum_counts_by_key_and_window(w.len, w.slide)
-            .map_err(|e| e.to_string())?
+            .sum_counts_by_key_and_window(w.len, w.slide)?
             .map(counted),
         _ => counts.reduce_by_key(i64::wrapping_add).map(counted),
     })
 }
 
 /// The keyed reduces, from pairs whose values the stage's function took.
-fn by_key(pairs: DStream<(Value, Value)>, stage: &Stage) -> Result<DStream<Value>, String> {
-    let err = |e: crate::dstream::WindowError| e.to_string();
+fn by_key(pairs: DStream<(Value, Value)>, stage: &Stage) -> Result<DStream<Value>, StageError> {
     Ok(match *stage {
         Stage::ReduceByKeyAndWindow(f, w, false) => pairs
-            .reduce_by_key_and_window(move |a, b| f.combine(a, b), w.len, w.slide)
-            .map_err(err)?
+            .reduce_by_key_and_window(move |a, b| f.combine(a, b), w.len, w.slide)?
             .map(move |kv| finished(f, kv)),
         Stage::ReduceByKeyAndWindow(f, w, true) => {
             if !f.is_invertible() {
-                return Err(format!(
-                    "`inverse` needs an invertible function (sum, count or mean); {} has no inverse, \
-                     drop `inverse` to recompute each window",
-                    f.name()
-                ));
+                return Err(StageError::NotInvertible(f.name()));
             }
             pairs
                 .reduce_by_key_and_window_inverse(
@@ -168,8 +138,7 @@ fn by_key(pairs: DStream<(Value, Value)>, stage: &Stage) -> Result<DStream<Value
                     w.len,
                     w.slide,
                     None,
-                )
-                .map_err(err)?
+                )?
                 .map(move |kv| finished(f, kv))
         }
         Stage::UpdateStateByKey(f) => pairs
@@ -180,7 +149,7 @@ fn by_key(pairs: DStream<(Value, Value)>, stage: &Stage) -> Result<DStream<Value
         Stage::ReduceByKey(f) => pairs
             .reduce_by_key(move |a, b| f.combine(a, b))
             .map(move |kv| finished(f, kv)),
-        ref other => return Err(format!("{other:?} is not a keyed reduce")),
+        ref other => return Err(StageError::NotKeyed(format!("{other:?}"))),
     })
 }
 
@@ -228,22 +197,7 @@ fn grouped((k, vs): (Value, Vec<Value>)) -> Value {
 }
 
 fn needs_string(v: &Value, op: &str) -> Refusal {
-    (
-        v.to_string(),
-        format!("{op} needs a string, got a {}", v.type_name()),
-    )
-}
-
-/// `lower`/`upper` on a value: in place for ASCII, Unicode rules otherwise.
-fn string_map(v: Value, op: &str, case: Case) -> Result<Value, Refusal> {
-    match v {
-        Value::Str(mut s) if s.is_ascii() => {
-            (case.ascii)(&mut s);
-            Ok(Value::Str(s))
-        }
-        Value::Str(s) => Ok(Value::Str(Str::from((case.unicode)(&s)))),
-        other => Err(needs_string(&other, op)),
-    }
+    (v.to_string(), text::needs_string(v, op))
 }
 
 /// Records as `(key, value)` tuples; a record that is not a pair is malformed.

@@ -1,7 +1,10 @@
 //! The one error a pipeline can have before it runs: where it is (stage and
-//! column) and what was expected, so the editor can underline it.
+//! column) and what was expected, so the editor can underline it; and why
+//! a stage cannot be built, which the pipeline places at that stage.
 
 use std::fmt;
+
+use crate::dstream::WindowError;
 
 /// A pipeline that cannot run, with the place to point at.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,4 +61,26 @@ impl fmt::Display for PipelineError {
             None => write!(f, "column {}: {}", self.column, self.message),
         }
     }
+}
+
+/// Why one parsed stage cannot be built; the pipeline reports it as a
+/// [`PipelineError`] at that stage.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StageError {
+    /// A window that does not fit the stream before it.
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    #[error(
+        "`inverse` needs an invertible function (sum, count or mean); {0} has no inverse, \
+         drop `inverse` to recompute each window"
+    )]
+    NotInvertible(&'static str),
+    #[error(
+        "union joins several sources, and a pipeline typed here has one; \
+         use `DStream::union` in the Rust API"
+    )]
+    Union,
+    /// A stage given to the keyed reduces' builder that is not one of them.
+    #[error("{0} is not a keyed reduce")]
+    NotKeyed(String),
 }

@@ -22,15 +22,25 @@ use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
 use crate::value::Value;
-use source::{Input, Slot};
-use text::{TextChain, TextOp};
+use source::{Input, Slot, TextChain};
+use text::TextOp;
 
-pub use error::PipelineError;
+pub use error::{PipelineError, StageError};
 pub use parser::{parse, ParsedStage};
 pub use stage::{Stage, WindowSpec};
 
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
+
+/// How a pipeline is built: the same stages, the same code per stage.
+#[derive(Clone, Copy)]
+enum Form {
+    /// Leading text stages chained on the batch's borrowed lines, and a
+    /// counting stage after them fed counts (see [`source`]).
+    Fused,
+    /// Every stage its own operator over values.
+    StageByStage,
+}
 
 /// A running pipeline.
 pub struct Pipeline {
@@ -40,6 +50,8 @@ pub struct Pipeline {
     latest: Slot<Vec<Value>>,
     /// The last stage emits keyed pairs in hash order.
     sort_output: bool,
+    /// The last stage is `top`: its output comes largest first.
+    ranked_output: bool,
 }
 
 impl Pipeline {
@@ -47,17 +59,47 @@ impl Pipeline {
     /// that do not fit, with the stage that is wrong. Leading text stages
     /// run fused on the batch's lines, and a counting stage after them
     /// takes its counts straight from there (see [`source`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records, Value};
+    ///
+    /// let mut p = Pipeline::new("split | count_by_value | top 2", Duration::from_secs(1)).unwrap();
+    /// let out = p.run(Records::from_iter(["a b a", "c a b"])).unwrap();
+    /// assert_eq!(out, [Value::pair(Value::str("a"), Value::Int(3)),
+    ///                  Value::pair(Value::str("b"), Value::Int(2))]);
+    ///
+    /// // A mistake names its stage and where it is.
+    /// let err = Pipeline::new("split | window 1500ms", Duration::from_secs(1)).err().unwrap();
+    /// assert!(err.to_string().starts_with("stage 2 `window`, column 9: the window length 1500ms"), "{err}");
+    /// ```
     pub fn new(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
-        Pipeline::build(text, batch, true)
+        Pipeline::build(text, batch, Form::Fused)
     }
 
     /// The same pipeline with every stage a separate operator over values:
-    /// slower, and the oracle the fused record path is tested against.
+    /// slower, and the oracle the fused record path is tested against. The
+    /// text stages run the same code as fused ([`text`]), a stage at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records};
+    ///
+    /// let text = "split | lower | count_by_value_and_window 2s | top 3";
+    /// let mut fused = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    /// let mut unfused = Pipeline::unfused(text, Duration::from_secs(1)).unwrap();
+    /// for lines in [["A b", "a"], ["B c", "É é"]] {
+    ///     let records: Records = lines.into_iter().collect();
+    ///     assert_eq!(fused.run(records.clone()), unfused.run(records));
+    /// }
+    /// ```
     pub fn unfused(text: &str, batch: Duration) -> Result<Pipeline, PipelineError> {
-        Pipeline::build(text, batch, false)
+        Pipeline::build(text, batch, Form::StageByStage)
     }
 
-    fn build(text: &str, batch: Duration, fuse: bool) -> Result<Pipeline, PipelineError> {
+    fn build(text: &str, batch: Duration, form: Form) -> Result<Pipeline, PipelineError> {
         if batch.as_millis() == 0 {
             return Err(PipelineError::whole("the batch interval must be positive"));
         }
@@ -65,13 +107,13 @@ impl Pipeline {
         let mut ssc = StreamingContext::new(batch);
         let input: Slot<Input> = Rc::default();
         let graph = ssc.graph().clone();
-        let at = |i: usize, msg: String| {
+        let at = |i: usize, e: StageError| {
             let p: &ParsedStage = &stages[i];
-            PipelineError::at(text, p.start, p.end, msg).in_stage(i + 1, &p.name)
+            PipelineError::at(text, p.start, p.end, e.to_string()).in_stage(i + 1, &p.name)
         };
-        let ops: Vec<TextOp> = match fuse {
-            true => stages.iter().map_while(|p| TextOp::of(&p.stage)).collect(),
-            false => Vec::new(),
+        let ops: Vec<TextOp> = match form {
+            Form::Fused => stages.iter().map_while(|p| TextOp::of(&p.stage)).collect(),
+            Form::StageByStage => Vec::new(),
         };
         let rest: Vec<&Stage> = stages[ops.len()..].iter().map(|p| &p.stage).collect();
         let chain = TextChain::new(ops);
@@ -81,12 +123,16 @@ impl Pipeline {
         let source_stage = graph.stage_count();
         let label = |i: usize| text[stages[i].start..stages[i].end].trim();
         let fused = |upto: usize| (0..upto).map(label).collect::<Vec<_>>().join(" | ");
-        let (mut stream, next) = match build::combinable(&rest).filter(|_| fuse) {
+        let combined = match form {
+            Form::Fused => build::combinable(&rest),
+            Form::StageByStage => None,
+        };
+        let (mut stream, next) = match combined {
             Some(skip) => {
                 let keyed = stages.len() - rest.len() + skip;
                 let counts = source::counted(graph.clone(), input.clone(), chain);
-                let stream = build::apply_counted(counts, &stages[keyed].stage)
-                    .map_err(|msg| at(keyed, msg))?;
+                let stream =
+                    build::apply_counted(counts, &stages[keyed].stage).map_err(|e| at(keyed, e))?;
                 graph.group_stages(source_stage, &fused(keyed + 1));
                 (stream, keyed + 1)
             }
@@ -104,12 +150,13 @@ impl Pipeline {
                 0 => source_stage,
                 _ => graph.stage_count(),
             };
-            stream = build::apply(stream, &parsed.stage).map_err(|msg| at(i, msg))?;
+            stream = build::apply(stream, &parsed.stage).map_err(|e| at(i, e))?;
             graph.group_stages(from, label(i));
         }
         let sort_output = stages
             .last()
             .is_some_and(|p| build::emits_unordered_pairs(&p.stage));
+        let ranked_output = matches!(stages.last(), Some(p) if matches!(p.stage, Stage::Top(_)));
         let latest: Slot<Vec<Value>> = Rc::default();
         let sink = latest.clone();
         ssc.foreach_batch(stream, move |_, out| *sink.borrow_mut() = Some(out));
@@ -119,6 +166,7 @@ impl Pipeline {
             input,
             latest,
             sort_output,
+            ranked_output,
         })
     }
 
@@ -194,13 +242,40 @@ impl Pipeline {
         self.sort_output
     }
 
+    /// Whether the output comes ranked, largest first (the last stage is
+    /// `top`), so the page shows it as it is instead of ranking it again.
+    pub fn ranked_output(&self) -> bool {
+        self.ranked_output
+    }
+
     /// Runs the next batch of raw lines. `None` when the pipeline does not
     /// emit at this batch's time (a window between slides).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records, Value};
+    ///
+    /// // A 2 s window sliding every 2 s emits at 2 s, 4 s, ...
+    /// let mut p = Pipeline::new("split | count_by_window 2s 2s", Duration::from_secs(1)).unwrap();
+    /// assert_eq!(p.run(Records::from_iter(["a b"])), None);
+    /// assert_eq!(p.run(Records::from_iter(["c"])), Some(vec![Value::Int(3)]));
+    /// ```
     pub fn run(&mut self, records: Records) -> Option<Vec<Value>> {
         self.run_input(Input::Lines(records))
     }
 
     /// The same for a batch of values (`sparklet replay`, tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Value};
+    ///
+    /// let mut p = Pipeline::new("map .0 | reduce sum", Duration::from_secs(1)).unwrap();
+    /// let pairs = vec![Value::pair(Value::Int(2), Value::Null), Value::pair(Value::Int(5), Value::Null)];
+    /// assert_eq!(p.run_values(pairs), Some(vec![Value::Int(7)]));
+    /// ```
     pub fn run_values(&mut self, values: Vec<Value>) -> Option<Vec<Value>> {
         self.run_input(Input::Values(values))
     }
@@ -214,6 +289,21 @@ impl Pipeline {
 
     /// Each stage's records in and out and time in the last batch, in
     /// pipeline order (see [`crate::dstream::stages`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sparklet_engine::{Duration, Pipeline, Records};
+    ///
+    /// let mut p = Pipeline::new("split | lower | filter len(.) > 1 | count", Duration::from_secs(1)).unwrap();
+    /// p.run(Records::from_iter(["To be or", "not to be"]));
+    /// let stages: Vec<_> = p.stages().into_iter().map(|s| (s.name, s.records_in, s.records_out)).collect();
+    /// assert_eq!(stages, [
+    ///     ("split | lower".to_string(), 2, 6), // fused: they run as one
+    ///     ("filter len(.) > 1".to_string(), 6, 6),
+    ///     ("count".to_string(), 6, 1),
+    /// ]);
+    /// ```
     pub fn stages(&self) -> Vec<StageFigures> {
         self.ssc.stages()
     }

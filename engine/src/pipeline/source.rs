@@ -1,10 +1,10 @@
 //! Where a batch enters a pipeline. The receiver's packed lines (or, for
-//! `replay`, values) go through the pipeline's leading text stages on
-//! borrowed strings; what comes out is either one value per string, or,
-//! when a counting stage follows, already counted per distinct string (the
-//! map-side combine Spark's `reduceByKey` does before its shuffle). A word
-//! count thus touches each word once, as a slice, and allocates only for
-//! words it has not seen in this batch.
+//! `replay`, values) go through the pipeline's leading text stages fused
+//! on borrowed strings ([`TextChain`]); what comes out is either one value
+//! per string, or, when a counting stage follows, already counted per
+//! distinct string (the map-side combine Spark's `reduceByKey` does before
+//! its shuffle). A word count thus touches each word once, as a slice, and
+//! allocates only for words it has not seen in this batch.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,7 +12,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use crate::dstream::{Cx, DStream, Graph};
-use crate::pipeline::text::TextChain;
+use crate::pipeline::text::{self, Case, TextOp};
 use crate::pipeline::words::StringCounts;
 use crate::records::Records;
 use crate::value::{Str, Value};
@@ -89,7 +89,7 @@ pub fn counted(
                     if all_ascii || line.is_ascii() {
                         texts.add_ascii_words(line, case);
                     } else {
-                        chain.run(line, &mut |s| texts.add(s));
+                        chain.run(line, &mut |s: &str| texts.add(s));
                     }
                 }
             }
@@ -111,30 +111,30 @@ pub fn counted(
     })
 }
 
-/// Runs the text stages over every record. A value that is not a string
-/// goes to `other` when there are no text stages, and is malformed when
+/// Runs the text stages over every record, giving `emit` each string. A
+/// value that is not a string goes to `other` when there are no text stages, and is malformed when
 /// there are (as the stage itself would find it).
 fn for_each_text(
     input: Option<Input>,
     chain: &mut TextChain,
     cx: &mut Cx,
-    text: &mut dyn FnMut(&str),
-    other: &mut dyn FnMut(Value),
+    emit: &mut impl FnMut(&str),
+    other: &mut impl FnMut(Value),
 ) {
     match input {
         Some(Input::Lines(records)) => {
             for line in records.iter() {
-                chain.run(line, text);
+                chain.run(line, emit);
             }
         }
         Some(Input::Values(values)) => {
             for v in values {
                 match (v.as_str(), chain.first_name()) {
-                    (Some(s), _) => chain.run(s, text),
+                    (Some(s), _) => chain.run(s, emit),
                     (None, None) => other(v),
-                    (None, Some(op)) => cx.malformed.record(&v.to_string(), || {
-                        format!("{op} needs a string, got a {}", v.type_name())
-                    }),
+                    (None, Some(op)) => cx
+                        .malformed
+                        .record(&v.to_string(), || text::needs_string(&v, op)),
                 }
             }
         }
@@ -154,5 +154,102 @@ fn expected_len(input: &Option<Input>, chain: &TextChain) -> usize {
         records * 6
     } else {
         records
+    }
+}
+
+/// Leading text stages fused: each stage's [`TextOp::apply`] hands its
+/// strings straight to the next, borrowed, with one reused buffer per
+/// stage for case maps that change a string.
+#[derive(Debug, Default)]
+pub struct TextChain {
+    ops: Vec<TextOp>,
+    buffers: Vec<String>,
+}
+
+impl TextChain {
+    pub fn new(ops: Vec<TextOp>) -> TextChain {
+        let buffers = vec![String::new(); ops.len()];
+        TextChain { ops, buffers }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// The case of the word count's shape, `split` on whitespace with case
+    /// maps before or after it: on ASCII text the same as one pass that
+    /// splits and maps each word (`StringCounts::add_ascii_words`); `None`
+    /// for any other chain.
+    pub fn ascii_words(&self) -> Option<Case> {
+        let splits = self.ops.iter().filter(|op| **op == TextOp::Split(None));
+        if splits.count() != 1 {
+            return None;
+        }
+        // On ASCII letters the last case map wins.
+        self.ops.iter().try_fold(Case::Keep, |case, op| match op {
+            TextOp::Split(None) => Some(case),
+            TextOp::Case(c) => Some(*c),
+            _ => None,
+        })
+    }
+
+    /// Whether a stage splits records into words.
+    pub fn splits(&self) -> bool {
+        self.ops.iter().any(|op| matches!(op, TextOp::Split(_)))
+    }
+
+    /// The first stage's name, for the message when a record is not text.
+    pub fn first_name(&self) -> Option<&'static str> {
+        self.ops.first().map(TextOp::name)
+    }
+
+    /// Calls `emit` with every string the stages make of `record`.
+    #[inline]
+    pub fn run(&mut self, record: &str, emit: &mut impl FnMut(&str)) {
+        run_ops(&self.ops, &mut self.buffers, record, emit);
+    }
+}
+
+fn run_ops<F: FnMut(&str)>(ops: &[TextOp], buffers: &mut [String], s: &str, emit: &mut F) {
+    match (ops, buffers) {
+        ([op, rest @ ..], [buffer, rest_buffers @ ..]) => {
+            op.apply(s, buffer, |w| run_ops(rest, rest_buffers, w, emit))
+        }
+        _ => emit(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::pipeline::text::Case::{Lower, Upper};
+    use crate::pipeline::text::TextOp::{Case, Split, Trim};
+
+    fn words(ops: Vec<TextOp>, record: &str) -> Vec<String> {
+        let mut chain = TextChain::new(ops);
+        let mut out = Vec::new();
+        chain.run(record, &mut |w: &str| out.push(w.to_string()));
+        out
+    }
+
+    #[test]
+    fn stages_apply_in_order_to_each_word() {
+        assert_eq!(
+            words(vec![Split(None), Case(Lower)], "Über The  cat"),
+            ["über", "the", "cat"]
+        );
+        assert_eq!(
+            words(vec![Case(Upper), Split(Some(",".into()))], "a,,b,"),
+            ["A", "B"]
+        );
+        assert_eq!(words(vec![Trim], "  x y "), ["x y"]);
+        assert_eq!(words(vec![], "as is"), ["as is"]);
+        assert_eq!(
+            words(vec![Split(None), Case(Upper), Case(Lower)], "MiXeD ǅ"),
+            ["mixed", "ǆ"]
+        );
     }
 }

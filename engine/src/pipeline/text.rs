@@ -1,163 +1,76 @@
-//! The text stages (`split`, `lower`, `upper`, `trim`) on borrowed
-//! strings. A pipeline that starts with them runs them straight over the
-//! receiver's packed lines: each word is a slice of the batch's text (or of
-//! a reused buffer when `lower` has to change it), so the per-record path
-//! allocates nothing. The same stages built as operators on values
-//! (`pipeline::build`) must agree with these exactly; the oracle tests
-//! compare the two on random text.
+//! The text stages (`split`, `lower`, `upper`, `trim`), each written once.
+//! A pipeline runs them two ways: fused over the receiver's borrowed lines
+//! (`pipeline::source`, and the word count's loop in `pipeline::words`),
+//! or one operator per stage over values ([`operator`], the oracle the
+//! fused path is tested against). Both call the code here, so the two can
+//! only differ in how strings are held, never in what a stage does.
 
+use crate::dstream::DStream;
 use crate::pipeline::stage::Stage;
-use crate::pipeline::words::AsciiCase;
+use crate::value::{Str, Value};
 
-/// A text stage, as the fused record path runs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TextOp {
-    /// Words: on whitespace (`None`) or on a separator; empty words skipped.
-    Split(Option<String>),
+/// A case mapping. `Keep` exists for the word count's loop, which maps
+/// every word's bytes whether or not the pipeline changes case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    Keep,
     Lower,
     Upper,
-    Trim,
-}
-
-impl TextOp {
-    /// The text stage `stage` is, if it is one.
-    pub fn of(stage: &Stage) -> Option<TextOp> {
-        match stage {
-            Stage::Split(sep) => Some(TextOp::Split(sep.clone())),
-            Stage::Lower => Some(TextOp::Lower),
-            Stage::Upper => Some(TextOp::Upper),
-            Stage::Trim => Some(TextOp::Trim),
-            _ => None,
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            TextOp::Split(_) => "split",
-            TextOp::Lower => "lower",
-            TextOp::Upper => "upper",
-            TextOp::Trim => "trim",
-        }
-    }
-}
-
-/// Leading text stages run on borrowed strings, with one reusable buffer
-/// per stage for the stages that must write a new string.
-#[derive(Debug, Default)]
-pub struct TextChain {
-    ops: Vec<TextOp>,
-    buffers: Vec<String>,
-}
-
-impl TextChain {
-    pub fn new(ops: Vec<TextOp>) -> TextChain {
-        let buffers = vec![String::new(); ops.len()];
-        TextChain { ops, buffers }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
-    }
-
-    /// The case map of the word count's shape, `split` on whitespace with
-    /// case maps before or after it: for ASCII text, the same as one pass
-    /// that splits and maps each word ([`AsciiCase`]); `None` otherwise.
-    pub fn ascii_words(&self) -> Option<AsciiCase> {
-        let splits = self.ops.iter().filter(|op| **op == TextOp::Split(None));
-        if splits.count() != 1 {
-            return None;
-        }
-        // For ASCII letters the last case map wins.
-        self.ops
-            .iter()
-            .try_fold(AsciiCase::Keep, |case, op| match op {
-                TextOp::Split(None) => Some(case),
-                TextOp::Lower => Some(AsciiCase::Lower),
-                TextOp::Upper => Some(AsciiCase::Upper),
-                _ => None,
-            })
-    }
-
-    /// Whether a stage splits records into words.
-    pub fn splits(&self) -> bool {
-        self.ops.iter().any(|op| matches!(op, TextOp::Split(_)))
-    }
-
-    /// The first stage's name, for the message when a record is not text.
-    pub fn first_name(&self) -> Option<&'static str> {
-        self.ops.first().map(TextOp::name)
-    }
-
-    /// Calls `emit` with every string the stages make of `record`.
-    pub fn run(&mut self, record: &str, emit: &mut dyn FnMut(&str)) {
-        run_ops(&self.ops, &mut self.buffers, record, emit);
-    }
-}
-
-fn run_ops(ops: &[TextOp], buffers: &mut [String], s: &str, emit: &mut dyn FnMut(&str)) {
-    let (Some(op), [buffer, rest_buffers @ ..]) = (ops.first(), buffers) else {
-        return emit(s);
-    };
-    let rest = &ops[1..];
-    match op {
-        TextOp::Split(sep) => {
-            split_into(s, sep.as_deref(), |w| run_ops(rest, rest_buffers, w, emit))
-        }
-        TextOp::Trim => run_ops(rest, rest_buffers, s.trim(), emit),
-        TextOp::Lower => match Case::LOWER.change(s, buffer) {
-            Some(lowered) => run_ops(rest, rest_buffers, lowered, emit),
-            None => run_ops(rest, rest_buffers, s, emit),
-        },
-        TextOp::Upper => match Case::UPPER.change(s, buffer) {
-            Some(raised) => run_ops(rest, rest_buffers, raised, emit),
-            None => run_ops(rest, rest_buffers, s, emit),
-        },
-    }
-}
-
-/// A case mapping: in place for ASCII (most words), Unicode rules otherwise.
-pub struct Case {
-    /// An ASCII byte this mapping changes.
-    pub changes: fn(&u8) -> bool,
-    pub ascii: fn(&mut str),
-    pub unicode: fn(&str) -> String,
 }
 
 impl Case {
-    pub const LOWER: Case = Case {
-        changes: u8::is_ascii_uppercase,
-        ascii: str::make_ascii_lowercase,
-        unicode: str::to_lowercase,
-    };
-    pub const UPPER: Case = Case {
-        changes: u8::is_ascii_lowercase,
-        ascii: str::make_ascii_uppercase,
-        unicode: str::to_uppercase,
-    };
+    /// The mapping of one ASCII byte. Inlined so that a loop built for one
+    /// case compiles to straight code.
+    #[inline(always)]
+    pub fn ascii(self, b: u8) -> u8 {
+        match self {
+            Case::Keep => b,
+            Case::Lower => b.to_ascii_lowercase(),
+            Case::Upper => b.to_ascii_uppercase(),
+        }
+    }
 
-    /// `s` mapped, written into `buffer`; `None` when `s` is ASCII with
-    /// nothing to change, so nothing is copied.
-    fn change<'b>(&self, s: &str, buffer: &'b mut String) -> Option<&'b str> {
+    /// `s` mapped: ASCII in place in `buffer` (most words), Unicode rules
+    /// otherwise (`ß` upper is `SS`, a final `Σ` lower is `ς`), which is
+    /// why whole strings are mapped, never characters one by one. Returns
+    /// `s` itself, copying nothing, when no byte changes.
+    pub fn apply<'a>(self, s: &'a str, buffer: &'a mut String) -> &'a str {
         if s.is_ascii() {
-            if !s.as_bytes().iter().any(self.changes) {
-                return None;
+            if s.bytes().all(|b| self.ascii(b) == b) {
+                return s;
             }
             buffer.clear();
             buffer.push_str(s);
-            (self.ascii)(buffer.as_mut_str());
+            match self {
+                Case::Lower => buffer.make_ascii_lowercase(),
+                _ => buffer.make_ascii_uppercase(),
+            }
         } else {
-            *buffer = (self.unicode)(s);
+            *buffer = match self {
+                Case::Keep => return s,
+                Case::Lower => s.to_lowercase(),
+                Case::Upper => s.to_uppercase(),
+            };
         }
-        Some(buffer.as_str())
+        buffer
     }
 }
 
-/// Calls `emit` for each word of `line`: whitespace-separated without a
-/// separator (Unicode whitespace, as `str::split_whitespace`), else split
-/// on `sep`; empty words are skipped.
-pub fn split_into<'a>(line: &'a str, sep: Option<&str>, mut emit: impl FnMut(&'a str)) {
+/// The one whitespace rule, Unicode's (`char::is_whitespace`, as
+/// `str::split_whitespace`), for an ASCII byte: exactly tab, line feed,
+/// vertical tab, form feed, carriage return and space. Not
+/// `u8::is_ascii_whitespace`, which leaves out vertical tab.
+#[inline(always)]
+pub fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || (b'\t'..=b'\r').contains(&b)
+}
+
+/// Calls `emit` for each word of `line`: split on whitespace without a
+/// separator, else on `sep`; empty words are skipped.
+#[inline]
+pub fn split<'a>(line: &'a str, sep: Option<&str>, mut emit: impl FnMut(&'a str)) {
     match sep {
-        None if line.is_ascii() => split_ascii(line, emit),
+        None if line.is_ascii() => ascii_words(line, &mut Emit(emit)),
         None => line.split_whitespace().for_each(emit),
         Some(sep) => line
             .split(sep)
@@ -166,25 +79,128 @@ pub fn split_into<'a>(line: &'a str, sep: Option<&str>, mut emit: impl FnMut(&'a
     }
 }
 
-/// `split_whitespace` for an ASCII line, a byte at a time: the whitespace
-/// bytes are exactly the ASCII characters `char::is_whitespace` accepts
-/// (tab, line feed, vertical tab, form feed, carriage return, space).
-fn split_ascii<'a>(line: &'a str, mut emit: impl FnMut(&'a str)) {
-    let bytes = line.as_bytes();
-    let mut start = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
-        match (space, start) {
-            (true, Some(from)) => {
-                emit(&line[from..i]);
-                start = None;
+/// What a pass over an ASCII line's words does with them. The word count
+/// reads each word's bytes as they are scanned (`byte`), so a word is
+/// touched once; `split` only needs the words.
+pub trait WordSink<'a> {
+    /// Byte `at` (from 0) of the word being scanned.
+    #[inline(always)]
+    fn byte(&mut self, _at: usize, _b: u8) {}
+
+    /// A whole word, after its bytes.
+    fn word(&mut self, word: &'a str);
+}
+
+struct Emit<F>(F);
+
+impl<'a, F: FnMut(&'a str)> WordSink<'a> for Emit<F> {
+    #[inline(always)]
+    fn word(&mut self, word: &'a str) {
+        (self.0)(word)
+    }
+}
+
+/// The words of an ASCII `line`, split by [`is_ascii_space`], a byte at a
+/// time: the same words as `str::split_whitespace`, with no decoding.
+#[inline(always)]
+pub fn ascii_words<'a>(line: &'a str, sink: &mut impl WordSink<'a>) {
+    let (mut start, mut len) = (0, 0);
+    for (i, &b) in line.as_bytes().iter().enumerate() {
+        if is_ascii_space(b) {
+            if len > 0 {
+                sink.word(&line[start..i]);
+                len = 0;
             }
-            (false, None) => start = Some(i),
-            _ => {}
+        } else {
+            if len == 0 {
+                start = i;
+            }
+            sink.byte(len, b);
+            len += 1;
         }
     }
-    if let Some(from) = start {
-        emit(&line[from..]);
+    if len > 0 {
+        sink.word(&line[start..]);
+    }
+}
+
+/// A text stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextOp {
+    /// Words: on whitespace (`None`) or on a separator; empty words skipped.
+    Split(Option<String>),
+    /// `lower` or `upper`.
+    Case(Case),
+    Trim,
+}
+
+impl TextOp {
+    /// The text stage `stage` is, if it is one.
+    pub fn of(stage: &Stage) -> Option<TextOp> {
+        match stage {
+            Stage::Split(sep) => Some(TextOp::Split(sep.clone())),
+            Stage::Lower => Some(TextOp::Case(Case::Lower)),
+            Stage::Upper => Some(TextOp::Case(Case::Upper)),
+            Stage::Trim => Some(TextOp::Trim),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            TextOp::Split(_) => "split",
+            TextOp::Case(Case::Lower) => "lower",
+            TextOp::Case(Case::Upper) => "upper",
+            TextOp::Case(Case::Keep) => "keep",
+            TextOp::Trim => "trim",
+        }
+    }
+
+    /// The stage on `s`: `emit` gets each string it makes (`split` any
+    /// number, the others exactly one), borrowed from `s` or, when a case
+    /// changes, from `buffer`.
+    #[inline]
+    pub fn apply<'a>(&self, s: &'a str, buffer: &'a mut String, mut emit: impl FnMut(&'a str)) {
+        match self {
+            TextOp::Split(sep) => split(s, sep.as_deref(), emit),
+            TextOp::Case(case) => emit(case.apply(s, buffer)),
+            TextOp::Trim => emit(s.trim()),
+        }
+    }
+}
+
+/// The reason a record that is not a string is malformed for `op`.
+pub fn needs_string(v: &Value, op: &str) -> String {
+    format!("{op} needs a string, got a {}", v.type_name())
+}
+
+/// `op` as an operator on values, one stage at a time: [`TextOp::apply`]
+/// on each string, with a string the stage leaves as it is passed on
+/// without a copy. A value that is not a string is malformed.
+pub fn operator(s: DStream<Value>, op: TextOp) -> DStream<Value> {
+    let mut buffer = String::new();
+    let refuse = |v: Value, op: &TextOp| (v.to_string(), needs_string(&v, op.name()));
+    match op {
+        TextOp::Split(_) => s.try_flat_map(move |v| match v {
+            Value::Str(line) => {
+                let mut words = Vec::new();
+                op.apply(&line, &mut buffer, |w| words.push(Value::str(w)));
+                Ok(words)
+            }
+            other => Err(refuse(other, &op)),
+        }),
+        _ => s.try_map(move |v| match v {
+            Value::Str(text) => {
+                let mut changed = None;
+                op.apply(&text, &mut buffer, |w| {
+                    if !std::ptr::eq(w, text.as_str()) {
+                        changed = Some(Str::new(w));
+                    }
+                });
+                Ok(Value::Str(changed.unwrap_or(text)))
+            }
+            other => Err(refuse(other, &op)),
+        }),
     }
 }
 
@@ -195,27 +211,23 @@ mod tests {
 
     use super::*;
 
-    fn words(ops: Vec<TextOp>, record: &str) -> Vec<String> {
-        let mut chain = TextChain::new(ops);
-        let mut out = Vec::new();
-        chain.run(record, &mut |w| out.push(w.to_string()));
-        out
-    }
-
-    fn fast_split(line: &str) -> Vec<&str> {
-        let mut fast = Vec::new();
-        split_ascii(line, |w| fast.push(w));
-        fast
+    fn split_all(line: &str) -> Vec<&str> {
+        let mut words = Vec::new();
+        split(line, None, |w| words.push(w));
+        words
     }
 
     #[test]
-    fn ascii_splitting_agrees_with_split_whitespace() {
+    fn the_whitespace_rule_is_unicodes_on_every_ascii_byte() {
+        for b in 0..=0x7f_u8 {
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "{b:#x}");
+        }
         let line = "  The\tquick\x0bbrown\x0c\rfox \x1cjumps\n";
         assert_eq!(
-            fast_split(line),
+            split_all(line),
             ["The", "quick", "brown", "fox", "\x1cjumps"]
         );
-        // Every ASCII byte, in random short lines.
+        // Random short lines of every ASCII byte.
         let mut state = 0x5eed_u64;
         for _ in 0..20_000 {
             let len = (state >> 59) as usize;
@@ -227,30 +239,22 @@ mod tests {
                     char::from((state >> 57) as u8)
                 })
                 .collect();
-            assert_eq!(
-                fast_split(&line),
-                line.split_whitespace().collect::<Vec<_>>(),
-                "{line:?}"
-            );
+            let want: Vec<_> = line.split_whitespace().collect();
+            assert_eq!(split_all(&line), want, "{line:?}");
         }
     }
 
     #[test]
-    fn stages_apply_in_order_to_each_word() {
-        use TextOp::*;
-        assert_eq!(
-            words(vec![Split(None), Lower], "Über The  cat"),
-            ["über", "the", "cat"]
-        );
-        assert_eq!(
-            words(vec![Upper, Split(Some(",".into()))], "a,,b,"),
-            ["A", "B"]
-        );
-        assert_eq!(words(vec![Trim], "  x y "), ["x y"]);
-        assert_eq!(words(vec![], "as is"), ["as is"]);
-        assert_eq!(
-            words(vec![Split(None), Upper, Lower], "MiXeD ǅ"),
-            ["mixed", "ǆ"]
-        );
+    fn case_maps_whole_strings_by_unicode_rules() {
+        let mut buffer = String::new();
+        let mut lower = |s: &str| Case::Lower.apply(s, &mut buffer).to_string();
+        assert_eq!(lower("MiXeD"), "mixed");
+        assert_eq!(lower("ΟΔΟΣ"), "οδο\u{3c2}", "a final sigma");
+        assert_eq!(lower("İ"), "i\u{307}");
+        assert_eq!(Case::Upper.apply("straße", &mut buffer), "STRASSE");
+        assert_eq!(Case::Keep.apply("Über", &mut buffer), "Über");
+        // Nothing to change: the same string back, not a copy.
+        let s = "already lower";
+        assert!(std::ptr::eq(Case::Lower.apply(s, &mut buffer), s));
     }
 }

@@ -2,34 +2,17 @@
 //! Most words are short: a word of up to 7 bytes is packed with its length
 //! into one integer, which hashes with one multiply and compares as one
 //! number; longer words are kept as strings. For an ASCII record whose
-//! text stages are `split` and case maps, one pass over its bytes finds
-//! each word, maps its case and packs it, with no copy of the word.
+//! text stages are `split` and case maps, one pass over its bytes
+//! ([`text::ascii_words`], the split every pipeline uses) finds each word,
+//! maps its case ([`Case::ascii`]) and packs it, with no copy of the word.
 
 use rustc_hash::FxHashMap;
 
+use crate::pipeline::text::{self, Case, WordSink};
 use crate::value::Str;
 
 /// Bytes a packed word holds; the eighth byte is its length.
 const PACKED: usize = 7;
-
-/// How a word's ASCII letters are mapped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AsciiCase {
-    Keep,
-    Lower,
-    Upper,
-}
-
-impl AsciiCase {
-    #[inline(always)]
-    fn map(self, b: u8) -> u8 {
-        match self {
-            AsciiCase::Keep => b,
-            AsciiCase::Lower => b.to_ascii_lowercase(),
-            AsciiCase::Upper => b.to_ascii_uppercase(),
-        }
-    }
-}
 
 /// Counts per distinct string, for one batch.
 #[derive(Debug, Default)]
@@ -45,73 +28,29 @@ impl StringCounts {
     pub fn add(&mut self, s: &str) {
         match pack(s.as_bytes()) {
             Some(key) => *self.short.entry(key).or_default() += 1,
-            None => self.add_long(s),
+            None => add_long(&mut self.long, s),
         }
     }
 
-    fn add_long(&mut self, s: &str) {
-        match self.long.get_mut(s) {
-            Some(n) => *n += 1,
-            None => {
-                self.long.insert(Str::new(s), 1);
-            }
-        }
-    }
-
-    /// Counts the words of an ASCII `line`, split on ASCII whitespace as
-    /// `split` does, each mapped by `case`.
-    pub fn add_ascii_words(&mut self, line: &str, case: AsciiCase) {
+    /// Counts the words `split` makes of an ASCII `line`, each mapped by
+    /// `case`: what `split` then the case map would count, in one pass.
+    pub fn add_ascii_words(&mut self, line: &str, case: Case) {
+        // One loop per case, so each compiles with its mapping folded in.
         match case {
-            AsciiCase::Keep => self.words(line, AsciiCase::Keep),
-            AsciiCase::Lower => self.words(line, AsciiCase::Lower),
-            AsciiCase::Upper => self.words(line, AsciiCase::Upper),
-        }
-    }
-
-    /// The loop, once per case so the mapping compiles to straight code.
-    #[inline(always)]
-    fn words(&mut self, line: &str, case: AsciiCase) {
-        let bytes = line.as_bytes();
-        let (mut start, mut len, mut packed) = (0, 0, 0u64);
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
-                if len > 0 {
-                    self.word(&line[start..i], len, packed, case);
-                    len = 0;
-                    packed = 0;
-                }
-            } else {
-                if len == 0 {
-                    start = i;
-                }
-                if len < PACKED {
-                    packed |= u64::from(case.map(b)) << (8 * len);
-                }
-                len += 1;
-            }
-        }
-        if len > 0 {
-            self.word(&line[start..], len, packed, case);
+            Case::Keep => self.words(line, Case::Keep),
+            Case::Lower => self.words(line, Case::Lower),
+            Case::Upper => self.words(line, Case::Upper),
         }
     }
 
     #[inline(always)]
-    fn word(&mut self, word: &str, len: usize, packed: u64, case: AsciiCase) {
-        if len <= PACKED {
-            *self.short.entry(packed | (len as u64) << 56).or_default() += 1;
-        } else if case == AsciiCase::Keep {
-            self.add_long(word);
-        } else {
-            let mut buffer = std::mem::take(&mut self.buffer);
-            buffer.clear();
-            buffer.push_str(word);
-            match case {
-                AsciiCase::Lower => buffer.make_ascii_lowercase(),
-                _ => buffer.make_ascii_uppercase(),
-            }
-            self.add_long(&buffer);
-            self.buffer = buffer;
-        }
+    fn words(&mut self, line: &str, case: Case) {
+        let mut packer = Packer {
+            counts: self,
+            case,
+            packed: 0,
+        };
+        text::ascii_words(line, &mut packer);
     }
 
     pub fn len(&self) -> usize {
@@ -127,6 +66,46 @@ impl StringCounts {
     pub fn drain(&mut self) -> impl Iterator<Item = (Str, i64)> + '_ {
         let short = self.short.drain().map(|(key, n)| (unpack(key), n));
         short.chain(self.long.drain())
+    }
+}
+
+/// The word count's side of the scan: packs a short word's mapped bytes
+/// as they are read, and counts each word when it ends.
+struct Packer<'c> {
+    counts: &'c mut StringCounts,
+    case: Case,
+    packed: u64,
+}
+
+impl<'a> WordSink<'a> for Packer<'_> {
+    #[inline(always)]
+    fn byte(&mut self, at: usize, b: u8) {
+        if at < PACKED {
+            self.packed |= u64::from(self.case.ascii(b)) << (8 * at);
+        }
+    }
+
+    #[inline(always)]
+    fn word(&mut self, word: &'a str) {
+        let packed = std::mem::take(&mut self.packed);
+        let counts = &mut *self.counts;
+        if word.len() <= PACKED {
+            *counts
+                .short
+                .entry(packed | (word.len() as u64) << 56)
+                .or_default() += 1;
+        } else {
+            add_long(&mut counts.long, self.case.apply(word, &mut counts.buffer));
+        }
+    }
+}
+
+fn add_long(long: &mut FxHashMap<Str, i64>, s: &str) {
+    match long.get_mut(s) {
+        Some(n) => *n += 1,
+        None => {
+            long.insert(Str::new(s), 1);
+        }
     }
 }
 
@@ -188,9 +167,9 @@ mod tests {
     fn ascii_words_match_split_and_case() {
         let line = " The QUICK\tbrown\x0bfox-jumps  OVERTHELAZYDOG \r";
         for (case, map) in [
-            (AsciiCase::Keep, str::to_string as fn(&str) -> String),
-            (AsciiCase::Lower, str::to_lowercase),
-            (AsciiCase::Upper, str::to_uppercase),
+            (Case::Keep, str::to_string as fn(&str) -> String),
+            (Case::Lower, str::to_lowercase),
+            (Case::Upper, str::to_uppercase),
         ] {
             let mut fast = StringCounts::default();
             fast.add_ascii_words(line, case);
