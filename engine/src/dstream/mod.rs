@@ -25,6 +25,7 @@
 
 pub mod aggregate;
 pub mod context;
+mod context_checkpoint;
 pub mod footprint;
 pub mod interned;
 pub mod inverse;
