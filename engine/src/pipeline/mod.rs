@@ -216,7 +216,27 @@ impl Pipeline {
 
     /// The pipeline's running state as JSON text: what it is, how many
     /// batches ran, and every stateful stage's state (see
-    /// [`checkpoint`](crate::checkpoint)).
+    /// [`checkpoint`](crate::checkpoint)), for [`Pipeline::restore`] of
+    /// the same pipeline built afresh.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sparklet_engine::{Duration, Pipeline, Value};
+    /// let text = "update_state_by_key sum";
+    /// let mut p = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    /// p.run_values(vec![Value::from(("k", 2i64))]);
+    /// let saved = p.checkpoint();
+    ///
+    /// let mut again = Pipeline::new(text, Duration::from_secs(1)).unwrap();
+    /// again.restore(&saved).unwrap();
+    /// let out = again.run_values(vec![Value::from(("k", 1i64))]);
+    /// assert_eq!(out, Some(vec![Value::from(("k", 3i64))]));
+    ///
+    /// let mut other = Pipeline::new("update_state_by_key max", Duration::from_secs(1)).unwrap();
+    /// let refused = other.restore(&saved).unwrap_err();
+    /// assert_eq!(refused.to_string(), "checkpoint: saved by another pipeline or batch interval");
+    /// ```
     pub fn checkpoint(&self) -> String {
         checkpoint::write(self.checkpoint_parts())
     }
