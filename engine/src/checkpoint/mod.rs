@@ -22,7 +22,7 @@
 //! Sparklet's trait rather than serde's `Serialize + DeserializeOwned`
 //! for two reasons: [`Value`](crate::Value)'s serde form is the one users
 //! see, which keeps neither pairs apart from lists nor floats apart from
-//! integers, and a checkpoint must keep both (see [`value`]); and a
+//! integers, and a checkpoint must keep both (see `value.rs`); and a
 //! checkpoint is input from outside, so every list in it is capped while
 //! it is read, which serde's own `Vec` does not do. It is implemented for
 //! the common types (integers, floats, booleans, strings, `&'static str`
@@ -31,7 +31,7 @@
 //! [`serde_codec!`](crate::serde_codec).
 //!
 //! Saving, the frequent side, appends JSON text straight to a string.
-//! [`run`] wraps the states in the checkpoint's header (its version, the
+//! `run.rs` wraps the states in the checkpoint's header (its version, the
 //! pipeline, the batch interval and count) and checks that header on the
 //! way back.
 

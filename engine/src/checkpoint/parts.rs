@@ -28,7 +28,7 @@ pub fn write(parts: Vec<Part>) -> String {
 /// Entries a part encodes at most: a few milliseconds of work.
 const PART_ENTRIES: usize = 16_384;
 
-/// `items` as a JSON list, in parts of at most [`PART_ENTRIES`].
+/// `items` as a JSON list, in parts of at most `PART_ENTRIES` (16,384).
 pub fn list_parts<T: Codec + 'static>(items: Vec<T>, parts: &mut Vec<Part>) {
     parts.push(text_part("["));
     let mut items = items.into_iter().peekable();

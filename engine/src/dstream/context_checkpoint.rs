@@ -1,6 +1,6 @@
 //! Checkpoints of a typed program, as Spark checkpoints a streaming
 //! context: the batch count and every stateful operator's state (see
-//! [`checkpoint`](crate::checkpoint)), saved as text and restored into the
+//! [`checkpoint`]), saved as text and restored into the
 //! same streams built afresh. A pipeline's checkpoint is the same, with
 //! the pipeline's text in it.
 
@@ -11,7 +11,7 @@ impl StreamingContext {
     /// Spark's checkpoint of a streaming context: how many batches ran and
     /// every stateful operator's state, as JSON text, to give to
     /// [`restore`](StreamingContext::restore) of the same streams built
-    /// afresh (see [`checkpoint`](crate::checkpoint)).
+    /// afresh (see [`checkpoint`]).
     ///
     /// # Examples
     ///

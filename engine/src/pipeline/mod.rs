@@ -216,7 +216,7 @@ impl Pipeline {
 
     /// The pipeline's running state as JSON text: what it is, how many
     /// batches ran, and every stateful stage's state (see
-    /// [`checkpoint`](crate::checkpoint)), for [`Pipeline::restore`] of
+    /// [`checkpoint`]), for [`Pipeline::restore`] of
     /// the same pipeline built afresh.
     ///
     /// # Examples
