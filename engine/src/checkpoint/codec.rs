@@ -126,6 +126,15 @@ impl Codec for () {
     }
 }
 
+impl Codec for char {
+    fn enc(&self, out: &mut String) {
+        enc_str(self.encode_utf8(&mut [0; 4]), out);
+    }
+    fn dec<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        char::deserialize(d)
+    }
+}
+
 impl Codec for String {
     fn enc(&self, out: &mut String) {
         enc_str(self, out);
@@ -141,19 +150,6 @@ impl Codec for Str {
     }
     fn dec<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Str::deserialize(d)
-    }
-}
-
-/// A string borrowed for ever, such as a literal key. Restoring one
-/// leaks its text, as a `&'static str` must live as long as the program:
-/// once per key per restore. A program that restores often keys by
-/// `String`.
-impl Codec for &'static str {
-    fn enc(&self, out: &mut String) {
-        enc_str(self, out);
-    }
-    fn dec<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|s| &*Box::leak(s.into_boxed_str()))
     }
 }
 

@@ -25,7 +25,7 @@
 //! integers, and a checkpoint must keep both (see `value.rs`); and a
 //! checkpoint is input from outside, so every list in it is capped while
 //! it is read, which serde's own `Vec` does not do. It is implemented for
-//! the common types (integers, floats, booleans, strings, `&'static str`
+//! the common types (integers, floats, booleans, strings
 //! keys, tuples, vectors, options, maps, `Value`), and a type that
 //! serializes with serde gets it in one line with
 //! [`serde_codec!`](crate::serde_codec).

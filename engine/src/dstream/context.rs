@@ -94,13 +94,13 @@ impl StreamingContext {
     ///     Some(old.unwrap_or(0) + new.len())
     /// });
     /// let out = ssc.collect(totals);
-    /// input.push(vec![("a", 1)]);
-    /// input.push(vec![("b", 1), ("c", 1)]);
+    /// input.push(vec![('a', 1)]);
+    /// input.push(vec![('b', 1), ('c', 1)]);
     /// ssc.run_batches(2);
     /// let (_, mut last) = out.take().pop().unwrap();
     /// last.sort();
     /// // `a`, updated least recently, was evicted.
-    /// assert_eq!(last, vec![("b", 1), ("c", 1)]);
+    /// assert_eq!(last, vec![('b', 1), ('c', 1)]);
     /// assert_eq!((ssc.max_keys(), ssc.evicted()), (2, 1));
     /// ```
     pub fn set_max_keys(&mut self, max_keys: usize) {
@@ -231,7 +231,7 @@ impl StreamingContext {
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
     /// let (input, words) = ssc.queue_stream();
     /// let out = ssc.collect(words.count());
-    /// input.push(vec!["a", "b"]);
+    /// input.push(vec!['a', 'b']);
     /// ssc.run_batch();
     /// assert_eq!(out.take(), vec![(1000, vec![2])]);
     /// ssc.run_batch();
@@ -324,11 +324,11 @@ impl StreamingContext {
     ///     }
     /// }
     /// let mut ssc = StreamingContext::new(Duration::from_millis(500));
-    /// let (input, words) = ssc.queue_stream::<&str>();
+    /// let (input, words) = ssc.queue_stream::<char>();
     /// let out = ssc.collect(words);
-    /// input.push(vec!["a"]);
+    /// input.push(vec!['a']);
     /// assert_eq!(ssc.run_batch_timed(&Stopped), 500);
-    /// assert_eq!(out.take(), vec![(500, vec!["a"])]);
+    /// assert_eq!(out.take(), vec![(500, vec!['a'])]);
     /// assert!(ssc.stages().iter().all(|s| s.ms == 0.0)); // a stopped clock
     /// ```
     pub fn run_batch_timed(&mut self, clock: &dyn Clock) -> u64 {
@@ -396,9 +396,9 @@ impl StreamingContext {
     /// # use sparklet_engine::dstream::StreamingContext;
     /// # use sparklet_engine::Duration;
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
-    /// let (input, words) = ssc.queue_stream::<&str>();
+    /// let (input, words) = ssc.queue_stream::<char>();
     /// let counts = ssc.collect(words.count());
-    /// input.push(vec!["a"]);
+    /// input.push(vec!['a']);
     /// ssc.run_batches(3);
     /// assert_eq!(counts.take(), vec![(1000, vec![1]), (2000, vec![0]), (3000, vec![0])]);
     /// assert_eq!(ssc.batches_run(), 3);

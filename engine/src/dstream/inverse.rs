@@ -305,17 +305,17 @@ where
     /// let (a, b) = pairs.tee();
     /// let (add, sub, len) = (|x: i64, y| x + y, |x: i64, y| x - y, Duration::from_secs(2));
     /// let kept = a.reduce_by_key_and_window_inverse(add, sub, len, None, None);
-    /// let nonzero = Some(Box::new(|_: &&str, v: &i64| *v != 0) as _);
+    /// let nonzero = Some(Box::new(|_: &char, v: &i64| *v != 0) as _);
     /// let filtered = b.reduce_by_key_and_window_inverse(add, sub, len, None, nonzero);
     /// let (kept, filtered) = (ssc.collect(kept.unwrap()), ssc.collect(filtered.unwrap()));
-    /// input.push(vec![("a", 1)]);
-    /// input.push(vec![("a", 2), ("b", 5)]);
+    /// input.push(vec![('a', 1)]);
+    /// input.push(vec![('a', 2), ('b', 5)]);
     /// ssc.run_batches(4);
     /// let mut kept = kept.take();
     /// kept.iter_mut().for_each(|(_, w)| w.sort());
-    /// assert_eq!(kept[1], (2000, vec![("a", 3), ("b", 5)]));
-    /// assert_eq!(kept[2], (3000, vec![("a", 2), ("b", 5)]));
-    /// assert_eq!(kept[3], (4000, vec![("a", 0), ("b", 0)]));
+    /// assert_eq!(kept[1], (2000, vec![('a', 3), ('b', 5)]));
+    /// assert_eq!(kept[2], (3000, vec![('a', 2), ('b', 5)]));
+    /// assert_eq!(kept[3], (4000, vec![('a', 0), ('b', 0)]));
     /// assert_eq!(filtered.take()[3], (4000, vec![]));
     /// ```
     pub fn reduce_by_key_and_window_inverse(

@@ -40,14 +40,14 @@ where
     /// let (input, pairs) = ssc.queue_stream();
     /// let sums = pairs.reduce_by_key_and_window(|a: i64, b| a + b, Duration::from_secs(2), None);
     /// let out = ssc.collect(sums.unwrap());
-    /// input.push(vec![("a", 1)]);
-    /// input.push(vec![("a", 2), ("b", 5)]);
+    /// input.push(vec![('a', 1)]);
+    /// input.push(vec![('a', 2), ('b', 5)]);
     /// ssc.run_batches(4);
     /// let mut got = out.take();
     /// got.iter_mut().for_each(|(_, sums)| sums.sort());
-    /// assert_eq!(got[0], (1000, vec![("a", 1)]));
-    /// assert_eq!(got[1], (2000, vec![("a", 3), ("b", 5)]));
-    /// assert_eq!(got[2], (3000, vec![("a", 2), ("b", 5)]));
+    /// assert_eq!(got[0], (1000, vec![('a', 1)]));
+    /// assert_eq!(got[1], (2000, vec![('a', 3), ('b', 5)]));
+    /// assert_eq!(got[2], (3000, vec![('a', 2), ('b', 5)]));
     /// assert_eq!(got[3], (4000, vec![]));
     /// ```
     pub fn reduce_by_key_and_window(
@@ -94,14 +94,14 @@ impl<T: Hash + Eq + Clone + Footprint + Codec + 'static> DStream<T> {
     /// let (input, words) = ssc.queue_stream();
     /// let counts = words.count_by_value_and_window(Duration::from_secs(2), None);
     /// let out = ssc.collect(counts.unwrap());
-    /// input.push(vec!["a", "b"]);
-    /// input.push(vec!["a"]);
+    /// input.push(vec!['a', 'b']);
+    /// input.push(vec!['a']);
     /// ssc.run_batches(4);
     /// let mut got = out.take();
     /// got.iter_mut().for_each(|(_, counts)| counts.sort());
-    /// assert_eq!(got[0], (1000, vec![("a", 1), ("b", 1)]));
-    /// assert_eq!(got[1], (2000, vec![("a", 2), ("b", 1)]));
-    /// assert_eq!(got[2], (3000, vec![("a", 1)]));
+    /// assert_eq!(got[0], (1000, vec![('a', 1), ('b', 1)]));
+    /// assert_eq!(got[1], (2000, vec![('a', 2), ('b', 1)]));
+    /// assert_eq!(got[2], (3000, vec![('a', 1)]));
     /// assert_eq!(got[3], (4000, vec![]));
     /// ```
     pub fn count_by_value_and_window(
@@ -131,13 +131,13 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static> DStream<(K, i64)> {
     /// let (input, counted) = ssc.queue_stream();
     /// let sums = counted.sum_counts_by_key_and_window(Duration::from_secs(2), None);
     /// let out = ssc.collect(sums.unwrap());
-    /// input.push(vec![("a", 3)]);
-    /// input.push(vec![("a", 2), ("b", 1)]);
+    /// input.push(vec![('a', 3)]);
+    /// input.push(vec![('a', 2), ('b', 1)]);
     /// ssc.run_batches(4);
     /// let mut got = out.take();
     /// got.iter_mut().for_each(|(_, sums)| sums.sort());
-    /// assert_eq!(got[1], (2000, vec![("a", 5), ("b", 1)]));
-    /// assert_eq!(got[2], (3000, vec![("a", 2), ("b", 1)]));
+    /// assert_eq!(got[1], (2000, vec![('a', 5), ('b', 1)]));
+    /// assert_eq!(got[2], (3000, vec![('a', 2), ('b', 1)]));
     /// assert_eq!(got[3], (4000, vec![]));
     /// ```
     pub fn sum_counts_by_key_and_window(
@@ -249,8 +249,8 @@ impl<T: 'static> DStream<T> {
     /// let (input, words) = ssc.queue_stream();
     /// let counts = ssc.collect(words.count_by_window(Duration::from_secs(2), None).unwrap());
     /// input.push(vec![]);
-    /// input.push(vec!["x", "y"]);
-    /// input.push(vec!["z"]);
+    /// input.push(vec!['x', 'y']);
+    /// input.push(vec!['z']);
     /// ssc.run_batches(5);
     /// let got: Vec<Vec<i64>> = counts.take().into_iter().map(|(_, v)| v).collect();
     /// assert_eq!(got, vec![vec![], vec![2], vec![3], vec![1], vec![0]]);

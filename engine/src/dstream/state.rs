@@ -57,13 +57,13 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K,
     ///     (!new.is_empty()).then(|| old.unwrap_or(0) + new.iter().sum::<i64>())
     /// });
     /// let out = ssc.collect(totals);
-    /// input.push(vec![("a", 1), ("b", 2), ("a", 1)]);
-    /// input.push(vec![("a", 3)]);
+    /// input.push(vec![('a', 1), ('b', 2), ('a', 1)]);
+    /// input.push(vec![('a', 3)]);
     /// ssc.run_batches(3);
     /// let mut got = out.take();
     /// got[0].1.sort();
-    /// assert_eq!(got[0], (1000, vec![("a", 2), ("b", 2)]));
-    /// assert_eq!(got[1..], [(2000, vec![("a", 5)]), (3000, vec![])]);
+    /// assert_eq!(got[0], (1000, vec![('a', 2), ('b', 2)]));
+    /// assert_eq!(got[1..], [(2000, vec![('a', 5)]), (3000, vec![])]);
     /// ```
     pub fn update_state_by_key<S: Clone + Footprint + Codec + 'static>(
         self,
@@ -123,7 +123,7 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K,
     /// # use sparklet_engine::Duration;
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
     /// let (input, pairs) = ssc.queue_stream();
-    /// let spec = StateSpec::function(|_t, key: &&str, value: Option<i64>, sum: &mut State<i64>| {
+    /// let spec = StateSpec::function(|_t, key: &char, value: Option<i64>, sum: &mut State<i64>| {
     ///     if sum.is_timing_out() {
     ///         return Some(format!("{key} timed out at {}", sum.get()?));
     ///     }
@@ -133,8 +133,8 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K,
     /// })
     /// .timeout(Duration::from_secs(2));
     /// let out = ssc.collect(pairs.map_with_state(spec));
-    /// input.push(vec![("a", 1)]);
-    /// input.push(vec![("a", 2)]);
+    /// input.push(vec![('a', 1)]);
+    /// input.push(vec![('a', 2)]);
     /// ssc.run_batches(5);
     /// let got: Vec<Vec<String>> = out.take().into_iter().map(|(_, m)| m).collect();
     /// assert_eq!(got, [vec!["a=1"], vec!["a=3"], vec![], vec![], vec!["a timed out at 3"]]);
@@ -156,7 +156,7 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K,
     /// let mut ssc = StreamingContext::new(Duration::from_secs(1));
     /// let (input, pairs) = ssc.queue_stream();
     /// // Counts each key's records; a value of 0 ends the key.
-    /// let spec = StateSpec::function(|_t, _key: &&str, value: Option<i64>, n: &mut State<i64>| {
+    /// let spec = StateSpec::function(|_t, _key: &char, value: Option<i64>, n: &mut State<i64>| {
     ///     match value? {
     ///         0 => n.remove(),
     ///         _ => n.update(n.get().copied().unwrap_or(0) + 1),
@@ -165,13 +165,13 @@ impl<K: Hash + Eq + Clone + Footprint + Codec + 'static, V: 'static> DStream<(K,
     /// });
     /// let (mapped, snapshots) = pairs.map_with_state_snapshots(spec);
     /// let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
-    /// input.push(vec![("a", 7), ("b", 7), ("a", 7)]);
-    /// input.push(vec![("a", 0)]);
+    /// input.push(vec![('a', 7), ('b', 7), ('a', 7)]);
+    /// input.push(vec![('a', 0)]);
     /// ssc.run_batches(2);
     /// assert_eq!(mapped.take(), vec![(1000, vec![1, 1, 2]), (2000, vec![])]);
     /// let mut snaps = snapshots.take();
     /// snaps[0].1.sort();
-    /// assert_eq!(snaps, vec![(1000, vec![("a", 2), ("b", 1)]), (2000, vec![("b", 1)])]);
+    /// assert_eq!(snaps, vec![(1000, vec![('a', 2), ('b', 1)]), (2000, vec![('b', 1)])]);
     /// ```
     pub fn map_with_state_snapshots<S: Clone + Footprint + Codec + 'static, M: 'static>(
         self,

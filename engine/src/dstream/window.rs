@@ -214,14 +214,14 @@ where
     /// let (input, pairs) = ssc.queue_stream();
     /// let grouped = pairs.group_by_key_and_window(Duration::from_secs(2), None);
     /// let out = ssc.collect(grouped.unwrap());
-    /// input.push(vec![("a", 1)]);
-    /// input.push(vec![("a", 2), ("b", 3)]);
-    /// input.push(vec![("b", 4)]);
+    /// input.push(vec![('a', 1)]);
+    /// input.push(vec![('a', 2), ('b', 3)]);
+    /// input.push(vec![('b', 4)]);
     /// ssc.run_batches(3);
     /// let mut got = out.take();
     /// got.iter_mut().for_each(|(_, groups)| groups.sort());
-    /// assert_eq!(got[1], (2000, vec![("a", vec![1, 2]), ("b", vec![3])]));
-    /// assert_eq!(got[2], (3000, vec![("a", vec![2]), ("b", vec![3, 4])]));
+    /// assert_eq!(got[1], (2000, vec![('a', vec![1, 2]), ('b', vec![3])]));
+    /// assert_eq!(got[2], (3000, vec![('a', vec![2]), ('b', vec![3, 4])]));
     /// ```
     pub fn group_by_key_and_window(
         self,
