@@ -108,10 +108,10 @@ impl Saved {
 /// The checkpoint of the view `key`: `None` if none was saved, else the
 /// checkpoint or why it cannot be used, as the page says it. Its size is
 /// checked against the cap before its chunks are put together.
-pub async fn load(key: &str) -> Option<Result<Saved, String>> {
+pub async fn load(key: &str) -> Option<Result<Saved, LoadError>> {
     let db = db().await.ok()?;
     let manifest = storage::get(&db, key).await.ok()?;
-    Some(read(&db, key, manifest).await.map_err(|e| e.to_string()))
+    Some(read(&db, key, manifest).await)
 }
 
 async fn read(db: &IdbDatabase, key: &str, manifest: JsValue) -> Result<Saved, LoadError> {

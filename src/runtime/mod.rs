@@ -16,7 +16,7 @@ use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRu
 
 use sparklet_engine::rate::PidRateEstimator;
 
-use crate::checkpoint::Saved;
+use crate::checkpoint::{LoadError, Saved};
 use crate::clock::PerformanceClock;
 use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
@@ -121,7 +121,7 @@ impl Runtime {
         settings: Settings,
         listener: Rc<RefCell<Listener>>,
         publish: Publish,
-        restore: Option<Result<Saved, String>>,
+        restore: Option<Result<Saved, LoadError>>,
     ) -> Result<Shared, PipelineError> {
         let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
         runner.set_max_keys(settings.max_keys);

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::checkpoint::{self, Saved};
+use crate::checkpoint::{self, LoadError, Saved};
 use crate::listener::Listener;
 use crate::runtime::{self, Runtime, Shared};
 use crate::settings::{default_feed, Settings};
@@ -72,7 +72,7 @@ pub fn App() -> impl IntoView {
     };
     let start = {
         let slot = slot.clone();
-        move |settings: Settings, restore: Option<Result<Saved, String>>| {
+        move |settings: Settings, restore: Option<Result<Saved, LoadError>>| {
             let running = slot.borrow().clone();
             let result = match running {
                 Some(rt) => runtime::apply(&rt, settings.clone()),
