@@ -53,6 +53,7 @@ check:
 	cargo fmt --all --check
 	cargo clippy -p sparklet-engine -p sparklet --all-targets -- -D warnings
 	cargo clippy -p sparklet-dashboard --target wasm32-unknown-unknown --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc -p sparklet-engine --no-deps
 
 ## Native tests of the engine and the server.
 unit:

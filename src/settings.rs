@@ -4,7 +4,7 @@
 //! shared and reloaded.
 
 use sparklet_engine::dstream::DEFAULT_MAX_KEYS;
-use sparklet_engine::duration::DurationError;
+use sparklet_engine::DurationError;
 use sparklet_engine::{Duration, DEFAULT_PIPELINE};
 
 pub const MIN_BATCH: Duration = Duration::from_millis(100);

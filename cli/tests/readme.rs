@@ -94,7 +94,7 @@ fn every_operator_has_an_example() {
         .into_iter()
         .map(|e| e.args[1].clone())
         .collect();
-    for (op, _) in sparklet_engine::pipeline::stage::OPERATORS {
+    for (op, _) in sparklet_engine::pipeline::OPERATORS {
         if *op == "union" {
             continue; // several sources: the Rust API's, said so in the README
         }

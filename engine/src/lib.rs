@@ -4,24 +4,25 @@
 //! natively, in wasm, and in `sparklet replay`.
 
 pub mod checkpoint;
-pub mod clock;
+mod clock;
 pub mod dstream;
-pub mod duration;
-pub mod expr;
+mod duration;
+mod expr;
 pub mod frame;
 pub mod hello;
 pub mod latency;
-pub mod malformed;
+mod malformed;
 pub mod pending;
 pub mod pipeline;
 pub mod rate;
-pub mod records;
+mod records;
 pub mod replay;
-pub mod runner;
-pub mod value;
+mod runner;
+mod value;
 
 pub use checkpoint::CheckpointError;
-pub use duration::Duration;
+pub use clock::Clock;
+pub use duration::{Duration, DurationError};
 
 /// The largest whole number a JavaScript number holds exactly (2^53 - 1):
 /// the most a feed offset or a count that the page keeps may be.
@@ -30,7 +31,7 @@ pub use malformed::{Malformed, MalformedSample};
 pub use pending::{PendingBuffer, ReceiverCounters};
 pub use pipeline::{Pipeline, PipelineError, DEFAULT_PIPELINE};
 pub use records::Records;
-pub use runner::{BatchInfo, BatchReport, Clock, PipelineRunner};
+pub use runner::{BatchInfo, BatchReport, PipelineRunner};
 pub use value::{Str, Value};
 
 // The unit tests run in headless Chrome too (`wasm-pack test`), so native

@@ -29,13 +29,13 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 /// Runs `input` (one vector per batch) through `op` and returns the sorted
 /// output of every batch.
 fn run_keys(
-    input: &[&[&'static str]],
+    input: &[&[char]],
     op: impl FnOnce(
-        sparklet_engine::dstream::DStream<(&'static str, i64)>,
-    ) -> sparklet_engine::dstream::DStream<(&'static str, i64)>,
-) -> Vec<Vec<(&'static str, i64)>> {
+        sparklet_engine::dstream::DStream<(char, i64)>,
+    ) -> sparklet_engine::dstream::DStream<(char, i64)>,
+) -> Vec<Vec<(char, i64)>> {
     let mut ssc = StreamingContext::new(secs(1));
-    let (queue, words) = ssc.queue_stream::<&'static str>();
+    let (queue, words) = ssc.queue_stream::<char>();
     let out = ssc.collect(op(words.map(|w| (w, 1))));
     for batch in input {
         queue.push(batch.to_vec());
@@ -46,19 +46,19 @@ fn run_keys(
 
 #[test]
 fn spark_map_with_state_states_as_mapped_data_and_snapshots() {
-    let input: &[&[&str]] = &[
+    let input: &[&[char]] = &[
         &[],
-        &["a"],
-        &["a", "b"],
-        &["a", "b", "c"],
-        &["a", "b"],
-        &["a"],
+        &['a'],
+        &['a', 'b'],
+        &['a', 'b', 'c'],
+        &['a', 'b'],
+        &['a'],
         &[],
     ];
     let mut ssc = StreamingContext::new(secs(1));
-    let (queue, words) = ssc.queue_stream::<&'static str>();
+    let (queue, words) = ssc.queue_stream::<char>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &char, value: Option<i64>, state: &mut State<i64>| {
             let sum = value.unwrap_or(0) + state.get().copied().unwrap_or(0);
             state.update(sum);
             Some((*key, sum))
@@ -75,11 +75,11 @@ fn spark_map_with_state_states_as_mapped_data_and_snapshots() {
         mapped,
         vec![
             vec![],
-            vec![("a", 1)],
-            vec![("a", 2), ("b", 1)],
-            vec![("a", 3), ("b", 2), ("c", 1)],
-            vec![("a", 4), ("b", 3)],
-            vec![("a", 5)],
+            vec![('a', 1)],
+            vec![('a', 2), ('b', 1)],
+            vec![('a', 3), ('b', 2), ('c', 1)],
+            vec![('a', 4), ('b', 3)],
+            vec![('a', 5)],
             vec![]
         ]
     );
@@ -88,27 +88,27 @@ fn spark_map_with_state_states_as_mapped_data_and_snapshots() {
         .into_iter()
         .map(|(_, b)| sorted(b))
         .collect();
-    assert_eq!(states[3], vec![("a", 3), ("b", 2), ("c", 1)]);
-    assert_eq!(states[6], vec![("a", 5), ("b", 3), ("c", 1)]);
+    assert_eq!(states[3], vec![('a', 3), ('b', 2), ('c', 1)]);
+    assert_eq!(states[6], vec![('a', 5), ('b', 3), ('c', 1)]);
 }
 
 #[test]
 fn spark_map_with_state_removing_and_timing_out() {
     // Removing: a key seen when it has state is removed and reported.
-    let input: &[&[&str]] = &[
+    let input: &[&[char]] = &[
         &[],
-        &["a"],
-        &["a", "b"],
-        &["a", "b", "c"],
-        &["a", "b", "c"],
-        &["a", "b"],
-        &["a"],
+        &['a'],
+        &['a', 'b'],
+        &['a', 'b', 'c'],
+        &['a', 'b', 'c'],
+        &['a', 'b'],
+        &['a'],
         &[],
     ];
     let mut ssc = StreamingContext::new(secs(1));
-    let (queue, words) = ssc.queue_stream::<&'static str>();
+    let (queue, words) = ssc.queue_stream::<char>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &char, value: Option<i64>, state: &mut State<i64>| {
             if state.exists() {
                 state.remove();
                 Some(*key)
@@ -127,20 +127,20 @@ fn spark_map_with_state_removing_and_timing_out() {
         vec![
             vec![],
             vec![],
-            vec!["a"],
-            vec!["b"],
-            vec!["a", "c"],
-            vec!["b"],
-            vec!["a"],
+            vec!['a'],
+            vec!['b'],
+            vec!['a', 'c'],
+            vec!['b'],
+            vec!['a'],
             vec![]
         ]
     );
 
     // Timing out after 3 s without data: c, then b; a stays active.
     let mut ssc = StreamingContext::new(secs(1));
-    let (queue, words) = ssc.queue_stream::<&'static str>();
+    let (queue, words) = ssc.queue_stream::<char>();
     let spec = StateSpec::function(
-        |_, key: &&str, value: Option<i64>, state: &mut State<i64>| {
+        |_, key: &char, value: Option<i64>, state: &mut State<i64>| {
             if value.is_some() {
                 state.update(1);
             }
@@ -150,15 +150,15 @@ fn spark_map_with_state_removing_and_timing_out() {
     .timeout(secs(3));
     let (mapped, snapshots) = words.map(|w| (w, 1)).map_with_state_snapshots(spec);
     let (mapped, snapshots) = (ssc.collect(mapped), ssc.collect(snapshots));
-    let mut input: Vec<Vec<&str>> = vec![
-        vec!["a", "b", "c"],
-        vec!["a", "b"],
-        vec!["a"],
+    let mut input: Vec<Vec<char>> = vec![
+        vec!['a', 'b', 'c'],
+        vec!['a', 'b'],
+        vec!['a'],
         vec![],
         vec![],
-        vec!["a"],
+        vec!['a'],
     ];
-    input.extend(std::iter::repeat_n(vec!["a"], 20));
+    input.extend(std::iter::repeat_n(vec!['a'], 20));
     input.iter().for_each(|b| queue.push(b.clone()));
     ssc.run_batches(input.len() as u64);
     let timed_out: Vec<_> = mapped
@@ -167,22 +167,22 @@ fn spark_map_with_state_removing_and_timing_out() {
         .flat_map(|(t, b)| b.into_iter().map(move |k| (t, k)))
         .collect();
     // c's last data was at 1 s, b's at 2 s: each goes once `t - 3 s` passes it.
-    assert_eq!(timed_out, vec![(5000, "c"), (6000, "b")]);
+    assert_eq!(timed_out, vec![(5000, 'c'), (6000, 'b')]);
     let states = snapshots.take();
     assert!(states
         .iter()
-        .any(|(_, s)| sorted(s.clone()) == vec![("a", 1), ("b", 1), ("c", 1)]));
-    assert_eq!(states.last().map(|(_, s)| s.clone()), Some(vec![("a", 1)]));
+        .any(|(_, s)| sorted(s.clone()) == vec![('a', 1), ('b', 1), ('c', 1)]));
+    assert_eq!(states.last().map(|(_, s)| s.clone()), Some(vec![('a', 1)]));
 }
 
 #[test]
 fn spark_update_state_by_key_and_removal() {
-    let input: &[&[&str]] = &[
-        &["a"],
-        &["a", "b"],
-        &["a", "b", "c"],
-        &["a", "b"],
-        &["a"],
+    let input: &[&[char]] = &[
+        &['a'],
+        &['a', 'b'],
+        &['a', 'b', 'c'],
+        &['a', 'b'],
+        &['a'],
         &[],
     ];
     let running = run_keys(input, |s| {
@@ -190,8 +190,8 @@ fn spark_update_state_by_key_and_removal() {
             Some(old.unwrap_or(0) + values.iter().sum::<i64>())
         })
     });
-    assert_eq!(running[3], vec![("a", 4), ("b", 3), ("c", 1)]);
-    assert_eq!(running[5], vec![("a", 5), ("b", 3), ("c", 1)]);
+    assert_eq!(running[3], vec![('a', 4), ('b', 3), ('c', 1)]);
+    assert_eq!(running[5], vec![('a', 5), ('b', 3), ('c', 1)]);
     // Returning None removes the key: keep a key only while it gets data.
     let active = run_keys(input, |s| {
         s.update_state_by_key(|values: Vec<i64>, _: Option<i64>| {
@@ -201,11 +201,11 @@ fn spark_update_state_by_key_and_removal() {
     assert_eq!(
         active,
         vec![
-            vec![("a", 1)],
-            vec![("a", 1), ("b", 1)],
-            vec![("a", 1), ("b", 1), ("c", 1)],
-            vec![("a", 1), ("b", 1)],
-            vec![("a", 1)],
+            vec![('a', 1)],
+            vec![('a', 1), ('b', 1)],
+            vec![('a', 1), ('b', 1), ('c', 1)],
+            vec![('a', 1), ('b', 1)],
+            vec![('a', 1)],
             vec![]
         ]
     );

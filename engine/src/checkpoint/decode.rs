@@ -133,7 +133,8 @@ mod tests {
         }
         round((String::from("a\"\\\n\u{1}é"), 7u32));
         round(vec![Some(()), None]);
-        round(("a literal key", -1i64));
+        round(('k', -1i64));
+        round(('é', 0u8));
         round((1.5f64, f64::INFINITY, -2i8));
         round((Str::from("short"), true, usize::MAX));
         round(FxHashMap::from_iter([(1u64, vec![Value::Int(1)])]));

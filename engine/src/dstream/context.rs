@@ -359,7 +359,7 @@ impl StreamingContext {
     }
 
     /// Each stage's records in and out and time in the last batch, in
-    /// build order (see [`stages`](super::stages)): what Spark's batch page
+    /// build order (see [`StageFigures`](super::StageFigures)): what Spark's batch page
     /// shows per stage. A composite operator (`count_by_value`) is one
     /// stage; a stage that did not emit (a window between slides) gave
     /// out 0 records.

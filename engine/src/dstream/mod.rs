@@ -23,22 +23,22 @@
 //! assert_eq!(last, vec![("a".to_string(), 1), ("b".to_string(), 2)]);
 //! ```
 
-pub mod aggregate;
-pub mod context;
-mod context_checkpoint;
-pub mod footprint;
-pub mod interned;
-pub mod inverse;
-mod inverse_checkpoint;
-pub mod panes;
-pub mod reduced;
-pub mod share;
-pub mod source;
-pub mod stages;
-pub mod state;
-pub mod top;
-pub mod transform;
-pub mod window;
+pub(crate) mod aggregate;
+pub(crate) mod context;
+pub(crate) mod context_checkpoint;
+pub(crate) mod footprint;
+pub(crate) mod interned;
+pub(crate) mod inverse;
+pub(crate) mod inverse_checkpoint;
+pub(crate) mod panes;
+pub(crate) mod reduced;
+pub(crate) mod share;
+pub(crate) mod source;
+pub(crate) mod stages;
+pub(crate) mod state;
+pub(crate) mod top;
+pub(crate) mod transform;
+pub(crate) mod window;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -108,7 +108,7 @@ impl Graph {
         self.states.borrow().iter().map(Kept::heap_bytes).sum()
     }
 
-    /// Registers an operator as a stage named `name` (see [`stages`]).
+    /// Registers an operator as a stage named `name` (see [`StageFigures`]).
     pub fn add_stage(&self, name: &str) -> StageId {
         self.stages.borrow_mut().add(name)
     }

@@ -55,10 +55,6 @@ impl<P: Footprint> Panes<P> {
         self.panes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.panes.is_empty()
-    }
-
     /// Panes with time in `(from, to]`; `from` may be before time zero.
     /// Found by binary search: cost follows the panes returned, not the
     /// window's length.

@@ -62,10 +62,6 @@ impl Stages {
         self.group_of.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.group_of.is_empty()
-    }
-
     /// Gathers the operators registered from `first` on into one stage
     /// named `name` (what a pipeline stage compiled to). Nothing happens
     /// when none were.

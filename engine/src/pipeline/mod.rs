@@ -1,17 +1,17 @@
 //! A pipeline: the stages a person typed, checked against the batch
 //! interval and compiled to the typed DStream API over values.
 
-pub mod build;
-pub mod error;
-pub mod expr_parser;
-pub mod lexer;
+pub(crate) mod build;
+pub(crate) mod error;
+pub(crate) mod expr_parser;
+pub(crate) mod lexer;
 pub mod limits;
-pub mod parser;
-pub mod reduce_fn;
-pub mod source;
-pub mod stage;
-pub mod text;
-pub mod words;
+pub(crate) mod parser;
+pub(crate) mod reduce_fn;
+pub(crate) mod source;
+pub(crate) mod stage;
+pub(crate) mod text;
+pub(crate) mod words;
 
 use std::rc::Rc;
 
@@ -27,7 +27,7 @@ use text::TextOp;
 
 pub use error::{PipelineError, StageError};
 pub use parser::{parse, ParsedStage};
-pub use stage::{Stage, WindowSpec};
+pub use stage::{Stage, WindowSpec, OPERATORS};
 
 /// The word count the dashboard opens with.
 pub const DEFAULT_PIPELINE: &str = "split | lower | count_by_value_and_window 10s | top 10";
@@ -58,7 +58,7 @@ impl Pipeline {
     /// Parses `text` and builds it for batches of `batch`; refuses windows
     /// that do not fit, with the stage that is wrong. Leading text stages
     /// run fused on the batch's lines, and a counting stage after them
-    /// takes its counts straight from there (see [`source`]).
+    /// takes its counts straight from there (the `source` module).
     ///
     /// # Examples
     ///
@@ -80,7 +80,7 @@ impl Pipeline {
 
     /// The same pipeline with every stage a separate operator over values:
     /// slower, and the oracle the fused record path is tested against. The
-    /// text stages run the same code as fused ([`text`]), a stage at a time.
+    /// text stages run the same code as fused (the `text` module), a stage at a time.
     ///
     /// # Examples
     ///
@@ -308,7 +308,7 @@ impl Pipeline {
     }
 
     /// Each stage's records in and out and time in the last batch, in
-    /// pipeline order (see [`crate::dstream::stages`]).
+    /// pipeline order (see [`StageFigures`]).
     ///
     /// # Examples
     ///

@@ -31,10 +31,6 @@ impl Input {
             Input::Values(values) => values.len(),
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 pub type Slot<T> = Rc<RefCell<Option<T>>>;
