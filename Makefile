@@ -15,8 +15,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
 
 ## make run: build the dashboard and the server, serve on $(ADDR).
+## SOURCE=NAME=URI (several separated by spaces) serves your own data too.
 run: dist native
-	./target/release/sparklet serve --addr $(ADDR) --dist dist
+	./target/release/sparklet serve --addr $(ADDR) --dist dist $(foreach s,$(SOURCE),--source '$(s)')
 
 ## make test: everything CI checks.
 test: test-tools dist native check unit browser e2e bench-quick
@@ -71,7 +72,7 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
 ## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

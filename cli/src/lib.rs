@@ -12,12 +12,15 @@
 //! - `dashboard`: the built page's static files, and the 404 that says how
 //!   to build it.
 //! - `feed`: the demo feeds, their parameters and their ground truth.
+//! - `source`: the user's own data (TCP, files, directories, stdin) served
+//!   as feeds.
 //! - `browser`: headless Chromium through chromedriver, for `bench` and
 //!   the end-to-end tests.
 
 pub mod browser;
 pub mod feed;
 pub mod origin;
+pub mod source;
 
 mod dashboard;
 mod server;

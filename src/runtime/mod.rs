@@ -111,6 +111,8 @@ pub struct Runtime {
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
     pub checkpoints: u64,
+    /// What the feed last said about its source (a notice's `status`).
+    pub source_status: Option<String>,
     /// `performance.now()` when this runtime started.
     pub started_ms: f64,
 }
@@ -161,6 +163,7 @@ impl Runtime {
             restore_refused: None,
             restored_batches: None,
             checkpoints: 0,
+            source_status: None,
             started_ms: now,
         }));
         {
@@ -210,6 +213,7 @@ impl Runtime {
             gap_count: self.gap_count,
             rate_limit: self.rate_limit,
             evicted: self.runner.evicted(),
+            source_status: self.source_status.clone(),
             notice: self
                 .restore_refused
                 .as_ref()
@@ -239,6 +243,20 @@ impl Runtime {
                 self.brake_if_filling();
             }
             Event::Refused { bytes, records } => self.pending.refuse_frame(bytes, records),
+            Event::Notice(notice) => {
+                if notice.skipped > 0 {
+                    self.pending.skip_records(notice.skipped);
+                    let reason = notice
+                        .reason
+                        .unwrap_or_else(|| "skipped by the feed".into());
+                    self.frame_malformed
+                        .record_many(notice.skipped, "", || reason);
+                }
+                if let Some(status) = notice.status {
+                    self.source_status = Some(status);
+                }
+                self.announce();
+            }
             Event::Hello(_) => self.announce(),
             Event::Open => {
                 let dropped = self.dropped_at_wall_ms.take();
@@ -354,6 +372,7 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.restored_batches = None;
         r.restore_refused = None;
         if reconnect {
+            r.source_status = None;
             r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();
             r.attempt = 0;

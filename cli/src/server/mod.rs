@@ -21,7 +21,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::origin::{AllowedOrigin, OriginPolicy};
-use crate::{dashboard, feed};
+use crate::source::{Source, SourceSpec};
+use crate::{dashboard, feed, source};
 
 pub use headers::CONTENT_SECURITY_POLICY;
 
@@ -53,6 +54,9 @@ pub struct ServerConfig {
     pub max_truth_recounts: usize,
     /// See [`HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
+    /// The `--source`s, served at `/feed/NAME`; the first is the page's
+    /// default feed.
+    pub sources: Vec<SourceSpec>,
 }
 
 impl Default for ServerConfig {
@@ -62,16 +66,18 @@ impl Default for ServerConfig {
             max_connections: MAX_CONNECTIONS,
             max_truth_recounts: MAX_TRUTH_RECOUNTS,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            sources: Vec::new(),
         }
     }
 }
 
-/// Every route: the feeds first, then the dashboard's files at `/` (or,
-/// with `dist` `None`, a 404 explaining that this is a feeds-only server),
-/// all with the security headers.
-pub fn router(dist: Option<PathBuf>, config: &ServerConfig) -> Router {
+/// Every route: the feeds and the started `sources` first, then the
+/// dashboard's files at `/` (or, with `dist` `None`, a 404 explaining that
+/// this is a feeds-only server), all with the security headers.
+pub fn router(dist: Option<PathBuf>, config: &ServerConfig, sources: &[Source]) -> Router {
     let policy = OriginPolicy::new(config.allowed_origins.clone());
-    let feeds = feed::routes(policy, config.max_truth_recounts);
+    let feeds = feed::routes(policy.clone(), config.max_truth_recounts)
+        .merge(source::routes(sources, std::sync::Arc::new(policy)));
     let app = match dist {
         Some(dist) => feeds.merge(dashboard::router(dist)),
         None => feeds.fallback(dashboard::feeds_only),
@@ -103,6 +109,7 @@ pub async fn serve_until(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let app = router(dist, &config);
+    let sources = source::start(&config.sources)?;
+    let app = router(dist, &config, &sources);
     accept::run(listener, app, &config, shutdown).await
 }
