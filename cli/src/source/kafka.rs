@@ -134,8 +134,13 @@ impl Reading {
                 }
             });
             for (c, at, fetched) in join_all(fetches).await {
-                let (records, _high) = fetched
-                    .map_err(|e| format!("reading partition {} failed ({e})", c.partition()))?;
+                let (records, _high) = match fetched {
+                    Ok(fetched) => fetched,
+                    Err(e) => {
+                        self.skip_deleted(c, at).await?;
+                        return Err(format!("reading partition {} failed ({e})", c.partition()));
+                    }
+                };
                 let Some(last) = records.last() else { continue };
                 let range = Range {
                     partition: c.partition(),
@@ -154,6 +159,27 @@ impl Reading {
                 self.reader.flush();
                 self.next.insert(c.partition(), range.to);
             }
+        }
+        Ok(())
+    }
+
+    /// After a failed fetch at `at`: if the topic's retention deleted the
+    /// records there before they were read, reading goes on from the
+    /// earliest record left, and the status says what was lost.
+    async fn skip_deleted(&mut self, c: &PartitionClient, at: i64) -> Result<(), String> {
+        let earliest = c.get_offset(OffsetAt::Earliest).await.map_err(|e| {
+            format!(
+                "cannot read the offsets of partition {} ({e})",
+                c.partition()
+            )
+        })?;
+        if at < earliest {
+            self.next.insert(c.partition(), earliest);
+            self.log.set_status(format!(
+                "partition {}: offsets {at} to {} were deleted (retention) before they were read",
+                c.partition(),
+                earliest - 1
+            ));
         }
         Ok(())
     }
