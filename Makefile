@@ -41,9 +41,12 @@ test-tools: tools
 	fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
 	@# The Kafka source's tests run against a real Kafka-protocol broker.
-	@command -v tansu >/dev/null || { \
+	@# (its memory storage is the `dynostore` feature, off by default).
+	@python3 -c 'import json, os, sys; d = json.load(open(os.path.expanduser("~/.cargo/.crates2.json"))); \
+		sys.exit(not any(k.startswith("tansu $(TANSU_VERSION) ") and "dynostore" in v.get("features", []) \
+		for k, v in d["installs"].items()))' 2>/dev/null || { \
 		echo "installing tansu $(TANSU_VERSION), a Kafka-compatible broker (about 10 minutes, once)"; \
-		cargo install tansu --version $(TANSU_VERSION) --locked; }
+		cargo install tansu --version $(TANSU_VERSION) --locked --features dynostore; }
 	@# ...and produce their records with a Kafka client of its own.
 	@.venv/bin/python -c 'import kafka' 2>/dev/null || { \
 		python3 -m venv .venv 2>/dev/null || { \

@@ -43,14 +43,13 @@ fn broker() -> (Process, u16) {
     let port = free_port();
     let child = Command::new("tansu")
         .args([
-            "--kafka-listener-url",
+            "--listener-url",
             &format!("tcp://127.0.0.1:{port}"),
-            "--kafka-advertised-listener-url",
+            "--advertised-listener-url",
             &format!("tcp://127.0.0.1:{port}"),
             "--storage-engine",
             "memory://tansu/",
-            "--prometheus-listener-url",
-            &format!("tcp://127.0.0.1:{}", free_port()),
+            "--silent",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
