@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use sparklet::origin::AllowedOrigin;
 use sparklet::ServerConfig;
 
@@ -22,11 +23,29 @@ pub struct Args {
     /// Directory of the built dashboard, served at `/`.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
+    /// Store each batch's output, as the page sends it, in DIR: one file
+    /// per batch, DIR/NAME-<batch time in ms>.jsonl (NAME: the dashboard
+    /// URL's sink_name=, default sparklet), each batch once. DIR is created
+    /// if missing.
+    #[arg(long, value_name = "DIR")]
+    sink: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let sink = match args.sink {
+        Some(dir) => {
+            let dir = sparklet::sink::prepare(&dir).context("--sink")?;
+            eprintln!(
+                "Sparklet sink: each batch's output goes to {}",
+                dir.join("NAME-<batch time in ms>.jsonl").display()
+            );
+            Some(dir)
+        }
+        None => None,
+    };
     let config = ServerConfig {
         allowed_origins: args.allow_origin,
+        sink,
         ..ServerConfig::default()
     };
     super::serve_on(args.addr, Some(args.dist), config, |addr| {
