@@ -14,9 +14,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
 
-## make run: build the dashboard and the server, serve on $(ADDR).
+## make run: build the dashboard and the server, serve on $(ADDR);
+## `make run SINK=DIR` stores each batch's output in DIR (--sink).
 run: dist native
-	./target/release/sparklet serve --addr $(ADDR) --dist dist
+	./target/release/sparklet serve --addr $(ADDR) --dist dist $(if $(SINK),--sink $(SINK))
 
 ## make test: everything CI checks.
 test: test-tools dist native check unit browser e2e bench-quick
@@ -68,10 +69,11 @@ browser: native
 	cd engine && wasm-pack test --headless --chrome
 	scripts/with-feed.sh wasm-pack test --headless --chrome
 
-## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
-## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
+## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs), the
+## reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs), hostile
+## input (cli/tests/hostile.rs) and the sink and downloads (results_out.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test results_out -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native
