@@ -10,14 +10,17 @@ ADDR ?= 127.0.0.1:$(PORT)
 WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
 # wasm-bindgen's CLI must be exactly the library version in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+TANSU_VERSION := 0.6.0
+KAFKA_PYTHON_VERSION := 2.2.15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
 
-## make run: build the dashboard and the server, serve on $(ADDR);
-## `make run SINK=DIR` stores each batch's output in DIR (--sink).
+## make run: build the dashboard and the server, serve on $(ADDR).
+## SOURCE=NAME=URI (several separated by spaces) serves your own data too;
+## SINK=DIR stores each batch's output in DIR (--sink).
 run: dist native
-	./target/release/sparklet serve --addr $(ADDR) --dist dist $(if $(SINK),--sink $(SINK))
+	./target/release/sparklet serve --addr $(ADDR) --dist dist $(foreach s,$(SOURCE),--source '$(s)') $(if $(SINK),--sink '$(SINK)')
 
 ## make test: everything CI checks.
 test: test-tools dist native check unit browser e2e bench-quick
@@ -38,6 +41,17 @@ test-tools: tools
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
+	@# The Kafka source's tests run against a real Kafka-protocol broker.
+	@command -v tansu >/dev/null || { \
+		echo "installing tansu $(TANSU_VERSION), a Kafka-compatible broker (about 10 minutes, once)"; \
+		cargo install tansu --version $(TANSU_VERSION) --locked; }
+	@# ...and produce their records with a Kafka client of its own.
+	@.venv/bin/python -c 'import kafka' 2>/dev/null || { \
+		python3 -m venv .venv 2>/dev/null || { \
+			$(SUDO) apt-get update -qq; \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+			rm -rf .venv; python3 -m venv .venv; }; \
+		.venv/bin/pip install -q kafka-python==$(KAFKA_PYTHON_VERSION); }
 
 ## The dashboard: wasm (release, LTO), JS glue, page shell and CSS in dist/.
 dist: tools
@@ -71,9 +85,10 @@ browser: native
 
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs), the
 ## reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs), hostile
-## input (cli/tests/hostile.rs) and the sink and downloads (results_out.rs).
+## input (cli/tests/hostile.rs), the sources (sources.rs, kafka.rs) and the
+## sink and downloads (results_out.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test results_out -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

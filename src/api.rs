@@ -45,6 +45,9 @@ pub struct Stats<'a> {
     pub state: &'static str,
     /// Why the connection ended or failed, if it did.
     pub state_reason: Option<&'a str>,
+    /// What the feed last said about its source, in words (a source's
+    /// `status` notice: "connected to localhost:9999").
+    pub source_status: Option<&'a str>,
     /// Received records not yet in a batch.
     pub pending: usize,
     pub feed: &'a str,
@@ -96,6 +99,7 @@ impl<'a> Stats<'a> {
             connected: rt.conn == crate::runtime::ConnState::Live,
             state: rt.conn.label(),
             state_reason: rt.conn.reason(),
+            source_status: rt.source_status.as_deref(),
             pending: rt.pending_records(),
             feed: &rt.settings.feed,
             pipeline: rt.settings.pipeline.as_str(),

@@ -68,6 +68,8 @@ pub struct Status {
     pub rate_limit: Option<u64>,
     /// State keys evicted by the key limit.
     pub evicted: u64,
+    /// What the feed last said about its source ("connected to ...").
+    pub source_status: Option<String>,
     /// Something the page must say about this run (a checkpoint not used).
     pub notice: Option<String>,
     /// The sink's figures, when the server has a sink.

@@ -8,7 +8,8 @@
 //! buffer is refused before it is copied in: its records are counted a
 //! megabyte at a time, so resume offsets stay exact. Buffers a large frame
 //! needed are released after it. A first message that is the feed's hello
-//! ([`FeedHello`]) is reported as such, not as a record.
+//! ([`FeedHello`]) is reported as such, not as a record, and so is a
+//! notice ([`FeedNotice`]) at any point.
 
 use std::rc::Rc;
 
@@ -21,6 +22,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 use crate::clock::PerformanceClock;
 use sparklet_engine::frame::RecordCounter;
 use sparklet_engine::hello::FeedHello;
+use sparklet_engine::notice::FeedNotice;
 use sparklet_engine::Clock;
 
 /// What the receiver reports, with the `performance.now()` it happened at.
@@ -29,6 +31,9 @@ pub enum Event<'a> {
     Open,
     /// The feed's first message announced what it can do.
     Hello(FeedHello),
+    /// A frame about the stream, not in it: records skipped, the source's
+    /// state.
+    Notice(FeedNotice),
     Text(&'a str),
     Binary(&'a [u8]),
     /// A frame larger than the pending buffer, refused unread: its size
@@ -114,7 +119,10 @@ impl Receiver {
                 let read = texts.read(text);
                 match is_first.then(|| FeedHello::parse(read)).flatten() {
                     Some(hello) => h(Event::Hello(hello), at),
-                    None => h(Event::Text(read), at),
+                    None => match FeedNotice::parse(read) {
+                        Some(notice) => h(Event::Notice(notice), at),
+                        None => h(Event::Text(read), at),
+                    },
                 }
                 texts.release();
             } else if let Some(buf) = data.dyn_ref::<ArrayBuffer>() {

@@ -43,6 +43,7 @@ fn handler(seen: Rc<RefCell<Seen>>) -> sparklet_dashboard::receiver::Handler {
             Event::Text(t) => pending.push_text(t, at, malformed),
             Event::Binary(b) => pending.push_binary(b, at, malformed),
             Event::Refused { bytes, records } => pending.refuse_frame(bytes, records),
+            Event::Notice(n) => pending.skip_records(n.skipped),
             Event::Closed { code, .. } => s.closed = Some(code),
             Event::Error => {}
         }

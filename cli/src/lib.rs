@@ -15,6 +15,8 @@
 //! - `sink`: where the page's results go out (`--sink DIR`), one file per
 //!   batch, each stored once.
 //! - `feed`: the demo feeds, their parameters and their ground truth.
+//! - `source`: the user's own data (TCP, files, directories, stdin) served
+//!   as feeds.
 //! - `browser`: headless Chromium through chromedriver, for `bench` and
 //!   the end-to-end tests.
 
@@ -23,6 +25,7 @@ pub mod feed;
 pub mod origin;
 pub mod page_config;
 pub mod sink;
+pub mod source;
 
 mod dashboard;
 mod server;

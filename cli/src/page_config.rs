@@ -27,14 +27,18 @@ pub struct PageConfig {
 }
 
 impl PageConfig {
-    /// What `config` offers the page.
+    /// What `config` offers the page: its sink, and its first `--source`
+    /// as the feed the bare URL opens.
     pub fn of(config: &ServerConfig) -> PageConfig {
         PageConfig {
             sink: config
                 .sink
                 .as_ref()
                 .map(|_| crate::sink::SINK_PATH.to_string()),
-            default_feed: None,
+            default_feed: config
+                .sources
+                .first()
+                .map(|source| format!("/feed/{}", source.name)),
         }
     }
 

@@ -2,7 +2,7 @@
 //! becomes one file, written whole and once; bad names, times and bodies
 //! are refused with a message; a directory that cannot be written is an
 //! error naming it while the server goes on; the origin rule applies; and
-//! the page is told where the sink is.
+//! the page is told where the sink is, and which feed to open.
 
 mod common;
 
@@ -249,6 +249,38 @@ async fn the_page_is_told_where_the_sink_is() {
         );
         assert_eq!(response.header("cache-control"), ["no-cache"]);
     }
+}
+
+/// The page config's other tag: the first `--source` is the feed the bare
+/// URL opens.
+#[tokio::test]
+async fn the_page_is_told_its_first_source_as_its_feed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let log = tmp.path().join("app.log");
+    std::fs::write(&log, "a line\n").expect("write a log");
+    std::fs::write(tmp.path().join("index.html"), "<head></head>").expect("write index");
+    let config = ServerConfig {
+        sources: vec![
+            format!("app=file:{}", log.display())
+                .parse()
+                .expect("a source"),
+            format!("other=file:{}", log.display())
+                .parse()
+                .expect("a source"),
+        ],
+        state_dir: Some(tmp.path().join("state")),
+        ..ServerConfig::default()
+    };
+    let addr = start_with(Some(tmp.path().to_owned()), config).await;
+    let (_, page) = get(addr, "/").await;
+    assert!(
+        page.contains("<meta name=\"sparklet-feed\" content=\"/feed/app\">"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("sparklet-sink"),
+        "no sink, no sink tag: {page}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod frame;
 pub mod hello;
 pub mod latency;
 mod malformed;
+pub mod notice;
 pub mod pending;
 pub mod pipeline;
 pub mod rate;

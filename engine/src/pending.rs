@@ -105,6 +105,12 @@ impl PendingBuffer {
         self.counters.dropped += records;
     }
 
+    /// `n` records the feed said it skipped (a notice): they count for
+    /// the resume offset, as the malformed lines they are counted as.
+    pub fn skip_records(&mut self, n: u64) {
+        self.counters.lines += n;
+    }
+
     /// Records waiting for a batch.
     pub fn len(&self) -> usize {
         self.records.len()

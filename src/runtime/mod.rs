@@ -118,6 +118,8 @@ pub struct Runtime {
     checkpoint_owed: bool,
     /// Where each batch's output goes, when the server has a sink.
     pub sink: Option<Sink>,
+    /// What the feed last said about its source (a notice's `status`).
+    pub source_status: Option<String>,
     /// `performance.now()` when this runtime started.
     pub started_ms: f64,
 }
@@ -180,6 +182,7 @@ impl Runtime {
             checkpoints: 0,
             checkpoint_owed: false,
             sink,
+            source_status: None,
             started_ms: now,
         }));
         {
@@ -241,6 +244,7 @@ impl Runtime {
             rate_limit: self.rate_limit,
             evicted: self.runner.evicted(),
             sink: self.sink.as_ref().map(Sink::figures),
+            source_status: self.source_status.clone(),
             notice: self
                 .restore_refused
                 .as_ref()
@@ -270,6 +274,20 @@ impl Runtime {
                 self.brake_if_filling();
             }
             Event::Refused { bytes, records } => self.pending.refuse_frame(bytes, records),
+            Event::Notice(notice) => {
+                if notice.skipped > 0 {
+                    self.pending.skip_records(notice.skipped);
+                    let reason = notice
+                        .reason
+                        .unwrap_or_else(|| "skipped by the feed".into());
+                    self.frame_malformed
+                        .record_many(notice.skipped, "", || reason);
+                }
+                if let Some(status) = notice.status {
+                    self.source_status = Some(status);
+                }
+                self.announce();
+            }
             Event::Hello(_) => self.announce(),
             Event::Open => {
                 let dropped = self.dropped_at_wall_ms.take();
@@ -396,6 +414,7 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.restored_batches = None;
         r.restore_refused = None;
         if reconnect {
+            r.source_status = None;
             r.pending = PendingBuffer::new(settings.buffer_bytes());
             r.frame_malformed = Malformed::default();
             r.attempt = 0;

@@ -122,6 +122,9 @@ pub fn Header(
                 <div class="conn-detail notice" role="status" data-testid="notice">{n}</div>
             })}
             {sink_alert}
+            {move || board.read(|l| l.status.source_status.clone()).map(|s| view! {
+                <div class="conn-detail source" role="status" data-testid="source-status">"Source: "{s}</div>
+            })}
             {move || conn().reason().map(|r| {
                 let class = format!("conn-detail {}", conn().label());
                 view! { <div class=class role="status" data-testid="conn-detail">{r.to_string()}</div> }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use sparklet::origin::AllowedOrigin;
+use sparklet::source::{self, SourceSpec};
 use sparklet::ServerConfig;
 
 #[derive(Debug, clap::Args)]
@@ -18,14 +19,27 @@ pub struct Args {
     /// http://myhost.lan:* for any port; repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origin: Vec<AllowedOrigin>,
+    /// Your own data as a feed at /feed/NAME, as `sparklet serve --source`
+    /// takes it; repeatable.
+    #[arg(long = "source", value_name = "NAME=URI")]
+    sources: Vec<SourceSpec>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    source::check_all(&args.sources)?;
+    let listed = args.sources.clone();
     let config = ServerConfig {
         allowed_origins: args.allow_origin,
+        sources: args.sources,
         ..ServerConfig::default()
     };
     super::serve_on(args.addr, None, config, |addr| {
+        for spec in &listed {
+            eprintln!(
+                "source {}: {} at ws://{addr}/feed/{}",
+                spec.name, spec.uri, spec.name
+            );
+        }
         format!("Sparklet feeds: ws://{addr}/feed/words")
     })
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use sparklet::origin::AllowedOrigin;
+use sparklet::source::{self, SourceSpec};
 use sparklet::ServerConfig;
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +24,12 @@ pub struct Args {
     /// Directory of the built dashboard, served at `/`.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
+    /// Your own data as a feed at /feed/NAME: tcp://HOST:PORT (a line
+    /// server), file:PATH (followed like tail -F; file:PATH?from=end skips
+    /// what is there), dir:PATH (each new file), stdin: or - (standard
+    /// input); repeatable. The first is the dashboard's default feed.
+    #[arg(long = "source", value_name = "NAME=URI")]
+    sources: Vec<SourceSpec>,
     /// Store each batch's output, as the page sends it, in DIR: one file
     /// per batch, DIR/NAME-<batch time in ms>.jsonl (NAME: the dashboard
     /// URL's sink_name=, default sparklet), each batch once. DIR is created
@@ -32,6 +39,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    source::check_all(&args.sources)?;
     let sink = match args.sink {
         Some(dir) => {
             let dir = sparklet::sink::prepare(&dir).context("--sink")?;
@@ -43,12 +51,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let listed = args.sources.clone();
     let config = ServerConfig {
         allowed_origins: args.allow_origin,
+        sources: args.sources,
         sink,
         ..ServerConfig::default()
     };
     super::serve_on(args.addr, Some(args.dist), config, |addr| {
+        // The one stdout line stays the URL; the sources go to stderr.
+        for spec in &listed {
+            eprintln!(
+                "source {}: {} at ws://{addr}/feed/{}",
+                spec.name, spec.uri, spec.name
+            );
+        }
         format!("Sparklet dashboard: http://{addr}/")
     })
 }

@@ -17,10 +17,10 @@ pub mod params;
 pub mod truth;
 pub mod words;
 
-mod pacing;
+pub(crate) mod pacing;
 mod recount;
 mod rng;
-mod socket;
+pub(crate) mod socket;
 mod zipf;
 
 use std::sync::Arc;

@@ -132,12 +132,12 @@ impl TruthParams {
 }
 
 /// The decoded pairs, once checked for unknown and repeated names.
-struct Query<'a> {
+pub(crate) struct Query<'a> {
     pairs: &'a [(String, String)],
 }
 
 impl<'a> Query<'a> {
-    fn new(
+    pub(crate) fn new(
         pairs: &'a [(String, String)],
         known: &'static [&'static str],
     ) -> Result<Self, ParamError> {
@@ -156,7 +156,7 @@ impl<'a> Query<'a> {
     }
 
     /// A count of things held in memory: `1..=max`.
-    fn size(&self, name: &'static str, max: usize) -> Result<Option<usize>, ParamError> {
+    pub(crate) fn size(&self, name: &'static str, max: usize) -> Result<Option<usize>, ParamError> {
         let max = u64::try_from(max).unwrap_or(u64::MAX);
         let Some(value) = self.integer(name, 1, max)? else {
             return Ok(None);
@@ -174,7 +174,12 @@ impl<'a> Query<'a> {
 
     /// The integer `name` in `min..=max`, if given. Digits beyond `u64` are
     /// out of range, not "not an integer".
-    fn integer(&self, name: &'static str, min: u64, max: u64) -> Result<Option<u64>, ParamError> {
+    pub(crate) fn integer(
+        &self,
+        name: &'static str,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u64>, ParamError> {
         let Some((_, value)) = self.pairs.iter().find(|(n, _)| n == name) else {
             return Ok(None);
         };

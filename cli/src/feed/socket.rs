@@ -32,7 +32,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// WebSocket close codes (RFC 6455, 7.4.1): a normal end, a client
 /// message that is not WebSocket, one too big to take.
-const NORMAL_CLOSURE: u16 = 1000;
+pub(crate) const NORMAL_CLOSURE: u16 = 1000;
 const PROTOCOL_ERROR: u16 = 1002;
 const MESSAGE_TOO_BIG: u16 = 1009;
 
@@ -56,12 +56,12 @@ pub fn hello(from: u64) -> String {
 /// second the client wants (Spark's rate limit from backpressure); 0 lifts
 /// the limit. The URL's `rate` stays the ceiling.
 #[derive(Deserialize)]
-struct RateChange {
-    rate: u64,
+pub(crate) struct RateChange {
+    pub rate: u64,
 }
 
 /// The pace under a client's limit: the lower of the two, 0 meaning none.
-fn capped(base: u64, limit: u64) -> u64 {
+pub(crate) fn capped(base: u64, limit: u64) -> u64 {
     match (base, limit) {
         (0, limit) => limit,
         (base, 0) => base,
@@ -154,7 +154,7 @@ async fn run(
 
 /// Tells the client why its message ended the stream, when it was one the
 /// feed refuses rather than a connection gone bad.
-async fn refuse(socket: &mut WebSocket, err: axum::Error) -> Result<(), axum::Error> {
+pub(crate) async fn refuse(socket: &mut WebSocket, err: axum::Error) -> Result<(), axum::Error> {
     match err
         .into_inner()
         .downcast::<tungstenite::Error>()
@@ -171,7 +171,11 @@ async fn refuse(socket: &mut WebSocket, err: axum::Error) -> Result<(), axum::Er
     }
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
+pub(crate) async fn close(
+    socket: &mut WebSocket,
+    code: u16,
+    reason: &str,
+) -> Result<(), axum::Error> {
     let frame = CloseFrame {
         code,
         reason: reason.into(),

@@ -22,7 +22,8 @@ use tokio::net::TcpListener;
 
 use crate::origin::{AllowedOrigin, OriginPolicy};
 use crate::page_config::PageConfig;
-use crate::{dashboard, feed, sink};
+use crate::source::{Source, SourceSpec};
+use crate::{dashboard, feed, sink, source};
 
 pub use headers::CONTENT_SECURITY_POLICY;
 
@@ -57,6 +58,12 @@ pub struct ServerConfig {
     /// Where each batch's output is stored (`--sink DIR`), if anywhere;
     /// see [`crate::sink`]. Checked at startup by [`crate::sink::prepare`].
     pub sink: Option<PathBuf>,
+    /// The `--source`s, served at `/feed/NAME`; the first is the page's
+    /// default feed.
+    pub sources: Vec<SourceSpec>,
+    /// Where sources keep what outlives the server (the Kafka journal);
+    /// see [`source::default_state_dir`].
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -67,16 +74,19 @@ impl Default for ServerConfig {
             max_truth_recounts: MAX_TRUTH_RECOUNTS,
             header_read_timeout: HEADER_READ_TIMEOUT,
             sink: None,
+            sources: Vec::new(),
+            state_dir: source::default_state_dir(),
         }
     }
 }
 
-/// Every route: the feeds and the sink first, then the dashboard's files
-/// at `/` (or, with `dist` `None`, a 404 explaining that this is a
-/// feeds-only server), all with the security headers.
-pub fn router(dist: Option<PathBuf>, config: &ServerConfig) -> Router {
+/// Every route: the feeds, the started `sources` and the sink first, then
+/// the dashboard's files at `/` (or, with `dist` `None`, a 404 explaining
+/// that this is a feeds-only server), all with the security headers.
+pub fn router(dist: Option<PathBuf>, config: &ServerConfig, sources: &[Source]) -> Router {
     let policy = OriginPolicy::new(config.allowed_origins.clone());
     let feeds = feed::routes(policy.clone(), config.max_truth_recounts)
+        .merge(source::routes(sources, std::sync::Arc::new(policy.clone())))
         .merge(sink::routes(config.sink.clone(), policy));
     let app = match dist {
         Some(dist) => feeds.merge(dashboard::router(dist, PageConfig::of(config))),
@@ -109,6 +119,7 @@ pub async fn serve_until(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let app = router(dist, &config);
+    let sources = source::start(&config.sources, config.state_dir.as_deref())?;
+    let app = router(dist, &config, &sources);
     accept::run(listener, app, &config, shutdown).await
 }
