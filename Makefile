@@ -17,9 +17,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
 
 ## make run: build the dashboard and the server, serve on $(ADDR).
-## SOURCE=NAME=URI (several separated by spaces) serves your own data too.
+## SOURCE=NAME=URI (several separated by spaces) serves your own data too;
+## SINK=DIR stores each batch's output in DIR (--sink).
 run: dist native
-	./target/release/sparklet serve --addr $(ADDR) --dist dist $(foreach s,$(SOURCE),--source '$(s)')
+	./target/release/sparklet serve --addr $(ADDR) --dist dist $(foreach s,$(SOURCE),--source '$(s)') $(if $(SINK),--sink '$(SINK)')
 
 ## make test: everything CI checks.
 test: test-tools dist native check unit browser e2e bench-quick
@@ -85,10 +86,12 @@ browser: native
 	cd engine && wasm-pack test --headless --chrome
 	scripts/with-feed.sh wasm-pack test --headless --chrome
 
-## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
-## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
+## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs), the
+## reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs), hostile
+## input (cli/tests/hostile.rs), the sources (sources.rs, kafka.rs) and the
+## sink and downloads (results_out.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

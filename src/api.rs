@@ -7,8 +7,9 @@ use sparklet_engine::{BatchInfo, MalformedSample, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::listener::{BatchRecord, LatencyFrom};
+use crate::listener::{BatchRecord, LatencyFrom, Listener};
 use crate::runtime::{Runtime, Shared};
+use crate::sink::{SinkFigures, Stored};
 
 #[derive(Serialize)]
 pub struct Stats<'a> {
@@ -64,6 +65,11 @@ pub struct Stats<'a> {
     pub started_ms: f64,
     /// Bytes of wasm linear memory (the engine's and the page's data).
     pub wasm_memory_bytes: f64,
+    /// The run's zero time, ms since the epoch: batch k's time is
+    /// `zero_ms + k * batch_ms`, kept across a restore.
+    pub zero_ms: u64,
+    /// The sink's figures, when the server has one (`--sink`).
+    pub sink: Option<SinkFigures>,
 }
 
 impl<'a> Stats<'a> {
@@ -112,6 +118,8 @@ impl<'a> Stats<'a> {
                 .collect(),
             started_ms: rt.started_ms,
             wasm_memory_bytes: wasm_memory_bytes(),
+            zero_ms: listener.zero_ms,
+            sink: rt.sink.as_ref().map(|s| s.figures()),
         }
     }
 
@@ -122,30 +130,43 @@ impl<'a> Stats<'a> {
     }
 }
 
-/// A row of `batches()`: Spark's BatchInfo and the batch's latency.
+/// A row of `batches()`: Spark's BatchInfo, the batch's time on the wall
+/// clock, its latency, a sample of its output and what the sink did.
 #[derive(Serialize)]
-struct BatchRow<'a> {
+pub(crate) struct BatchRow<'a> {
     #[serde(flatten)]
-    info: &'a BatchInfo,
-    latency: Option<LatencyRow>,
+    pub info: &'a BatchInfo,
+    /// `zero_ms + time_ms`: the time the sink names the batch's file by.
+    pub batch_time_ms: u64,
+    pub latency: Option<LatencyRow>,
+    /// Rows of output, `None` between window slides.
+    pub output_rows: Option<usize>,
+    /// The first rows of output, each as JSON text (a line of the sink's
+    /// file).
+    pub output_sample: &'a [String],
+    pub sink: Option<Stored>,
 }
 
 /// How long after its records existed a batch's result was ready, in ms.
 #[derive(Serialize)]
-struct LatencyRow {
+pub(crate) struct LatencyRow {
     /// `event_time` (the records' own time) or `arrival` (in the page).
-    from: &'static str,
-    records: u64,
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
+    pub from: &'static str,
+    pub records: u64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
 }
 
 impl<'a> BatchRow<'a> {
-    fn of(b: &'a BatchRecord) -> BatchRow<'a> {
+    pub fn of(b: &'a BatchRecord, listener: &Listener) -> BatchRow<'a> {
         BatchRow {
             info: &b.info,
+            batch_time_ms: listener.batch_time_ms(&b.info),
+            output_rows: b.output_len,
+            output_sample: &b.output_sample,
+            sink: b.sink,
             latency: b.latency.as_ref().map(|(from, l)| LatencyRow {
                 from: match from {
                     LatencyFrom::EventTime(_) => "event_time",
@@ -213,7 +234,11 @@ pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) -> Option<
         Some(rt) => {
             let rt = rt.borrow();
             let listener = rt.listener.borrow();
-            let rows: Vec<BatchRow> = listener.batches().iter().map(BatchRow::of).collect();
+            let rows: Vec<BatchRow> = listener
+                .batches()
+                .iter()
+                .map(|b| BatchRow::of(b, &listener))
+                .collect();
             rows.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
                 .unwrap_or(JsValue::NULL)
         }

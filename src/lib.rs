@@ -6,7 +6,9 @@ pub mod bench;
 pub mod checkpoint;
 pub mod clock;
 pub mod connection;
+pub mod export;
 pub mod listener;
+pub mod page_config;
 pub mod panic;
 pub mod ranking;
 pub mod receiver;
@@ -14,6 +16,7 @@ pub mod resume;
 pub mod runtime;
 pub mod scheduler;
 pub mod settings;
+pub mod sink;
 pub mod storage;
 pub mod ui;
 

@@ -13,6 +13,7 @@ use sparklet_engine::{BatchInfo, MalformedSample, Value};
 use crate::connection::Gap;
 use crate::runtime::ConnState;
 use crate::settings::Settings;
+use crate::sink::{SinkFigures, Stored};
 
 pub const HISTORY_LIMIT: usize = 1000;
 /// Input records kept per batch for its detail view.
@@ -43,6 +44,9 @@ pub struct BatchRecord {
     pub latency: Option<(LatencyFrom, LatencySummary)>,
     /// Each stage's records in and out and time, in pipeline order.
     pub stages: Vec<StageFigures>,
+    /// What the sink did with the batch's output, when there is a sink
+    /// and an output.
+    pub sink: Option<Stored>,
 }
 
 /// The receiver and settings, as of the last update.
@@ -68,6 +72,8 @@ pub struct Status {
     pub source_status: Option<String>,
     /// Something the page must say about this run (a checkpoint not used).
     pub notice: Option<String>,
+    /// The sink's figures, when the server has a sink.
+    pub sink: Option<SinkFigures>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -78,6 +84,12 @@ pub struct Listener {
     total_records: u64,
     /// `Date.now()` when the stream started.
     pub started_wall_ms: f64,
+    /// The run's zero time, ms since the epoch: batch k's time is
+    /// `zero_ms + k * interval` (`BatchInfo::time_ms` is `k * interval`).
+    /// The runtime sets it; it stays the same when a run is restored from
+    /// a checkpoint, so a batch keeps its time (the sink's files are named
+    /// by it).
+    pub zero_ms: u64,
     pub status: Status,
 }
 
@@ -85,8 +97,30 @@ impl Listener {
     pub fn new(started_wall_ms: f64) -> Listener {
         Listener {
             started_wall_ms,
+            zero_ms: started_wall_ms as u64,
             ..Listener::default()
         }
+    }
+
+    /// A batch's time, ms since the epoch.
+    pub fn batch_time_ms(&self, info: &BatchInfo) -> u64 {
+        self.zero_ms.saturating_add(info.time_ms)
+    }
+
+    /// Records what the sink did with batch `number` of time `time_ms`
+    /// (the time tells it from a batch of another run with that number).
+    pub fn set_sink(&mut self, number: u64, time_ms: u64, stored: Stored) {
+        let zero = self.zero_ms;
+        if let Some(b) = self.batch_mut(number) {
+            if zero.saturating_add(b.info.time_ms) == time_ms {
+                b.sink = Some(stored);
+            }
+        }
+    }
+
+    fn batch_mut(&mut self, number: u64) -> Option<&mut BatchRecord> {
+        let first = self.batches.front()?.info.batch;
+        self.batches.get_mut(number.checked_sub(first)? as usize)
     }
 
     /// Spark's `onBatchCompleted`.
@@ -164,6 +198,7 @@ impl BatchRecord {
             latency,
             stages,
             info,
+            sink: None,
         }
     }
 }

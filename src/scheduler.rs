@@ -20,6 +20,16 @@ impl BatchClock {
     }
 }
 
+/// A run's zero time, as Spark's: the wall clock (`Date.now()`, ms) at
+/// its start, down to a multiple of the batch interval. Batch k's time is
+/// `zero + k * interval`, so batch times are multiples of the interval
+/// and batch 1's is the first after the start. A checkpoint keeps the
+/// zero time, so a restored run gives each batch the time it had.
+pub fn zero_time(wall_ms: f64, interval_ms: u64) -> u64 {
+    let now = wall_ms.max(0.0) as u64;
+    now - now % interval_ms.max(1)
+}
+
 /// Calls `tick` once at clock time `due_ms` (or at once if that has
 /// passed); dropping the returned handle cancels it.
 pub fn wake_at(due_ms: f64, now_ms: f64, tick: impl FnOnce() + 'static) -> Timeout {

@@ -1,4 +1,4 @@
-//! The dashboard's settings (feed URL, pipeline, batch interval) and their
+//! The dashboard's settings (feed URL, pipeline, batch interval, ...) and their
 //! home in the page URL: `?feed=...&pipeline=...&batch=500ms` starts at
 //! once, and the page writes its current settings back so a view can be
 //! shared and reloaded.
@@ -6,6 +6,8 @@
 use sparklet_engine::dstream::DEFAULT_MAX_KEYS;
 use sparklet_engine::DurationError;
 use sparklet_engine::{Duration, DEFAULT_PIPELINE};
+
+use crate::page_config::PageConfig;
 
 pub const MIN_BATCH: Duration = Duration::from_millis(100);
 pub const MAX_BATCH: Duration = Duration::from_secs(10);
@@ -38,6 +40,9 @@ pub struct Settings {
     /// The pending buffer's size in MiB (`buffer=`): received records wait
     /// here for their batch; when full, the oldest are dropped and counted.
     pub buffer_mib: usize,
+    /// What the sink's files are named after (`sink_name=`), when the
+    /// server has a sink: `NAME-<batch time in ms>.jsonl`.
+    pub sink_name: String,
 }
 
 /// Spark's default checkpoint interval: the smallest multiple of the batch
@@ -51,6 +56,12 @@ pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(10);
 pub const DEFAULT_BUFFER_MIB: usize = sparklet_engine::pending::DEFAULT_PENDING_LIMIT >> 20;
 
 pub const DEFAULT_EVENT_TIME: &str = "ts";
+
+/// The sink's file names' stem unless the URL says `sink_name=`.
+pub const DEFAULT_SINK_NAME: &str = "sparklet";
+
+/// The longest `sink_name=`, in characters (the server's limit).
+pub const MAX_SINK_NAME: usize = 64;
 
 /// The largest `max_keys=`: a million keys per stage (the state budget
 /// bounds their memory too).
@@ -126,6 +137,19 @@ impl Settings {
         let feed = text("feed", MAX_FEED_URL, default_feed);
         let pipeline = text("pipeline", usize::MAX, DEFAULT_PIPELINE);
         let event_time = text("event_time", MAX_FIELD_NAME, DEFAULT_EVENT_TIME);
+        let sink_name = match get("sink_name") {
+            None => DEFAULT_SINK_NAME.to_string(),
+            Some(name) => match check_sink_name(&name) {
+                Ok(()) => name,
+                Err(e) => {
+                    problems.push(format!(
+                        "sink_name={}: {e}; using {DEFAULT_SINK_NAME}",
+                        shown(&name)
+                    ));
+                    DEFAULT_SINK_NAME.to_string()
+                }
+            },
+        };
         let mut flag_of = |name: &str| {
             let v = get(name)?;
             flag(&v).or_else(|| {
@@ -168,6 +192,7 @@ impl Settings {
             max_keys,
             checkpoint_every,
             buffer_mib,
+            sink_name,
         };
         (settings, problems)
     }
@@ -198,6 +223,9 @@ impl Settings {
         if self.max_keys != DEFAULT_MAX_KEYS {
             params.append("max_keys", &self.max_keys.to_string());
         }
+        if self.sink_name != DEFAULT_SINK_NAME {
+            params.append("sink_name", &self.sink_name);
+        }
         format!("?{}", String::from(params.to_string()))
     }
 }
@@ -223,6 +251,23 @@ pub enum SettingError {
     NotAUrl(String),
     #[error("`{url}` uses {scheme} but a feed must be a WebSocket URL (ws:// or wss://)")]
     NotAWebSocket { url: String, scheme: String },
+    #[error(
+        "a sink name is 1 to {MAX_SINK_NAME} letters, digits, '_', '-' or '.', not starting \
+         with '.' or '_' (it names files: NAME-<batch time>.jsonl)"
+    )]
+    SinkName,
+}
+
+/// A sink name as the server takes it (cli/src/sink.rs): a file name's
+/// stem that stays in the sink directory, neither hidden (`.`) nor skipped
+/// by a `dir:` source (`_`).
+pub fn check_sink_name(name: &str) -> Result<(), SettingError> {
+    let fits = (1..=MAX_SINK_NAME).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !name.starts_with(['.', '_']);
+    fits.then_some(()).ok_or(SettingError::SinkName)
 }
 
 /// A batch interval from the URL or the control: a duration in range.
@@ -247,13 +292,21 @@ pub fn check_feed_url(url: &str) -> Result<(), SettingError> {
     }
 }
 
-/// The demo words feed of the server that served this page.
-pub fn default_feed(location: &web_sys::Location) -> String {
+/// The feed the bare URL opens: the one the server that served this page
+/// names in its page config (its first `--source`), else its demo words
+/// feed.
+pub fn default_feed(location: &web_sys::Location, config: &PageConfig) -> String {
+    let path = config.default_feed.as_deref().unwrap_or("/feed/words");
+    format!("{}{path}", feed_base(location))
+}
+
+/// `ws://host:port` (or `wss://`) of the server that served this page.
+pub fn feed_base(location: &web_sys::Location) -> String {
     let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
     let scheme = if location.protocol().ok().as_deref() == Some("https:") {
         "wss"
     } else {
         "ws"
     };
-    format!("{scheme}://{host}/feed/words")
+    format!("{scheme}://{host}")
 }

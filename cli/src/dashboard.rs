@@ -1,29 +1,62 @@
 //! The built dashboard, served as static files at `/`.
 //!
 //! The page and its feeds share one origin, so opening the printed URL with
-//! no parameters can connect straight to this server's words feed. When the
-//! dashboard has not been built, `/` says so and says how to fix it, rather
-//! than a bare 404 that looks like a broken server.
+//! no parameters can connect straight to this server's words feed. The page
+//! itself (`/`, `/index.html`) is served with this server's [`PageConfig`]
+//! in its head. When the dashboard has not been built, `/` says so and says
+//! how to fix it, rather than a bare 404 that looks like a broken server.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::handler::HandlerWithoutStateExt;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
 
-/// A router serving `dist` (with `index.html` at `/`), for use as a fallback
-/// after the feed routes.
-pub fn router(dist: PathBuf) -> Router {
+use crate::page_config::PageConfig;
+
+/// A router serving `dist` (with `index.html` at `/`, carrying `page`), for
+/// use as a fallback after the feed routes.
+pub fn router(dist: PathBuf, page: PageConfig) -> Router {
     // Absolute in messages, so "no index.html in dist" is unambiguous about
     // which directory the server looked in.
-    let shown = std::path::absolute(&dist).unwrap_or_else(|_| dist.clone());
+    let shown = Arc::new(std::path::absolute(&dist).unwrap_or_else(|_| dist.clone()));
+    let index = {
+        let (shown, page) = (shown.clone(), Arc::new(page));
+        move |uri: Uri| {
+            let (shown, page) = (shown.clone(), page.clone());
+            async move { index(&shown, &page, &uri).await }
+        }
+    };
     let not_found = move |uri: Uri| {
         let shown = shown.clone();
         async move { missing(&shown, &uri) }
     };
-    Router::new().fallback_service(ServeDir::new(dist).not_found_service(not_found.into_service()))
+    Router::new()
+        .route("/", get(index.clone()))
+        .route("/index.html", get(index))
+        .fallback_service(ServeDir::new(dist).not_found_service(not_found.into_service()))
+}
+
+/// The page with its config. Read at each request: a rebuilt dashboard is
+/// served without a restart, as ServeDir serves the rest.
+async fn index(dist: &Path, page: &PageConfig, uri: &Uri) -> Response {
+    match tokio::fs::read_to_string(dist.join("index.html")).await {
+        Ok(html) => (
+            [
+                (CONTENT_TYPE, "text/html; charset=utf-8"),
+                // The config is this server's: another run may say otherwise.
+                (CACHE_CONTROL, "no-cache"),
+            ],
+            page.inject(&html),
+        )
+            .into_response(),
+        Err(_) => missing(dist, uri),
+    }
 }
 
 fn missing(dist: &Path, uri: &Uri) -> Response {

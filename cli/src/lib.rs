@@ -11,6 +11,9 @@
 //! - `origin`: which web pages may use the server.
 //! - `dashboard`: the built page's static files, and the 404 that says how
 //!   to build it.
+//! - `page_config`: what the server tells the page in its `<meta>` tags.
+//! - `sink`: where the page's results go out (`--sink DIR`), one file per
+//!   batch, each stored once.
 //! - `feed`: the demo feeds, their parameters and their ground truth.
 //! - `source`: the user's own data (TCP, files, directories, stdin) served
 //!   as feeds.
@@ -20,6 +23,8 @@
 pub mod browser;
 pub mod feed;
 pub mod origin;
+pub mod page_config;
+pub mod sink;
 pub mod source;
 
 mod dashboard;

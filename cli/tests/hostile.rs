@@ -146,6 +146,7 @@ async fn settings_out_of_range_are_refused_naming_their_range() {
             ("buffer", "999999"),
             ("checkpoint", "-1"),
             ("resume", "maybe"),
+            ("sink_name", "../../etc/passwd"),
         ],
     )
     .await;
@@ -158,6 +159,8 @@ async fn settings_out_of_range_are_refused_naming_their_range() {
         "checkpoint=-1",
         "batch=",
         "resume=maybe: must be 1 or 0",
+        "sink_name=../../etc/passwd: a sink name is 1 to 64 letters",
+        "sink_name= is set but this server has no sink",
     ] {
         assert!(notice.contains(named), "{named} not in: {notice}");
     }

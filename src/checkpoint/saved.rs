@@ -47,14 +47,18 @@ pub struct Saved {
     /// Whether the feed resumed when this was saved: only then can a run
     /// continue from it.
     pub resumes: bool,
+    /// The run's zero time (ms since the epoch), so that a restored run's
+    /// batches keep their times; absent from checkpoints written before
+    /// it was kept.
+    pub zero_ms: Option<u64>,
 }
 
 impl Saved {
     /// The text of a checkpoint up to the engine's state, which follows it
     /// (then a closing brace).
-    pub fn head(offset: u64, batches: u64, records: u64, resumes: bool) -> String {
+    pub fn head(offset: u64, batches: u64, records: u64, resumes: bool, zero_ms: u64) -> String {
         format!(
-            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"engine\":"
+            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"zero_ms\":{zero_ms},\"engine\":"
         )
     }
 
@@ -74,6 +78,8 @@ impl Saved {
             records: u64,
             #[serde(default)]
             resumes: bool,
+            #[serde(default)]
+            zero_ms: Option<u64>,
         }
         let s: Stored = serde_json::from_str(&text).map_err(LoadError::Damaged)?;
         // The raw value is a slice of `text`.
@@ -85,6 +91,7 @@ impl Saved {
             batches: s.batches,
             records: s.records,
             resumes: s.resumes,
+            zero_ms: s.zero_ms,
             text,
         })
     }
@@ -101,7 +108,14 @@ impl Saved {
                 return Err(LoadError::OutOfRange { what, n });
             }
         }
-        Ok(())
+        // Half the range: the run's batch times are added to it.
+        match self.zero_ms {
+            Some(n) if n > MAX_SAFE_INTEGER / 2 => Err(LoadError::OutOfRange {
+                what: "zero time",
+                n,
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

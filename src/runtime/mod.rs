@@ -20,10 +20,12 @@ use crate::checkpoint::{LoadError, Saved};
 use crate::clock::PerformanceClock;
 use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
+use crate::page_config::PageConfig;
 use crate::receiver::{describe_close, Event, Receiver};
 use crate::resume::ResumeCheck;
-use crate::scheduler::{wake_at, BatchClock};
+use crate::scheduler::{wake_at, zero_time, BatchClock};
 use crate::settings::{check_feed_url, Settings};
+use crate::sink::Sink;
 
 /// The connection as the header shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,6 +113,11 @@ pub struct Runtime {
     pub restored_batches: Option<u64>,
     /// Checkpoints saved by this run.
     pub checkpoints: u64,
+    /// A periodic checkpoint came due while the sink had batches in hand;
+    /// it is taken when they settle.
+    checkpoint_owed: bool,
+    /// Where each batch's output goes, when the server has a sink.
+    pub sink: Option<Sink>,
     /// What the feed last said about its source (a notice's `status`).
     pub source_status: Option<String>,
     /// `performance.now()` when this runtime started.
@@ -131,7 +138,17 @@ impl Runtime {
             .ok_or_else(|| PipelineError::whole("this page has no performance clock"))?;
         let now = clock.now_ms();
         let buffer_bytes = settings.buffer_bytes();
-        *listener.borrow_mut() = Listener::new(js_sys::Date::now());
+        let wall = js_sys::Date::now();
+        *listener.borrow_mut() = Listener::new(wall);
+        listener.borrow_mut().zero_ms = zero_time(wall, settings.batch.as_millis());
+        let sink = PageConfig::read().sink.map(|path| {
+            Sink::new(
+                &path,
+                &settings.sink_name,
+                listener.clone(),
+                publish.clone(),
+            )
+        });
         let rt = Rc::new(RefCell::new(Runtime {
             batches: BatchClock {
                 start_ms: now,
@@ -163,12 +180,25 @@ impl Runtime {
             restore_refused: None,
             restored_batches: None,
             checkpoints: 0,
+            checkpoint_owed: false,
+            sink,
             source_status: None,
             started_ms: now,
         }));
         {
             let mut r = rt.borrow_mut();
             r.this = Rc::downgrade(&rt);
+            if let Some(sink) = &r.sink {
+                let this = Rc::downgrade(&rt);
+                sink.on_settled(Rc::new(move || {
+                    let Some(rt) = this.upgrade() else { return };
+                    // Settling never happens inside the runtime's own
+                    // work, but a borrowed runtime waits for the next one.
+                    if let Ok(mut r) = rt.try_borrow_mut() {
+                        r.take_owed_checkpoint();
+                    };
+                }));
+            }
             r.estimator = PidRateEstimator::new(r.settings.batch.as_millis());
             match restore {
                 Some(Ok(saved)) => r.restore(saved),
@@ -213,6 +243,7 @@ impl Runtime {
             gap_count: self.gap_count,
             rate_limit: self.rate_limit,
             evicted: self.runner.evicted(),
+            sink: self.sink.as_ref().map(Sink::figures),
             source_status: self.source_status.clone(),
             notice: self
                 .restore_refused
@@ -303,6 +334,16 @@ impl Runtime {
             if let Some(output) = report.output.as_mut() {
                 crate::ranking::rank_output(self.runner.pipeline(), output);
             }
+            let batch_time = self.listener.borrow().batch_time_ms(&report.info);
+            let stored = match (&self.sink, report.output.as_deref()) {
+                (Some(sink), Some(output)) => Some(sink.send(
+                    report.info.batch,
+                    batch_time,
+                    &self.settings.sink_name,
+                    output,
+                )),
+                _ => None,
+            };
             let done_perf = self.clock.now_ms();
             self.control_rate(done_perf, &report.info);
             let done_wall = js_sys::Date::now();
@@ -320,7 +361,7 @@ impl Runtime {
                     LatencySummary::of(&mut samples).map(|l| (LatencyFrom::Arrival, l))
                 }
             };
-            let record = BatchRecord::new(
+            let mut record = BatchRecord::new(
                 report.info,
                 self.settings.batch.as_millis(),
                 input_sample.iter().map(String::as_str),
@@ -328,6 +369,7 @@ impl Runtime {
                 latency,
                 report.stages,
             );
+            record.sink = stored;
             self.listener
                 .borrow_mut()
                 .on_batch_completed(record, report.output);
@@ -381,7 +423,10 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         }
         r.estimator = PidRateEstimator::new(settings.batch.as_millis());
         r.runner = runner;
-        *r.listener.borrow_mut() = Listener::new(js_sys::Date::now());
+        r.checkpoint_owed = false;
+        let wall = js_sys::Date::now();
+        *r.listener.borrow_mut() = Listener::new(wall);
+        r.listener.borrow_mut().zero_ms = zero_time(wall, settings.batch.as_millis());
         r.batches = BatchClock {
             start_ms: r.clock.now_ms(),
             interval_ms: settings.batch.as_millis(),

@@ -10,7 +10,7 @@ use crate::checkpoint::{self, Saved};
 use crate::connection::from_of;
 use crate::listener::Listener;
 use crate::resume::ResumeCheck;
-use crate::scheduler::BatchClock;
+use crate::scheduler::{zero_time, BatchClock};
 
 impl Runtime {
     /// Continues from a checkpoint when the feed can resume at its offset
@@ -45,9 +45,15 @@ impl Runtime {
         // The feed's first message must confirm it starts at the offset.
         self.resume = ResumeCheck::restoring(saved.resumes);
         self.restored_batches = Some(k);
-        self.listener
-            .borrow_mut()
-            .continue_from(saved.batches, saved.records);
+        let interval = self.settings.batch.as_millis();
+        // A checkpoint from before zero times were kept: a zero that puts
+        // the restored batches in the past.
+        let zero = saved
+            .zero_ms
+            .unwrap_or_else(|| zero_time(js_sys::Date::now(), interval).saturating_sub(run_ms));
+        let mut listener = self.listener.borrow_mut();
+        listener.continue_from(saved.batches, saved.records);
+        listener.zero_ms = zero;
     }
 
     /// A restored run whose feed did not start at the checkpoint's offset:
@@ -62,7 +68,9 @@ impl Runtime {
         self.runner = runner;
         self.start_offset = None;
         self.restored_batches = None;
-        *self.listener.borrow_mut() = Listener::new(js_sys::Date::now());
+        let wall = js_sys::Date::now();
+        *self.listener.borrow_mut() = Listener::new(wall);
+        self.listener.borrow_mut().zero_ms = zero_time(wall, self.settings.batch.as_millis());
         self.batches = BatchClock {
             start_ms: self.clock.now_ms(),
             interval_ms: self.settings.batch.as_millis(),
@@ -76,6 +84,14 @@ impl Runtime {
         self.restore_refused = Some(why.to_string());
     }
 
+    /// The periodic checkpoint that waited for the sink, now that it has
+    /// settled.
+    pub(super) fn take_owed_checkpoint(&mut self) {
+        if self.checkpoint_owed {
+            self.save_checkpoint(false);
+        }
+    }
+
     /// The feed's record number this run started from.
     pub(super) fn first_record(&self) -> u64 {
         self.start_offset
@@ -86,7 +102,19 @@ impl Runtime {
     /// feed offset it covers (received records still pending are not in
     /// it, and will be asked for again). It is written in the background,
     /// or at once when the page is going away (`leaving`).
+    ///
+    /// With a sink, only once every batch so far is settled there: a
+    /// checkpoint past a batch whose output may not be stored would, once
+    /// restored, never run that batch again, and its file would be
+    /// missing. A periodic one is then owed and taken when the sink
+    /// settles; one on leaving is not taken, and a reload replays from
+    /// the one before (the batches stored since are found stored).
     pub fn save_checkpoint(&mut self, leaving: bool) {
+        if self.sink.as_ref().is_some_and(|s| !s.settled()) {
+            self.checkpoint_owed |= !leaving;
+            return;
+        }
+        self.checkpoint_owed = false;
         // A periodic checkpoint waits while the last one is still written.
         if !leaving && checkpoint::writing() {
             return;
@@ -101,6 +129,7 @@ impl Runtime {
             listener.total_batches(),
             listener.total_records(),
             self.resumes(),
+            listener.zero_ms,
         );
         drop(listener);
         checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);

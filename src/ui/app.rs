@@ -11,8 +11,9 @@ use leptos::prelude::*;
 use crate::api;
 use crate::checkpoint::{self, LoadError, Saved};
 use crate::listener::Listener;
+use crate::page_config::PageConfig;
 use crate::runtime::{self, Runtime, Shared};
-use crate::settings::{default_feed, Settings};
+use crate::settings::{default_feed, feed_base, Settings};
 use crate::ui::batches::Batches;
 use crate::ui::board::Board;
 use crate::ui::controls::{Form, FormError, SettingsForm};
@@ -41,10 +42,17 @@ pub const VIEWS: [(&str, &str); 6] = [
 pub fn App() -> impl IntoView {
     let location = window().location();
     let search = location.search().unwrap_or_default();
-    let (initial, problems) = Settings::from_query(&search, &default_feed(&location));
-    let view_param = web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()
-        .and_then(|p| p.get("view"));
+    let config = PageConfig::read();
+    let (initial, mut problems) = Settings::from_query(&search, &default_feed(&location, &config));
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let view_param = params.as_ref().and_then(|p| p.get("view"));
+    if config.sink.is_none() && params.is_some_and(|p| p.has("sink_name")) {
+        problems.push(
+            "sink_name= is set but this server has no sink, so no output is stored \
+             (start it with `sparklet serve --sink DIR`)"
+                .to_string(),
+        );
+    }
     let tab = RwSignal::new(
         VIEWS
             .iter()
@@ -126,16 +134,18 @@ pub fn App() -> impl IntoView {
             }
         }
     };
-    let feed_base = default_feed(&location)
-        .trim_end_matches("/feed/words")
-        .to_string();
+    let feed_base = feed_base(&location);
     let tabs = VIEWS
         .iter()
         .map(|(name, label)| {
             let slot = slot.clone();
             let selected = move || tab.get() == *name;
             let badge = move || {
-                (*name == "errors").then(|| board.read(|l| l.status.malformed + l.status.dropped + l.status.gap_count + l.status.evicted)).filter(|n| *n > 0)
+                (*name == "errors").then(|| board.read(|l| {
+                    let s = &l.status;
+                    let sink = s.sink.as_ref().map_or(0, |k| k.failed + k.dropped);
+                    s.malformed + s.dropped + s.gap_count + s.evicted + sink
+                })).filter(|n| *n > 0)
             };
             view! {
                 <button type="button" role="tab" class="tab" aria-selected=move || selected().to_string()

@@ -20,6 +20,7 @@ pub struct Form {
     pub max_keys: RwSignal<usize>,
     pub checkpoint_every: RwSignal<Option<u64>>,
     pub buffer_mib: RwSignal<usize>,
+    pub sink_name: RwSignal<String>,
     /// The problem with the current input, if any.
     pub error: RwSignal<Option<FormError>>,
     /// What the page's URL asked for and did not get (a value out of
@@ -45,6 +46,7 @@ impl Form {
             max_keys: RwSignal::new(s.max_keys),
             checkpoint_every: RwSignal::new(s.checkpoint_every),
             buffer_mib: RwSignal::new(s.buffer_mib),
+            sink_name: RwSignal::new(s.sink_name.clone()),
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
         }
@@ -66,6 +68,7 @@ impl Form {
             max_keys: self.max_keys.get_untracked(),
             checkpoint_every: self.checkpoint_every.get_untracked(),
             buffer_mib: self.buffer_mib.get_untracked(),
+            sink_name: self.sink_name.get_untracked(),
         })
     }
 

@@ -19,7 +19,10 @@ pub fn Detail(
         let number = board.selected.get()?;
         Some((
             number,
-            board.read(|l| l.batch(number).map(|b| (l.started_wall_ms, b.clone()))),
+            board.read(|l| {
+                l.batch(number)
+                    .map(|b| (l.batch_time_ms(&b.info), b.clone()))
+            }),
         ))
     });
     move || {
@@ -29,9 +32,7 @@ pub fn Detail(
                 view! { <p class="empty">"This batch is no longer kept (the last 1,000 are)."</p> }
                     .into_any()
             }
-            Some((started_wall_ms, b)) => {
-                view! { <BatchFigures started_wall_ms batch=b /> }.into_any()
-            }
+            Some((batch_time_ms, b)) => view! { <BatchFigures batch_time_ms batch=b /> }.into_any(),
         };
         Some(view! {
             <aside class="detail" role="dialog" aria-label="Batch detail" data-testid="batch-detail">
@@ -48,13 +49,16 @@ pub fn Detail(
 /// A batch's figures and samples of its input and output.
 #[component]
 fn BatchFigures(
-    /// `Date.now()` when the run started, for the batch's clock time.
-    started_wall_ms: f64,
+    /// The batch's time, ms since the epoch.
+    batch_time_ms: u64,
     /// The batch.
     batch: BatchRecord,
 ) -> impl IntoView {
     let b = batch;
-    let when = format::batch_time(started_wall_ms + b.info.time_ms as f64);
+    let when = format::batch_time(batch_time_ms as f64);
+    let sink = b.sink.map(|s| {
+        view! { <dt>"Sink"</dt><dd data-testid="detail-sink">{s.label()}</dd> }
+    });
     let latency = b.latency.as_ref().map(|(from, s)| {
         let from = match from {
             LatencyFrom::EventTime(field) => format!("from event time `{field}`"),
@@ -87,6 +91,7 @@ fn BatchFigures(
             <dt>"Output"</dt><dd>{output}</dd>
             <dt>"Malformed"</dt><dd>{format::count(b.info.malformed)}</dd>
             <dt>"Latency"</dt><dd>{latency.unwrap_or_else(|| "no records".into())}</dd>
+            {sink}
         </dl>
         <h3>{format!("Input sample (first {inputs} records)")}</h3>
         <ol class="sample" data-testid="detail-input">{sample(b.input_sample)}</ol>

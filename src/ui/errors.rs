@@ -1,11 +1,12 @@
 //! Errors: records that could not be used (counted, with the last few and
-//! the reason), records dropped by a full buffer, and the connection's
-//! trouble, in one place. The figures update in place; samples and gaps
+//! the reason), records dropped by a full buffer, the connection's
+//! trouble, and batches the sink could not store, in one place. The figures update in place; samples and gaps
 //! are keyed lists, so a batch redraws only what it added.
 
 use leptos::prelude::*;
 
 use crate::listener::Status;
+use crate::sink::SinkFigures;
 use crate::ui::board::Board;
 use crate::ui::format;
 use crate::ui::keyed::keyed;
@@ -50,6 +51,22 @@ pub fn Errors(
                 .map(|r| view! { <p class=class>{r.to_string()}</p> })
         })
     };
+    let sink_figure = move |f: fn(&SinkFigures) -> u64| {
+        move || board.read(|l| format::count(l.status.sink.as_ref().map_or(0, f)))
+    };
+    let has_sink = move || board.read(|l| l.status.sink.is_some());
+    let sink_error = move || {
+        board.read(|l| {
+            let e = l.status.sink.as_ref()?.last_error.clone()?;
+            Some(view! { <p class="conn-note closed" data-testid="sink-error">{format!("Last not stored: {e}")}</p> })
+        })
+    };
+    let sink_name = move || {
+        board.read(|l| {
+            let name = l.status.sink.as_ref().map_or("", |s| s.name.as_str());
+            format!("Sink: files {name}-<batch time>.jsonl")
+        })
+    };
     let has_gaps = move || board.read(|l| !l.status.gaps.is_empty());
     let has_samples = move || board.read(|l| !l.status.malformed_samples.is_empty());
     view! {
@@ -73,6 +90,18 @@ pub fn Errors(
                 </ul>
             </Show>
             {conn}
+            <Show when=has_sink>
+                <h3>{sink_name}</h3>
+                <dl class="figures" data-testid="sink-figures">
+                    <dt>"Batches written"</dt><dd data-testid="sink-written">{sink_figure(|s| s.written)}</dd>
+                    <dt title="Replayed after a reload: their files were there, and were left as they were">"Already written"</dt>
+                    <dd data-testid="sink-skipped">{sink_figure(|s| s.skipped)}</dd>
+                    <dt>"Not stored (failed)"</dt><dd data-testid="sink-failed">{sink_figure(|s| s.failed)}</dd>
+                    <dt>"Not sent (sink behind)"</dt><dd data-testid="sink-dropped">{sink_figure(|s| s.dropped)}</dd>
+                    <dt>"Waiting"</dt><dd>{sink_figure(|s| s.queued as u64)}</dd>
+                </dl>
+                {sink_error}
+            </Show>
             <h3>"Latest malformed records"</h3>
             <Show when=has_samples fallback=|| view! { <p class="empty">"None so far."</p> }>
                 <ul class="malformed" data-testid="malformed">

@@ -1,6 +1,7 @@
 //! The header: the run in one sentence ("Running batches of 1 s for 3 min
 //! 12 s since 10:04:11 (192 completed batches, 1,920,000 records)"), the
-//! connection with its reason, the feed, and pause and clear.
+//! connection with its reason, the sink and its trouble, the feed, and
+//! pause and clear.
 
 use leptos::prelude::*;
 
@@ -68,6 +69,26 @@ pub fn Header(
                 .unwrap_or_default()
         })
     };
+    let sink = move || board.read(|l| l.status.sink.clone());
+    let sink_pill = move || {
+        sink().map(|s| {
+            let class = if s.failing { "pill closed" } else { "pill live" };
+            let title = format!("Each batch's output is stored by the server as {}-<batch time>.jsonl", s.name);
+            view! { <span class=class title=title data-testid="sink-state">{format!("sink: {} stored", format::count(s.written + s.skipped))}</span> }
+        })
+    };
+    let sink_alert = move || {
+        sink().filter(|s| s.failing).map(|s| {
+            let lost = s.failed + s.dropped;
+            let text = format!(
+                "The sink has not stored {} {}: {}",
+                format::count(lost),
+                if lost == 1 { "batch" } else { "batches" },
+                s.last_error.unwrap_or_default()
+            );
+            view! { <div class="conn-detail closed" role="alert" data-testid="sink-alert">{text}</div> }
+        })
+    };
     let pause = move |_| {
         let now = !board.paused.get_untracked();
         board.paused.set(now);
@@ -81,6 +102,7 @@ pub fn Header(
             <div class="status">
                 <span class=move || format!("pill {}", if running() { conn().label() } else { "closed" }) data-testid="conn-state">{state_text}</span>
                 {move || lag().map(|l| view! { <span class="pill lag" data-testid="lag">{l}</span> })}
+                {sink_pill}
                 <span class="feed-url" title=feed>{feed}</span>
             </div>
             <div class="summary" data-testid="summary">{summary}
@@ -99,6 +121,7 @@ pub fn Header(
             {move || board.read(|l| l.status.notice.clone()).map(|n| view! {
                 <div class="conn-detail notice" role="status" data-testid="notice">{n}</div>
             })}
+            {sink_alert}
             {move || board.read(|l| l.status.source_status.clone()).map(|s| view! {
                 <div class="conn-detail source" role="status" data-testid="source-status">"Source: "{s}</div>
             })}

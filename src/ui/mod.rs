@@ -7,6 +7,7 @@ pub mod board;
 pub mod charts;
 pub mod controls;
 pub mod detail;
+pub mod download;
 pub mod errors;
 pub mod format;
 pub mod header;

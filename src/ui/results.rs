@@ -7,9 +7,11 @@
 use leptos::prelude::*;
 use sparklet_engine::Value;
 
+use crate::export;
 use crate::ranking::{is_keyed_numbers, number_pair};
 use crate::ui::board::Board;
 use crate::ui::charts::{BarChart, Timeline};
+use crate::ui::download::DownloadButtons;
 use crate::ui::format;
 use crate::ui::keyed::keyed;
 
@@ -95,11 +97,15 @@ pub fn Results(
     };
     view! {
         <section class="card wide results" data-testid="results">
-            <label class="search">
-                <span>"Search keys"</span>
-                <input type="search" data-testid="results-search" prop:value=move || search.get()
-                    on:input=move |ev| search.set(event_target_value(&ev)) />
-            </label>
+            <div class="view-tools">
+                <label class="search">
+                    <span>"Search keys"</span>
+                    <input type="search" data-testid="results-search" prop:value=move || search.get()
+                        on:input=move |ev| search.set(event_target_value(&ev)) />
+                </label>
+                <DownloadButtons board what="results" file=export::results
+                    ready=|l| l.latest_output().is_some() />
+            </div>
             <Show when=move || shape.get() != Shape::Nothing>
                 <h2 data-testid="results-title">{title}</h2>
                 <p class="pipeline-text mono">{pipeline}</p>

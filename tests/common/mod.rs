@@ -70,6 +70,7 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
         max_keys: 100_000,
         checkpoint_every: Some(0),
         buffer_mib: sparklet_dashboard::settings::DEFAULT_BUFFER_MIB,
+        sink_name: sparklet_dashboard::settings::DEFAULT_SINK_NAME.into(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use sparklet::origin::AllowedOrigin;
 use sparklet::source::{self, SourceSpec};
 use sparklet::ServerConfig;
@@ -29,14 +30,32 @@ pub struct Args {
     /// input); repeatable. The first is the dashboard's default feed.
     #[arg(long = "source", value_name = "NAME=URI")]
     sources: Vec<SourceSpec>,
+    /// Store each batch's output, as the page sends it, in DIR: one file
+    /// per batch, DIR/NAME-<batch time in ms>.jsonl (NAME: the dashboard
+    /// URL's sink_name=, default sparklet), each batch once. DIR is created
+    /// if missing.
+    #[arg(long, value_name = "DIR")]
+    sink: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     source::check_all(&args.sources)?;
+    let sink = match args.sink {
+        Some(dir) => {
+            let dir = sparklet::sink::prepare(&dir).context("--sink")?;
+            eprintln!(
+                "Sparklet sink: each batch's output goes to {}",
+                dir.join("NAME-<batch time in ms>.jsonl").display()
+            );
+            Some(dir)
+        }
+        None => None,
+    };
     let listed = args.sources.clone();
     let config = ServerConfig {
         allowed_origins: args.allow_origin,
         sources: args.sources,
+        sink,
         ..ServerConfig::default()
     };
     super::serve_on(args.addr, Some(args.dist), config, |addr| {

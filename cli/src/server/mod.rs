@@ -1,5 +1,5 @@
-//! The HTTP server: the feed routes, the dashboard behind them, and what a
-//! hostile client may cost it.
+//! The HTTP server: the feed and sink routes, the dashboard behind them,
+//! and what a hostile client may cost it.
 //!
 //! It takes a bound listener rather than an address, so the binary can print
 //! the real address (port 0 picks one) and tests can run the same server
@@ -21,8 +21,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::origin::{AllowedOrigin, OriginPolicy};
+use crate::page_config::PageConfig;
 use crate::source::{Source, SourceSpec};
-use crate::{dashboard, feed, source};
+use crate::{dashboard, feed, sink, source};
 
 pub use headers::CONTENT_SECURITY_POLICY;
 
@@ -54,6 +55,9 @@ pub struct ServerConfig {
     pub max_truth_recounts: usize,
     /// See [`HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
+    /// Where each batch's output is stored (`--sink DIR`), if anywhere;
+    /// see [`crate::sink`]. Checked at startup by [`crate::sink::prepare`].
+    pub sink: Option<PathBuf>,
     /// The `--source`s, served at `/feed/NAME`; the first is the page's
     /// default feed.
     pub sources: Vec<SourceSpec>,
@@ -69,21 +73,23 @@ impl Default for ServerConfig {
             max_connections: MAX_CONNECTIONS,
             max_truth_recounts: MAX_TRUTH_RECOUNTS,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            sink: None,
             sources: Vec::new(),
             state_dir: source::default_state_dir(),
         }
     }
 }
 
-/// Every route: the feeds and the started `sources` first, then the
-/// dashboard's files at `/` (or, with `dist` `None`, a 404 explaining that
-/// this is a feeds-only server), all with the security headers.
+/// Every route: the feeds, the started `sources` and the sink first, then
+/// the dashboard's files at `/` (or, with `dist` `None`, a 404 explaining
+/// that this is a feeds-only server), all with the security headers.
 pub fn router(dist: Option<PathBuf>, config: &ServerConfig, sources: &[Source]) -> Router {
     let policy = OriginPolicy::new(config.allowed_origins.clone());
     let feeds = feed::routes(policy.clone(), config.max_truth_recounts)
-        .merge(source::routes(sources, std::sync::Arc::new(policy)));
+        .merge(source::routes(sources, std::sync::Arc::new(policy.clone())))
+        .merge(sink::routes(config.sink.clone(), policy));
     let app = match dist {
-        Some(dist) => feeds.merge(dashboard::router(dist)),
+        Some(dist) => feeds.merge(dashboard::router(dist, PageConfig::of(config))),
         None => feeds.fallback(dashboard::feeds_only),
     };
     app.layer(axum::middleware::map_response(headers::secure))

@@ -172,6 +172,23 @@ pub async fn request(addr: SocketAddr, path_and_query: &str, headers: &[(&str, &
     read_response(&mut stream).await
 }
 
+/// A POST of `body` with `headers` besides `Host` and `Content-Length`.
+pub async fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nConnection: close\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes).await.expect("send request");
+    read_response(&mut stream).await
+}
+
 /// Reads a whole `Connection: close` response.
 pub async fn read_response(stream: &mut TcpStream) -> Response {
     let mut response = Vec::new();
