@@ -257,3 +257,37 @@ async fn bad_input_from_a_source_is_counted_and_shown() {
     assert!(reasons.contains("line limit"), "{reasons}");
     b.close().await;
 }
+
+/// `sparklet serve --source seed=tcp://...` and the printed URL, bare, is
+/// the whole setup: the page opens the first source with the default word
+/// count.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn the_bare_url_opens_the_first_source() {
+    let body = text(500, 11);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = body.clone();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.write_all(sent.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_secs(120));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(&[
+        format!("seed=tcp://127.0.0.1:{port}"),
+        format!("other=dir:{}", dir.path().display()),
+    ])
+    .await;
+    let b = Browser::start().await;
+    b.goto(&format!("http://{addr}/")).await;
+    let stats = b
+        .wait_for_stats(30, "the first source's lines counted", |s| {
+            s["lines"].as_u64() >= Some(500) && s["output"].is_array()
+        })
+        .await;
+    assert_eq!(stats["feed"], format!("ws://{addr}/feed/seed"));
+    assert_eq!(stats["pipeline"], sparklet_engine::DEFAULT_PIPELINE);
+    assert_eq!(stats["lines"], 500);
+    b.close().await;
+}
