@@ -72,7 +72,7 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
 ## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test http_feeds -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native
