@@ -69,6 +69,8 @@ impl BodyDecoder for LineBody {
         lines.hand_on(&buf[start..cut], emit);
         self.input.hold(cut, end);
         if self.input.held > self.limit {
+            // Too long to be a record, so not the hello either.
+            self.first = false;
             self.skipping = Some(self.input.held);
             self.input.held = 0;
         }
@@ -111,7 +113,7 @@ impl Lines<'_> {
             if at > 0 && data[at - 1] != b'\n' {
                 continue;
             }
-            if let Some(n) = notice(trim_cr(&data[at..end])) {
+            if let Some(n) = short(&data[at..end], self.limit).and_then(notice) {
                 records(&data[sent..at], self.limit, emit);
                 emit(Piece::Notice(n));
                 sent = (end + 1).min(data.len());
@@ -126,14 +128,14 @@ impl Lines<'_> {
         let mut rest = data;
         while !rest.is_empty() {
             let end = memchr(b'\n', rest).unwrap_or(rest.len());
-            let line = trim_cr(&rest[..end]);
+            let line = &rest[..end];
             let after = &rest[(end + 1).min(rest.len())..];
-            if line.is_empty() {
+            if trim_cr(line).is_empty() {
                 rest = after;
                 continue;
             }
             *self.first = false;
-            return match hello(line) {
+            return match short(line, self.limit).and_then(hello) {
                 Some(h) => {
                     emit(Piece::Hello(h));
                     after
@@ -143,6 +145,13 @@ impl Lines<'_> {
         }
         rest
     }
+}
+
+/// `line` without its `\r`, unless it is too long to be a record (then it
+/// is neither a hello nor a notice, however it reads: it is counted as
+/// too long, whether it came in one chunk or many).
+fn short(line: &[u8], limit: usize) -> Option<&[u8]> {
+    (line.len() < limit).then(|| trim_cr(line))
 }
 
 /// Hands on whole lines in frames of at most [`frame_cap`] bytes; a line

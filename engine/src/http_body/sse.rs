@@ -128,10 +128,14 @@ impl BodyDecoder for SseBody {
         } else {
             self.input.hold(pos, end);
             let held = self.input.held;
-            if held > self.events.limit {
+            // Past this, a `data:` line's value alone is over the limit.
+            if held > self.events.limit + b"data: ".len() {
                 let line = &self.input.buf[..held];
-                let data = line.starts_with(b"data") && matches!(line.get(4), None | Some(b':'));
-                self.skipping = Some((held, data));
+                let field =
+                    |name: &[u8]| line.starts_with(name) && line.get(name.len()) == Some(&b':');
+                // A type this long is not `message`: the event is named.
+                self.events.named |= field(b"event");
+                self.skipping = Some((held, field(b"data")));
                 self.input.held = 0;
             }
         }
@@ -169,7 +173,8 @@ impl Events {
     fn data(&mut self, value: &[u8]) {
         let space = usize::from(self.has_data);
         self.has_data = true;
-        if self.dropped == 0 && self.data.len() + space + value.len() <= self.limit {
+        // With its newline, a record must fit the limit, as a line must.
+        if self.dropped == 0 && self.data.len() + space + value.len() < self.limit {
             if space == 1 {
                 self.data.push(b' ');
             }
