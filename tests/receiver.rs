@@ -73,10 +73,10 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
         Some((true, Some(0))),
         "the demo feed says it resumes, and where it starts"
     );
-    assert_eq!(
-        s.closed,
-        Some(Close::Ended("the feed ended normally (code 1000)".into())),
-        "a feed that reached its limit closes with 1000, its normal end"
+    assert!(
+        matches!(&s.closed, Some(Close::Ended(why)) if why.contains("code 1000")),
+        "a feed that reached its limit closes with 1000, its normal end: {:?}",
+        s.closed
     );
     assert!(s.arrivals_in_order, "arrival stamps never go backwards");
     let pending = s.pending.as_mut().unwrap();
