@@ -201,8 +201,13 @@ struct Reading {
 impl Reading {
     async fn run(self, response: Promise) {
         let close = self.read(response).await;
+        self.tell(Event::Closed(close), self.clock.now_ms());
+    }
+
+    /// An event for the runtime, unless the receiver is gone.
+    fn tell(&self, event: Event, at: f64) {
         if self.live.get() {
-            (self.handler)(Event::Closed(close), self.clock.now_ms());
+            (self.handler)(event, at);
         }
     }
 
@@ -223,9 +228,10 @@ impl Reading {
                 format!(" {text}")
             };
             let error = HttpFeedError::Status { status, text }.to_string();
-            return match retryable(status) {
-                true => Close::Dropped(error),
-                false => Close::Unusable(error),
+            return if retryable(status) {
+                Close::Dropped(error)
+            } else {
+                Close::Unusable(error)
             };
         }
         let content_type = response.headers().get("content-type").ok().flatten();
@@ -240,7 +246,7 @@ impl Reading {
             Some(Ok(reader)) => reader,
             _ => return Close::Dropped(HttpFeedError::Lost("no body".into()).to_string()),
         };
-        (self.handler)(Event::Open, self.clock.now_ms());
+        self.tell(Event::Open, self.clock.now_ms());
         let mut decoder = format.decoder(self.limit);
         loop {
             self.paced().await;
@@ -282,9 +288,6 @@ impl Reading {
 
     /// One piece of the body to the runtime, counting its records.
     fn hand_on(&self, piece: Piece, at: f64, records: &mut usize) {
-        if !self.live.get() {
-            return;
-        }
         let event = match piece {
             Piece::Records { frame, records: n } => {
                 *records += n;
@@ -297,7 +300,7 @@ impl Reading {
                 Event::Refused { bytes, records: 1 }
             }
         };
-        (self.handler)(event, at);
+        self.tell(event, at);
     }
 }
 

@@ -60,9 +60,10 @@ pub fn Header(
         board.read(|l| {
             let rate = format::rate(l.status.rate_limit? as f64);
             let feed = l.status.settings.as_ref().map(|s| s.feed.as_str());
-            Some(match feed.is_some_and(|f| f.starts_with("http")) {
-                true => format!("read at ≤ {rate}"),
-                false => format!("feed asked for ≤ {rate}"),
+            Some(if feed.is_some_and(|f| f.starts_with("http")) {
+                format!("read at ≤ {rate}")
+            } else {
+                format!("feed asked for ≤ {rate}")
             })
         })
     };
