@@ -10,6 +10,8 @@ ADDR ?= 127.0.0.1:$(PORT)
 WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
 # wasm-bindgen's CLI must be exactly the library version in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
+TANSU_VERSION := 0.6.0
+KAFKA_PYTHON_VERSION := 2.2.15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
@@ -38,6 +40,17 @@ test-tools: tools
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
+	@# The Kafka source's tests run against a real Kafka-protocol broker.
+	@command -v tansu >/dev/null || { \
+		echo "installing tansu $(TANSU_VERSION), a Kafka-compatible broker (about 10 minutes, once)"; \
+		cargo install tansu --version $(TANSU_VERSION) --locked; }
+	@# ...and produce their records with a Kafka client of its own.
+	@.venv/bin/python -c 'import kafka' 2>/dev/null || { \
+		python3 -m venv .venv 2>/dev/null || { \
+			$(SUDO) apt-get update -qq; \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+			rm -rf .venv; python3 -m venv .venv; }; \
+		.venv/bin/pip install -q kafka-python==$(KAFKA_PYTHON_VERSION); }
 
 ## The dashboard: wasm (release, LTO), JS glue, page shell and CSS in dist/.
 dist: tools
@@ -72,7 +85,7 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs) and
 ## the reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test http_feeds -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test http_feeds -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

@@ -297,3 +297,24 @@ async fn bad_source_parameters_are_400_naming_them() {
     assert_eq!(status, 426, "{body}");
     assert!(body.contains("source d"), "{body}");
 }
+
+#[tokio::test]
+async fn a_line_server_that_accepts_and_never_sends_is_a_status() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let _held = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let addr = start(&[&format!("mute=tcp://127.0.0.1:{port}")]).await;
+    let mut client = common::connect(addr, "/feed/mute").await;
+    let mut heard = Heard::default();
+    listen(&mut client, &mut heard, |h| {
+        h.statuses
+            .iter()
+            .any(|s| s.contains("nothing received for"))
+    })
+    .await;
+    assert!(heard.records.is_empty());
+    assert!(heard.close.is_none(), "the page stays connected");
+}

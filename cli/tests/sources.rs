@@ -59,6 +59,8 @@ async fn the_seeds_line_server_example_counts_exactly() {
     wait_for_counts(&b, 20_000, &word_counts(&body), "tcp").await;
     let status = b.wait_for_text("source-status", "connected to", 10).await;
     eprintln!("source status: {status}");
+    let shot = b.screenshot("source-tcp").await;
+    eprintln!("screenshot: {}", shot.display());
     b.close().await;
 }
 

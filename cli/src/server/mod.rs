@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// The `--source`s, served at `/feed/NAME`; the first is the page's
     /// default feed.
     pub sources: Vec<SourceSpec>,
+    /// Where sources keep what outlives the server (the Kafka journal);
+    /// see [`source::default_state_dir`].
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +70,7 @@ impl Default for ServerConfig {
             max_truth_recounts: MAX_TRUTH_RECOUNTS,
             header_read_timeout: HEADER_READ_TIMEOUT,
             sources: Vec::new(),
+            state_dir: source::default_state_dir(),
         }
     }
 }
@@ -109,7 +113,7 @@ pub async fn serve_until(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let sources = source::start(&config.sources)?;
+    let sources = source::start(&config.sources, config.state_dir.as_deref())?;
     let app = router(dist, &config, &sources);
     accept::run(listener, app, &config, shutdown).await
 }

@@ -11,11 +11,14 @@
 //! - `spec`: `NAME=URI` as given on the command line.
 //! - `lines`, `reader`: bytes into lines, with the line-length cap.
 //! - `log`: the bounded record log connections resume from.
-//! - `tcp`, `file`, `dir`, `stdin`: the readers.
+//! - `tcp`, `file`, `dir`, `stdin`, `kafka`: the readers; `journal`: the
+//!   Kafka offsets already served, for exact resume after a restart.
 //! - `params`, `socket`: one connection on a source.
 
 mod dir;
 mod file;
+mod journal;
+mod kafka;
 mod lines;
 mod log;
 mod params;
@@ -25,6 +28,7 @@ mod spec;
 mod stdin;
 mod tcp;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
@@ -57,15 +61,22 @@ impl Source {
     }
 }
 
-/// Starts a reader thread for each source. The readers stop when the
-/// server drops its sources (a reader blocked on standard input stays
-/// until the input closes or the process ends).
-pub fn start(specs: &[SourceSpec]) -> std::io::Result<Vec<Source>> {
+/// Starts a reader thread for each source; a Kafka source keeps its
+/// journal in `state_dir` (none: it resumes only while the server runs).
+/// The readers stop when the server drops its sources (a reader blocked
+/// on standard input stays until the input closes or the process ends).
+pub fn start(specs: &[SourceSpec], state_dir: Option<&Path>) -> std::io::Result<Vec<Source>> {
     let mut started = Vec::new();
     for spec in specs {
         let log = Arc::new(RecordLog::default());
         let reader_log = log.clone();
         let uri = spec.uri.clone();
+        let journal = match &uri {
+            SourceUri::Kafka { brokers, topic } => {
+                state_dir.map(|dir| journal_path(dir, brokers, topic))
+            }
+            _ => None,
+        };
         std::thread::Builder::new()
             .name(format!("source {}", spec.name))
             .spawn(move || match uri {
@@ -73,6 +84,9 @@ pub fn start(specs: &[SourceSpec]) -> std::io::Result<Vec<Source>> {
                 SourceUri::File { path, from_end } => file::run(reader_log, &path, from_end),
                 SourceUri::Dir { path } => dir::run(reader_log, &path),
                 SourceUri::Stdin => stdin::run(reader_log),
+                SourceUri::Kafka { brokers, topic } => {
+                    kafka::run(reader_log, &brokers, &topic, journal.as_deref())
+                }
             })?;
         started.push(Source {
             name: spec.name.clone(),
@@ -81,6 +95,36 @@ pub fn start(specs: &[SourceSpec]) -> std::io::Result<Vec<Source>> {
         });
     }
     Ok(started)
+}
+
+/// Where the journal of a topic on some brokers lives in `state_dir`.
+fn journal_path(state_dir: &Path, brokers: &[String], topic: &str) -> PathBuf {
+    let at: String = brokers
+        .join(",")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    state_dir.join(format!("kafka-{at}-{topic}.journal"))
+}
+
+/// Where sources keep what must outlive the server (the Kafka journal):
+/// `$SPARKLET_STATE_DIR`, else `$XDG_STATE_HOME/sparklet`, else
+/// `~/.local/state/sparklet`.
+pub fn default_state_dir() -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("SPARKLET_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("sparklet")))
+        .or_else(|| var("HOME").map(|d| d.join(".local/state/sparklet")))
 }
 
 /// `/feed/NAME` for each source, and `/sources` listing them with their

@@ -31,6 +31,8 @@ pub enum SourceUri {
     Dir { path: PathBuf },
     /// `stdin:` or `-`: this process's standard input.
     Stdin,
+    /// `kafka://HOST:PORT[,HOST:PORT...]/TOPIC`: every partition of a topic.
+    Kafka { brokers: Vec<String>, topic: String },
 }
 
 /// Why a `--source` cannot be used; each names the part that is wrong and
@@ -48,11 +50,10 @@ pub enum SpecError {
     #[error("`{uri}`: {why}")]
     BadUri { uri: String, why: String },
     #[error(
-        "`{0}`: unknown kind of source; use tcp://HOST:PORT, file:PATH, dir:PATH or stdin: (or -)"
+        "`{0}`: unknown kind of source; use tcp://HOST:PORT, file:PATH, dir:PATH, stdin: (or -) \
+         or kafka://HOST:PORT/TOPIC"
     )]
     UnknownScheme(String),
-    #[error("`{0}`: Kafka sources are not available in this build yet")]
-    KafkaNotYet(String),
     #[error("source name `{0}` is given twice")]
     Repeated(String),
     #[error("only one source can read standard input (`{0}` is the second)")]
@@ -142,8 +143,34 @@ impl FromStr for SourceUri {
             }
             return Ok(SourceUri::Dir { path: path.into() });
         }
-        if uri.starts_with("kafka://") {
-            return Err(SpecError::KafkaNotYet(uri.into()));
+        if let Some(rest) = uri.strip_prefix("kafka://") {
+            let (brokers, topic) = rest
+                .split_once('/')
+                .ok_or_else(|| bad("expected kafka://HOST:PORT/TOPIC"))?;
+            let brokers: Vec<String> = brokers.split(',').map(str::to_owned).collect();
+            if brokers.iter().any(|b| {
+                b.rsplit_once(':')
+                    .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+            }) {
+                return Err(bad(
+                    "each broker is HOST:PORT; expected kafka://HOST:PORT/TOPIC",
+                ));
+            }
+            // Kafka's own rule for topic names.
+            let valid_topic = !topic.is_empty()
+                && topic.len() <= 249
+                && topic
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            if !valid_topic {
+                return Err(bad(
+                    "a topic is 1 to 249 of letters, digits, `.`, `_` and `-`",
+                ));
+            }
+            return Ok(SourceUri::Kafka {
+                brokers,
+                topic: topic.into(),
+            });
         }
         Err(SpecError::UnknownScheme(uri.into()))
     }
@@ -165,6 +192,9 @@ impl fmt::Display for SourceUri {
             }
             SourceUri::Dir { path } => write!(f, "dir:{}", path.display()),
             SourceUri::Stdin => f.write_str("stdin:"),
+            SourceUri::Kafka { brokers, topic } => {
+                write!(f, "kafka://{}/{topic}", brokers.join(","))
+            }
         }
     }
 }
@@ -216,6 +246,15 @@ mod tests {
             }
         );
         assert_eq!(parse("app=-").unwrap().uri, SourceUri::Stdin);
+        assert_eq!(
+            parse("k=kafka://b1:9092,b2:9093/clicks.v1").unwrap().uri,
+            SourceUri::Kafka {
+                brokers: vec!["b1:9092".into(), "b2:9093".into()],
+                topic: "clicks.v1".into()
+            }
+        );
+        assert!(parse("k=kafka://b1/t").unwrap_err().contains("HOST:PORT"));
+        assert!(parse("k=kafka://b1:9/a b").unwrap_err().contains("topic"));
         assert_eq!(parse("app=stdin:").unwrap().uri, SourceUri::Stdin);
         assert_eq!(
             parse("v6=tcp://[::1]:7").unwrap().uri.to_string(),
