@@ -247,10 +247,10 @@ pub enum SettingError {
     Duration(#[from] DurationError),
     #[error("the batch interval must be between {MIN_BATCH} and {MAX_BATCH}")]
     BatchOutOfRange,
-    #[error("`{0}` is not a URL; a feed looks like ws://host:port/path")]
+    #[error("`{0}` is not a URL; a feed looks like ws://host:port/path or http://host:port/path")]
     NotAUrl(String),
-    #[error("`{url}` uses {scheme} but a feed must be a WebSocket URL (ws:// or wss://)")]
-    NotAWebSocket { url: String, scheme: String },
+    #[error("`{url}` uses {scheme} but a feed must be a WebSocket URL (ws://, wss://) or an HTTP one (http://, https://: Server-Sent Events or NDJSON)")]
+    NotAFeedScheme { url: String, scheme: String },
     #[error(
         "a sink name is 1 to {MAX_SINK_NAME} letters, digits, '_', '-' or '.', not starting \
          with '.' or '_' (it names files: NAME-<batch time>.jsonl)"
@@ -279,13 +279,14 @@ pub fn parse_batch(text: &str) -> Result<Duration, SettingError> {
     Ok(d)
 }
 
-/// Checks a feed URL before the socket is opened, so a typo gets a message
-/// that names it rather than a browser exception.
+/// Checks a feed URL before it is opened, so a typo gets a message that
+/// names it rather than a browser exception: a WebSocket feed, or an HTTP
+/// response that streams (see `crate::receiver`).
 pub fn check_feed_url(url: &str) -> Result<(), SettingError> {
     let parsed = web_sys::Url::new(url).map_err(|_| SettingError::NotAUrl(url.into()))?;
     match parsed.protocol().as_str() {
-        "ws:" | "wss:" => Ok(()),
-        scheme => Err(SettingError::NotAWebSocket {
+        "ws:" | "wss:" | "http:" | "https:" => Ok(()),
+        scheme => Err(SettingError::NotAFeedScheme {
             url: url.into(),
             scheme: scheme.into(),
         }),

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use sparklet_dashboard::receiver::{Event, Receiver};
+use sparklet_dashboard::receiver::{Close, Event, Receiver};
 use sparklet_engine::{Malformed, PendingBuffer};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -20,7 +20,7 @@ struct Seen {
     pending: Option<PendingBuffer>,
     malformed: Malformed,
     opened: bool,
-    closed: Option<u16>,
+    closed: Option<Close>,
     hello: Option<sparklet_engine::hello::FeedHello>,
     last_arrival: f64,
     arrivals_in_order: bool,
@@ -44,7 +44,7 @@ fn handler(seen: Rc<RefCell<Seen>>) -> sparklet_dashboard::receiver::Handler {
             Event::Binary(b) => pending.push_binary(b, at, malformed),
             Event::Refused { bytes, records } => pending.refuse_frame(bytes, records),
             Event::Notice(n) => pending.skip_records(n.skipped),
-            Event::Closed { code, .. } => s.closed = Some(code),
+            Event::Closed(close) => s.closed = Some(close),
             Event::Error => {}
         }
     })
@@ -73,10 +73,10 @@ async fn receives_every_record_of_a_limited_feed_and_its_normal_close() {
         Some((true, Some(0))),
         "the demo feed says it resumes, and where it starts"
     );
-    assert_eq!(
-        s.closed,
-        Some(1000),
-        "a feed that reached its limit closes with 1000"
+    assert!(
+        matches!(&s.closed, Some(Close::Ended(why)) if why.contains("code 1000")),
+        "a feed that reached its limit closes with 1000, its normal end: {:?}",
+        s.closed
     );
     assert!(s.arrivals_in_order, "arrival stamps never go backwards");
     let pending = s.pending.as_mut().unwrap();
@@ -136,4 +136,46 @@ fn a_url_the_browser_refuses_is_an_error_not_a_panic() {
         err.contains("scheme"),
         "the browser's reason is kept: {err}"
     );
+}
+
+/// An HTTP URL that answers, but not with a feed: the content type is
+/// named, and the receiver does not call it a drop to retry.
+#[wasm_bindgen_test]
+async fn an_http_answer_that_is_not_a_feed_is_unusable_naming_its_content_type() {
+    let seen = Rc::new(RefCell::new(Seen {
+        pending: Some(PendingBuffer::new(1 << 20)),
+        ..Seen::default()
+    }));
+    let url = common::feed("/feed/words/truth?seed=1&limit=10").replacen("ws://", "http://", 1);
+    let _receiver = Receiver::connect(&url, handler(seen.clone()), 1 << 20).expect("a URL");
+    assert!(
+        common::until(10_000, || seen.borrow().closed.is_some()).await,
+        "no answer"
+    );
+    let s = seen.borrow();
+    let Some(Close::Unusable(why)) = &s.closed else {
+        panic!("{:?}", s.closed)
+    };
+    assert!(why.contains("content type `application/json`"), "{why}");
+    assert!(!s.opened, "not a feed, so never open");
+}
+
+#[wasm_bindgen_test]
+async fn an_http_feed_where_nothing_answers_is_a_drop_to_retry() {
+    let seen = Rc::new(RefCell::new(Seen {
+        pending: Some(PendingBuffer::new(1 << 20)),
+        ..Seen::default()
+    }));
+    let _receiver = Receiver::connect("http://127.0.0.1:9/feed", handler(seen.clone()), 1 << 20)
+        .expect("a URL");
+    assert!(
+        common::until(10_000, || seen.borrow().closed.is_some()).await,
+        "no answer"
+    );
+    let s = seen.borrow();
+    let Some(Close::Dropped(why)) = &s.closed else {
+        panic!("{:?}", s.closed)
+    };
+    assert!(why.starts_with("could not connect"), "{why}");
+    assert!(why.contains("Access-Control-Allow-Origin"), "{why}");
 }

@@ -76,15 +76,18 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
     );
 
     let rt = common::start(common::settings(
-        "http://example.com/feed".into(),
+        "ftp://example.com/feed".into(),
         "count",
         100,
     ))
     .unwrap();
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
-        panic!("http is not a feed")
+        panic!("ftp is not a feed")
     };
-    assert!(reason.contains("must be a WebSocket URL"), "{reason}");
+    assert!(
+        reason.contains("must be a WebSocket URL (ws://, wss://) or an HTTP one"),
+        "{reason}"
+    );
 
     let rt = common::start(common::settings("not a url".into(), "count", 100)).unwrap();
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {

@@ -7,19 +7,17 @@
 mod browser;
 mod common;
 mod feeds;
+mod texts;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use browser::{counts, Browser};
+use browser::Browser;
 use sparklet::source::SourceSpec;
 use sparklet::ServerConfig;
-
-/// Running totals of words, so the page's output is the whole count.
-const TOTALS: &str = "split | count_by_value | update_state_by_key sum";
+use texts::{text, wait_for_counts, word_counts, TOTALS};
 
 async fn serve(sources: &[String]) -> SocketAddr {
     let config = ServerConfig {
@@ -30,46 +28,6 @@ async fn serve(sources: &[String]) -> SocketAddr {
         ..ServerConfig::default()
     };
     common::start_with(Some(browser::dist()), config).await
-}
-
-/// Word counts of `text` split on ASCII whitespace: the truth.
-fn word_counts(text: &str) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for word in text.split_ascii_whitespace() {
-        *counts.entry(word.to_string()).or_insert(0) += 1;
-    }
-    counts
-}
-
-/// Lines of `count` words each, drawn from a small vocabulary by a fixed
-/// sequence, so counts repeat and differ.
-fn text(lines: usize, salt: usize) -> String {
-    const WORDS: [&str; 12] = [
-        "spark", "stream", "batch", "window", "count", "word", "the", "a", "of", "to", "and", "in",
-    ];
-    (0..lines)
-        .map(|i| {
-            (0..1 + (i * 7 + salt) % 9)
-                .map(|j| WORDS[(i * 31 + j * 17 + salt) % WORDS.len()])
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
-}
-
-async fn wait_for_counts(b: &Browser, lines: u64, truth: &BTreeMap<String, i64>, what: &str) {
-    let stats = b
-        .wait_for_stats(60, what, |s| {
-            s["lines"].as_u64() >= Some(lines)
-                && s["pending"] == 0
-                && s["output"].is_array()
-                && counts(&s["output"]).values().sum::<i64>() == truth.values().sum::<i64>()
-        })
-        .await;
-    assert_eq!(stats["lines"], lines, "{what}: every line once");
-    assert_eq!(&counts(&stats["output"]), truth, "{what}: exact counts");
 }
 
 /// The seed's example: `nc -lk 9999` sending a known text, read as

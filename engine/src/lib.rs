@@ -10,6 +10,7 @@ mod duration;
 mod expr;
 pub mod frame;
 pub mod hello;
+pub mod http_body;
 pub mod latency;
 mod malformed;
 pub mod notice;

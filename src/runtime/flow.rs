@@ -97,7 +97,7 @@ impl Runtime {
             .map(|b| b.info.records as f64 * 1000.0 / b.info.processing_ms.max(1.0));
         let rate = (processed.unwrap_or(2000.0) / 2.0).max(100.0).round() as u64;
         if let Some(receiver) = self.receiver.as_ref() {
-            if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+            if receiver.set_rate(rate) {
                 self.rate_limit = Some(rate);
                 self.braked = true;
             }
@@ -124,7 +124,7 @@ impl Runtime {
             return;
         };
         let rate = rate.min(self.buffer_rate()).round().max(1.0) as u64;
-        if receiver.send(&format!("{{\"rate\": {rate}}}")) {
+        if receiver.set_rate(rate) {
             self.rate_limit = Some(rate);
             self.braked = self.pending.fill() >= 0.25;
         }

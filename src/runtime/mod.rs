@@ -21,7 +21,7 @@ use crate::clock::PerformanceClock;
 use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
 use crate::page_config::PageConfig;
-use crate::receiver::{describe_close, Event, Receiver};
+use crate::receiver::{Close, Event, Receiver};
 use crate::resume::ResumeCheck;
 use crate::scheduler::{wake_at, zero_time, BatchClock};
 use crate::settings::{check_feed_url, Settings};
@@ -39,7 +39,8 @@ pub enum ConnState {
         reason: String,
         retry_at_wall_ms: f64,
     },
-    /// The feed URL cannot be used; nothing will be retried.
+    /// The feed URL cannot be used, or what answered there is not a feed;
+    /// nothing will be retried.
     Closed(String),
 }
 
@@ -80,7 +81,6 @@ pub struct Runtime {
     pub frame_malformed: Malformed,
     pub listener: Rc<RefCell<Listener>>,
     pub conn: ConnState,
-    ever_opened: bool,
     pub batches: BatchClock,
     pub clock: PerformanceClock,
     receiver: Option<Receiver>,
@@ -160,7 +160,6 @@ impl Runtime {
             frame_malformed: Malformed::default(),
             listener,
             conn: ConnState::Connecting,
-            ever_opened: false,
             clock,
             receiver: None,
             timer: None,
@@ -293,21 +292,19 @@ impl Runtime {
                 let dropped = self.dropped_at_wall_ms.take();
                 self.reconnects += dropped.is_some() as u64;
                 self.resume.opened(dropped);
-                self.ever_opened = true;
                 self.attempt = 0;
                 self.conn = ConnState::Live;
                 self.announce();
             }
-            Event::Closed { code, reason } => {
+            Event::Closed(close) => {
                 if let Some(from) = self.resume.closed() {
                     // Reopened and closed again without a word: still down.
                     self.dropped_at_wall_ms = Some(from);
                 }
-                let text = describe_close(code, &reason, self.ever_opened);
-                if code == 1000 {
-                    self.conn = ConnState::Ended(text);
-                } else {
-                    self.retry_later(text);
+                match close {
+                    Close::Ended(text) => self.conn = ConnState::Ended(text),
+                    Close::Dropped(text) => self.retry_later(text),
+                    Close::Unusable(text) => self.conn = ConnState::Closed(text),
                 }
                 self.announce();
             }
@@ -453,9 +450,6 @@ fn connect(rt: &Shared) {
     if let Err(e) = check_feed_url(&r.settings.feed) {
         r.conn = ConnState::Closed(e.to_string());
         return;
-    }
-    if r.dropped_at_wall_ms.is_none() {
-        r.ever_opened = false;
     }
     r.conn = ConnState::Connecting;
     let handler = Rc::new(move |event: Event, at: f64| {

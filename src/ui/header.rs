@@ -55,10 +55,18 @@ pub fn Header(
             (delay > batch).then(|| format!("behind by {}", format::millis(delay)))
         })
     };
+    // A WebSocket feed is asked to slow down; an HTTP feed's response is
+    // read no faster (see `crate::receiver`).
     let limit = move || {
-        board
-            .read(|l| l.status.rate_limit)
-            .map(|r| format!("feed asked for ≤ {}", format::rate(r as f64)))
+        board.read(|l| {
+            let rate = format::rate(l.status.rate_limit? as f64);
+            let feed = l.status.settings.as_ref().map(|s| s.feed.as_str());
+            Some(if feed.is_some_and(|f| f.starts_with("http")) {
+                format!("read at ≤ {rate}")
+            } else {
+                format!("feed asked for ≤ {rate}")
+            })
+        })
     };
     let feed = move || {
         board.read(|l| {

@@ -12,10 +12,12 @@ use axum::http::header::{
 use axum::response::Response;
 
 /// The policy of the meta tag in `index.html`, plus `frame-ancestors`. A
-/// test keeps the two in step.
+/// test keeps the two in step. `connect-src` lets the page reach a feed
+/// anywhere, as the user's `feed=` says: a WebSocket, or an HTTP response
+/// that streams; scripts still come from this server only.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
      script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-     connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; \
+     connect-src 'self' ws: wss: http: https:; img-src 'self' data:; object-src 'none'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub(super) async fn secure(mut response: Response) -> Response {
