@@ -8,8 +8,8 @@
 mod browser;
 mod common;
 mod feeds;
+mod texts;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use browser::{counts, Browser};
 use feeds::free_port;
-
-const TOTALS: &str = "split | count_by_value | update_state_by_key sum";
+use texts::{word_counts, TOTALS};
 
 /// A child process killed when dropped, so a failing test leaves none.
 struct Process(Child);
@@ -146,14 +145,6 @@ fn text(lines: usize, salt: usize) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
-}
-
-fn word_counts(text: &str) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for word in text.split_ascii_whitespace() {
-        *counts.entry(word.to_string()).or_insert(0) += 1;
-    }
-    counts
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,6 +15,7 @@
 mod browser;
 mod common;
 mod feeds;
+mod texts;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -25,9 +26,9 @@ use std::time::{Duration, Instant};
 use browser::{counts, Browser};
 use sparklet::source::SourceSpec;
 use sparklet::ServerConfig;
+use texts::{word_counts, TOTALS};
 
 const LINES: u64 = 1_000_000;
-const TOTALS: &str = "split | count_by_value | update_state_by_key sum";
 
 fn body() -> String {
     const WORDS: [&str; 12] = [
@@ -43,14 +44,6 @@ fn body() -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
-}
-
-fn word_counts(text: &str) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for word in text.split_ascii_whitespace() {
-        *counts.entry(word.to_string()).or_insert(0) += 1;
-    }
-    counts
 }
 
 /// Opens the page on `feed` and times it from the first record to the last.
