@@ -5,6 +5,7 @@
 //! notices, never a crash. The page's side is `sources.rs` (Chromium).
 
 mod common;
+mod line_server;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -17,6 +18,7 @@ use sparklet_engine::notice::FeedNotice;
 use tokio_tungstenite::tungstenite::Message;
 
 use common::{Client, PATIENCE};
+use line_server::line_server;
 
 async fn start(sources: &[&str]) -> SocketAddr {
     let config = ServerConfig {
@@ -92,29 +94,13 @@ async fn listen(client: &mut Client, heard: &mut Heard, done: impl Fn(&Heard) ->
     }
 }
 
-/// A line server as `nc -lk` is one: accepts, sends `text`, and keeps
-/// the connection open.
-fn line_server(chunks: Vec<Vec<u8>>) -> (u16, std::thread::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        for chunk in chunks {
-            conn.write_all(&chunk).unwrap();
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        std::thread::sleep(Duration::from_secs(30));
-    });
-    (port, handle)
-}
-
 #[tokio::test]
 async fn a_line_server_is_a_feed_with_exact_resume() {
     let lines: Vec<String> = (0..5000).map(|i| format!("line {i} of the seed")).collect();
     // Sent in pieces that cut lines in two, as TCP may.
     let text = lines.join("\n") + "\n";
     let chunks = text.as_bytes().chunks(777).map(<[u8]>::to_vec).collect();
-    let (port, _server) = line_server(chunks);
+    let port = line_server(chunks, Duration::from_millis(5));
     let addr = start(&[&format!("seed=tcp://127.0.0.1:{port}")]).await;
 
     let mut client = common::connect(addr, "/feed/seed?frame=100").await;
@@ -152,7 +138,7 @@ async fn bad_bytes_from_a_line_server_are_counted_not_fatal() {
         long,
         b"good three\n".to_vec(),
     ];
-    let (port, _server) = line_server(chunks);
+    let port = line_server(chunks, Duration::from_millis(5));
     let addr = start(&[&format!("bad=tcp://127.0.0.1:{port}")]).await;
     let mut client = common::connect(addr, "/feed/bad").await;
     let mut heard = Heard::default();
@@ -300,12 +286,7 @@ async fn bad_source_parameters_are_400_naming_them() {
 
 #[tokio::test]
 async fn a_line_server_that_accepts_and_never_sends_is_a_status() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let _held = listener.accept().unwrap();
-        std::thread::sleep(Duration::from_secs(60));
-    });
+    let port = line_server(Vec::new(), Duration::ZERO);
     let addr = start(&[&format!("mute=tcp://127.0.0.1:{port}")]).await;
     let mut client = common::connect(addr, "/feed/mute").await;
     let mut heard = Heard::default();

@@ -15,11 +15,12 @@
 mod browser;
 mod common;
 mod feeds;
+mod line_server;
 mod texts;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -91,14 +92,7 @@ async fn rates_through_each_source() {
     let text = body();
     let truth = word_counts(&text);
 
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let sent = text.clone();
-    std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.write_all(sent.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_secs(600));
-    });
+    let port = line_server::sending(&text);
     let addr = serve(format!("t=tcp://127.0.0.1:{port}")).await;
     measure(addr, &format!("ws://{addr}/feed/t"), &truth, "tcp").await;
 

@@ -7,14 +7,16 @@
 mod browser;
 mod common;
 mod feeds;
+mod line_server;
 mod texts;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use browser::Browser;
+use line_server::{line_server, sending};
 use sparklet::source::SourceSpec;
 use sparklet::ServerConfig;
 use texts::{text, wait_for_counts, word_counts, TOTALS};
@@ -36,18 +38,8 @@ async fn serve(sources: &[String]) -> SocketAddr {
 #[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
 async fn the_seeds_line_server_example_counts_exactly() {
     let body = text(20_000, 1);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let sent = body.clone();
-    std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        // Paced a little, so the page sees several batches.
-        for piece in sent.as_bytes().chunks(8192) {
-            conn.write_all(piece).unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_secs(120));
-    });
+    let pieces = body.as_bytes().chunks(8192).map(<[u8]>::to_vec).collect();
+    let port = line_server(pieces, Duration::from_millis(20));
     let addr = serve(&[format!("seed=tcp://127.0.0.1:{port}")]).await;
     let b = Browser::start().await;
     let feed = format!("ws://{addr}/feed/seed");
@@ -187,18 +179,14 @@ async fn standard_input_piped_into_the_binary_counts_exactly() {
 #[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
 async fn bad_input_from_a_source_is_counted_and_shown() {
     let good = text(1000, 10);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let sent = good.clone();
-    std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.write_all(b"\xff\xfe not utf-8\n").unwrap();
-        let mut long = vec![b'x'; 16 << 20];
-        long.push(b'\n');
-        conn.write_all(&long).unwrap();
-        conn.write_all(sent.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_secs(120));
-    });
+    let mut long = vec![b'x'; 16 << 20];
+    long.push(b'\n');
+    let chunks = vec![
+        b"\xff\xfe not utf-8\n".to_vec(),
+        long,
+        good.as_bytes().to_vec(),
+    ];
+    let port = line_server(chunks, Duration::ZERO);
     let addr = serve(&[format!("bad=tcp://127.0.0.1:{port}")]).await;
     let b = Browser::start().await;
     let feed = format!("ws://{addr}/feed/bad");
@@ -223,14 +211,7 @@ async fn bad_input_from_a_source_is_counted_and_shown() {
 #[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
 async fn the_bare_url_opens_the_first_source() {
     let body = text(500, 11);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let sent = body.clone();
-    std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.write_all(sent.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_secs(120));
-    });
+    let port = sending(&body);
     let dir = tempfile::tempdir().unwrap();
     let addr = serve(&[
         format!("seed=tcp://127.0.0.1:{port}"),
