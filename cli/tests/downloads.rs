@@ -9,15 +9,6 @@ mod common;
 use browser::Browser;
 use serde_json::Value;
 
-async fn batches(b: &Browser) -> Vec<Value> {
-    let rows = b
-        .client
-        .execute("return window.sparklet.batches();", vec![])
-        .await
-        .expect("batches()");
-    rows.as_array().expect("a list").clone()
-}
-
 /// An RFC 4180 reader, the test's own: fields, quoted or not, CRLF rows.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
@@ -152,7 +143,7 @@ async fn the_downloads_hold_the_results_and_batches_shown() {
         "{name}"
     );
     let rows = parse_csv(&text);
-    let table = batches(&b).await;
+    let table = b.batches().await;
     assert!(rows.len() > 3, "{} rows", rows.len());
     let header = &rows[0];
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();

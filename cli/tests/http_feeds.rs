@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use browser::{counts, Browser};
+use browser::{counts, Browser, Sustained};
 use serde_json::Value;
 use texts::{text, wait_for_counts, word_counts, TOTALS};
 
@@ -301,33 +301,14 @@ async fn a_fast_feed_is_read_exactly_and_its_rate_measured() {
         let url = feed.url(&format!("{path}?repeat={repeat}&batch=2000"));
         let b = open(&url, TOTALS, "100ms").await;
         wait_for_counts(&b, total, &truth, path).await;
-        let batches = b
-            .client
-            .execute("return window.sparklet.batches();", vec![])
-            .await
-            .expect("batches");
-        let with_records: Vec<&Value> = batches
-            .as_array()
-            .expect("a list")
-            .iter()
-            .filter(|b| b["records"].as_u64() > Some(0))
-            .collect();
-        let first = with_records[0]["time_ms"].as_f64().unwrap();
-        let last = with_records.last().unwrap()["time_ms"].as_f64().unwrap();
-        let seconds = (last - first + 100.0) / 1000.0;
-        let p99 = {
-            let mut p: Vec<f64> = with_records
-                .iter()
-                .map(|b| b["processing_ms"].as_f64().unwrap())
-                .collect();
-            p.sort_by(f64::total_cmp);
-            p[p.len() * 99 / 100]
-        };
+        let rate = Sustained::of(&b.batches().await, 100.0);
         let stats = b.stats().await;
         eprintln!(
-            "{path}: {total} records in {seconds:.2} s ({} batches): {:.0} records/s; processing p99 {p99:.1} ms; rate limit {}; dropped {}",
-            with_records.len(),
-            total as f64 / seconds,
+            "{path}: {total} records in {:.2} s ({} batches): {:.0} records/s; processing p99 {:.1} ms; rate limit {}; dropped {}",
+            rate.seconds,
+            rate.batches,
+            rate.per_second(),
+            rate.p99_ms,
             stats["rate_limit"],
             stats["dropped"]
         );

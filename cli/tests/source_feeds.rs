@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use sparklet::source::SourceSpec;
+use sparklet::source::{SourceSpec, MAX_RECORDS};
 use sparklet::ServerConfig;
 use sparklet_engine::notice::FeedNotice;
 use tokio_tungstenite::tungstenite::Message;
@@ -298,4 +298,37 @@ async fn a_line_server_that_accepts_and_never_sends_is_a_status() {
     .await;
     assert!(heard.records.is_empty());
     assert!(heard.close.is_none(), "the page stays connected");
+}
+
+/// More lines than the replay log holds, sent at once to a page that
+/// reads none of them for a while: the source's reader waits for the page
+/// (TCP holds the line server back), so nothing leaves the log unread.
+#[tokio::test]
+async fn a_page_behind_a_fast_line_server_loses_nothing() {
+    // Twice the log, and more bytes than socket buffers hold.
+    let lines = MAX_RECORDS as usize * 2;
+    let text: String = (0..lines).map(|i| format!("{i:>19}\n")).collect();
+    let chunks = vec![b"first\n".to_vec(), text.into_bytes()];
+    let port = line_server(chunks, Duration::from_secs(1));
+    let addr = start(&[&format!("t=tcp://127.0.0.1:{port}")]).await;
+    let mut client = common::connect(addr, "/feed/t").await;
+    // Not reading: the server's socket and the log fill up.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut heard = Heard::default();
+    listen(&mut client, &mut heard, |h| h.lines() > lines as u64).await;
+    assert_eq!(heard.skipped, [], "nothing left the log unread");
+    assert_eq!(heard.records.len(), lines + 1);
+    assert!(heard.records[1..]
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r.trim() == i.to_string()));
+}
+
+#[tokio::test]
+async fn a_source_sends_no_more_than_its_credit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.log");
+    std::fs::write(&file, "a line\n".repeat(5000)).unwrap();
+    let addr = start(&[&format!("f=file:{}", file.display())]).await;
+    common::check_credit(addr, "/feed/f").await;
 }

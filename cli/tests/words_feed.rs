@@ -232,3 +232,9 @@ async fn a_client_leaving_mid_stream_does_not_hurt_the_server() {
     let got = fetch_feed(addr, "/feed/words?rate=0&limit=10").await;
     assert_eq!(got.records().len(), 10);
 }
+
+#[tokio::test]
+async fn the_demo_feed_sends_no_more_than_its_credit() {
+    let addr = start(None).await;
+    common::check_credit(addr, "/feed/words").await;
+}

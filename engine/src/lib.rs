@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 mod clock;
+pub mod control;
 pub mod dstream;
 mod duration;
 mod expr;

@@ -17,6 +17,7 @@ mod websocket;
 
 use std::rc::Rc;
 
+use sparklet_engine::control::FeedControl;
 use sparklet_engine::hello::FeedHello;
 use sparklet_engine::notice::FeedNotice;
 
@@ -103,8 +104,18 @@ impl Receiver {
     /// faster, and TCP's flow control slows the server. Whether it took.
     pub fn set_rate(&self, rate: u64) -> bool {
         match self {
-            Receiver::WebSocket(ws) => ws.send(&format!("{{\"rate\": {rate}}}")),
+            Receiver::WebSocket(ws) => ws.send(&FeedControl::rate(rate).to_text()),
             Receiver::Http(http) => http.set_rate(rate),
+        }
+    }
+
+    /// Grants the feed credit: the page has let go of the connection's
+    /// first `ack` records and can hold `window` more (the feed protocol's
+    /// `{"ack": K, "window": W}`). An HTTP body needs none: it is read only
+    /// as fast as the page asks.
+    pub fn grant(&self, ack: u64, window: u64) {
+        if let Receiver::WebSocket(ws) = self {
+            ws.send(&FeedControl::credit(ack, window).to_text());
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The connection's flow: reconnecting after a drop (backoff, resume,
-//! gaps) and backpressure (asking the feed to slow down).
+//! gaps) and backpressure (asking the feed to slow down, granting it
+//! credit).
 
 use gloo_timers::callback::Timeout;
 
@@ -13,6 +14,9 @@ use crate::connection::{backoff_ms, with_from, Gap, GAPS_KEPT};
 /// interval; here the same thread receives the frames and draws the page,
 /// so backpressure keeps the rest for them.
 pub const PROCESSING_BUDGET: f64 = 1.0 / 3.0;
+
+/// The least credit granted, so a feed of huge records still moves.
+const MIN_WINDOW: u64 = 100;
 
 impl Runtime {
     /// Whether a reconnect resumes with `from=` (see [`crate::resume`]):
@@ -130,17 +134,37 @@ impl Runtime {
         }
     }
 
+    /// Credit (the feed protocol's ack): what this connection sent that the
+    /// page no longer holds, and room for half the buffer more. A feed
+    /// that honours it cannot flood the page, whatever the rate.
+    pub(super) fn grant_credit(&mut self) {
+        let Some(receiver) = self.receiver.as_ref() else {
+            return;
+        };
+        if !self.settings.backpressure {
+            return;
+        }
+        let received = self.pending.counters().lines.saturating_sub(self.conn_base);
+        let ack = received.saturating_sub(self.pending.len() as u64);
+        let window = 0.5 * self.settings.buffer_bytes() as f64 / self.record_bytes();
+        receiver.grant(ack, (window as u64).max(MIN_WINDOW));
+    }
+
+    /// Average bytes per record line so far (100 before the first).
+    fn record_bytes(&self) -> f64 {
+        let c = self.pending.counters();
+        if c.lines == 0 {
+            100.0
+        } else {
+            (c.bytes as f64 / c.lines as f64).max(1.0)
+        }
+    }
+
     /// The most records/s the pending buffer can hold for one batch interval
     /// at half its size: a rate above it would fill the buffer between two
     /// batches, whatever the processing speed.
     pub(super) fn buffer_rate(&self) -> f64 {
-        let c = self.pending.counters();
-        let record_bytes = if c.lines == 0 {
-            100.0
-        } else {
-            (c.bytes as f64 / c.lines as f64).max(1.0)
-        };
         let batch_s = self.settings.batch.as_millis() as f64 / 1000.0;
-        0.5 * self.settings.buffer_bytes() as f64 / record_bytes / batch_s
+        0.5 * self.settings.buffer_bytes() as f64 / self.record_bytes() / batch_s
     }
 }

@@ -102,6 +102,9 @@ pub struct Runtime {
     pub rate_limit: Option<u64>,
     /// An emergency slow-down was sent and the buffer has not drained yet.
     braked: bool,
+    /// Record lines received before this connection opened: its acks
+    /// count from here.
+    conn_base: u64,
     /// The feed record a restored run resumes at.
     start_offset: Option<u64>,
     /// Whether each connection resumed where it was asked (the feed's
@@ -174,6 +177,7 @@ impl Runtime {
             estimator: PidRateEstimator::new(1000),
             rate_limit: None,
             braked: false,
+            conn_base: 0,
             start_offset: None,
             resume: ResumeCheck::default(),
             restore_refused: None,
@@ -294,6 +298,8 @@ impl Runtime {
                 self.resume.opened(dropped);
                 self.attempt = 0;
                 self.conn = ConnState::Live;
+                self.conn_base = self.pending.counters().lines;
+                self.grant_credit();
                 self.announce();
             }
             Event::Closed(close) => {
@@ -343,6 +349,7 @@ impl Runtime {
             };
             let done_perf = self.clock.now_ms();
             self.control_rate(done_perf, &report.info);
+            self.grant_credit();
             let done_wall = js_sys::Date::now();
             let latency = match event_times {
                 Some(mut samples) => {

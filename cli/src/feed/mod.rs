@@ -17,6 +17,7 @@ pub mod params;
 pub mod truth;
 pub mod words;
 
+pub(crate) mod flow;
 pub(crate) mod pacing;
 mod recount;
 mod rng;

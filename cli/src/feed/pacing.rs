@@ -39,10 +39,6 @@ impl Pacer {
         }
     }
 
-    pub fn rate(&self) -> u64 {
-        self.rate
-    }
-
     /// One past the last record index due at `now` (`u64::MAX` when unpaced).
     pub fn due(&self, now: Instant) -> u64 {
         if self.rate == 0 {

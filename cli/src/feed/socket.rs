@@ -5,7 +5,7 @@
 //! can resume exactly after a drop wherever the feed runs; records follow.
 //! The loop alternates between sending frames that are due and waiting for
 //! the next tick, and looks at the client between any two frames, so a
-//! `{"rate": N}` message takes effect promptly even in the middle of an
+//! rate or credit message (see `flow`) takes effect promptly even in the middle of an
 //! unpaced burst. Frames are queued with `feed` and flushed once per burst:
 //! at rate 0 that leaves the write syscalls to the socket buffer's size
 //! rather than one per frame.
@@ -14,18 +14,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
-use serde::Deserialize;
 use sparklet_engine::hello::FeedHello;
 use tokio::time::{sleep_until, timeout, Instant};
 
-use super::pacing::Pacer;
+use super::flow::{Flow, Until};
 use super::params::FeedParams;
 use super::words::Vocabulary;
 use super::{events, FeedKind};
 
 /// The pacing granularity: due records go out together at most this often,
 /// so a feed at 100 000 records/s sends frames, not a syscall per record.
-const TICK: Duration = Duration::from_millis(10);
+pub(crate) const TICK: Duration = Duration::from_millis(10);
 
 /// How long to wait for the client's half of the close handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
@@ -37,8 +36,9 @@ const PROTOCOL_ERROR: u16 = 1002;
 const MESSAGE_TOO_BIG: u16 = 1009;
 
 /// Largest message (and frame) a client may send, in bytes. The only
-/// message the feed reads is `{"rate": N}`, a few dozen bytes; without a
-/// cap a client could make the server buffer 64 MiB per socket.
+/// messages the feed reads (`{"rate": N}`, `{"ack": K, "window": W}`) are
+/// a few dozen bytes; without a cap a client could make the server buffer
+/// 64 MiB per socket.
 pub const MAX_CLIENT_MESSAGE: usize = 1024;
 
 /// The first text frame on every connection: this feed resumes, and this
@@ -50,14 +50,6 @@ pub fn hello(from: u64) -> String {
         from: Some(from),
     }
     .to_text()
-}
-
-/// The one client message the feed understands: the most records per
-/// second the client wants (Spark's rate limit from backpressure); 0 lifts
-/// the limit. The URL's `rate` stays the ceiling.
-#[derive(Deserialize)]
-pub(crate) struct RateChange {
-    pub rate: u64,
 }
 
 /// The pace under a client's limit: the lower of the two, 0 meaning none.
@@ -89,11 +81,7 @@ async fn run(
 ) -> Result<(), axum::Error> {
     let end = params.limit.unwrap_or(u64::MAX);
     let mut next = params.from;
-    let mut pacer = Pacer::new(params.rate, Instant::now(), next);
-    // Records `[next, target)` are due and are being sent; at `wake` the
-    // schedule is looked at again.
-    let mut target = next;
-    let mut wake = Instant::now();
+    let mut flow = Flow::new(params.rate, next);
     let mut frame = String::new();
     let vocab = Vocabulary::new(params.vocab);
 
@@ -101,6 +89,8 @@ async fn run(
         .send(Message::Text(hello(params.from).into()))
         .await?;
     while next < end {
+        // Records `[next, target)` may go now.
+        let target = flow.target(next, Instant::now()).min(end);
         let wake_reason = if next < target {
             // Mid-burst: only look at the client if it has already spoken.
             tokio::select! {
@@ -110,6 +100,11 @@ async fn run(
             }
         } else {
             socket.flush().await?;
+            let wake = match flow.wait(next) {
+                Until::Due(at) => at,
+                // Only a client's message can let more out.
+                Until::More | Until::Credit => Instant::now() + Duration::from_secs(3600),
+            };
             tokio::select! {
                 biased;
                 msg = socket.recv() => Wake::Client(msg),
@@ -120,14 +115,7 @@ async fn run(
         match wake_reason {
             Wake::Client(None | Some(Ok(Message::Close(_)))) => return Ok(()),
             Wake::Client(Some(Err(err))) => return refuse(socket, err).await,
-            Wake::Client(Some(Ok(Message::Text(text)))) => {
-                if let Ok(change) = serde_json::from_str::<RateChange>(&text) {
-                    let now = Instant::now();
-                    pacer = Pacer::new(capped(params.rate, change.rate), now, next);
-                    target = next;
-                    wake = now;
-                }
-            }
+            Wake::Client(Some(Ok(Message::Text(text)))) => flow.apply(&text, next),
             // Pings are answered by the protocol layer; anything else is
             // not a message the feed defines.
             Wake::Client(Some(Ok(_))) => {}
@@ -137,15 +125,7 @@ async fn run(
                 socket.feed(Message::Text(frame.as_str().into())).await?;
                 next += count;
             }
-            Wake::Tick => {
-                let now = Instant::now();
-                target = pacer.due(now).min(end);
-                wake = if pacer.rate() == 0 {
-                    now
-                } else {
-                    pacer.due_at(target.saturating_add(1)).max(now + TICK)
-                };
-            }
+            Wake::Tick => {}
         }
     }
 

@@ -41,7 +41,8 @@ impl Reader {
 
     /// Appends the whole lines read so far.
     pub fn flush(&mut self) {
-        self.log.append(&mut self.batch);
+        let log = &self.log;
+        log.append_while(&mut self.batch, || !orphaned(log));
         self.pending = 0;
     }
 

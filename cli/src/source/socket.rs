@@ -1,8 +1,9 @@
 //! One page's connection to a source: the hello with the offset it really
 //! starts at, then frames of records from the log as they come, the
-//! source's status and skips as notices, and the page's `{"rate": N}`
-//! obeyed. It reads the log and never waits on the source itself, so a
-//! slow page holds back nobody but itself.
+//! source's status and skips as notices, and the page's rate and credit
+//! obeyed. It reads the log and never waits on the source itself; its
+//! place in the log holds the source's reader back when the log is full
+//! (see `log`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +16,8 @@ use tokio::time::{sleep_until, timeout, Instant};
 
 use super::log::{Next, RecordLog, MAX_RECORDS};
 use super::params::SourceParams;
-use crate::feed::pacing::Pacer;
-use crate::feed::socket::{capped, close, hello, refuse, RateChange, NORMAL_CLOSURE};
+use crate::feed::flow::{Flow, Until};
+use crate::feed::socket::{close, hello, refuse, NORMAL_CLOSURE};
 
 /// How long a connection asking for a record the log has not reached yet
 /// waits for the reader to catch up (a file being read after a restart).
@@ -42,20 +43,24 @@ async fn run(
     params: &SourceParams,
 ) -> Result<(), axum::Error> {
     let mut changes = log.subscribe();
+    // In place before the wait for `from`: a reader waiting for room
+    // reads on past the records this page already has.
+    let cursor = log.cursor(params.from);
     let mut at = start(log, params.from, &mut changes).await;
     socket.send(Message::Text(hello(at).into())).await?;
     let mut status = 0;
-    let mut pacer = Pacer::new(params.rate, Instant::now(), at);
+    let mut flow = Flow::new(params.rate, at);
     loop {
+        cursor.at(at);
         let now_status = log.status();
         if now_status.version != status {
             status = now_status.version;
             let notice = FeedNotice::status(now_status.text).to_text();
             socket.feed(Message::Text(notice.into())).await?;
         }
-        let due = pacer.due(Instant::now());
-        let next = if at < due {
-            let room = usize::try_from(due - at).unwrap_or(usize::MAX);
+        let target = flow.target(at, Instant::now());
+        let next = if at < target {
+            let room = usize::try_from(target - at).unwrap_or(usize::MAX);
             log.next(at, params.frame.min(room))
         } else {
             Next::Wait
@@ -66,7 +71,7 @@ async fn run(
                 at += count;
                 // Between frames, a client that has spoken is heard.
                 if let Some(msg) = ready(socket).await {
-                    if handle(socket, msg, params, &mut pacer, at).await? {
+                    if handle(socket, msg, &mut flow, at).await? {
                         return Ok(());
                     }
                 }
@@ -96,16 +101,17 @@ async fn run(
             Next::Wait => {}
         }
         socket.flush().await?;
-        let paced = at >= due;
-        let wake_at = if paced {
-            pacer.due_at(at.saturating_add(1))
-        } else {
-            Instant::now() + Duration::from_secs(3600)
+        let until = flow.wait(at);
+        // More to send: it waits for the source, else for the client.
+        let for_log = until == Until::More;
+        let wake_at = match until {
+            Until::Due(at) => at,
+            Until::More | Until::Credit => Instant::now() + Duration::from_secs(3600),
         };
         let wake = tokio::select! {
             biased;
             msg = socket.recv() => Wake::Client(msg),
-            changed = changes.changed(), if !paced => match changed {
+            changed = changes.changed(), if for_log => match changed {
                 Ok(()) => Wake::Log,
                 // The log is gone: the server is stopping.
                 Err(_) => return Ok(()),
@@ -113,7 +119,7 @@ async fn run(
             () = sleep_until(wake_at) => Wake::Due,
         };
         if let Wake::Client(msg) = wake {
-            if handle(socket, msg, params, &mut pacer, at).await? {
+            if handle(socket, msg, &mut flow, at).await? {
                 return Ok(());
             }
         }
@@ -163,17 +169,14 @@ async fn ready(socket: &mut WebSocket) -> Option<Option<Result<Message, axum::Er
 async fn handle(
     socket: &mut WebSocket,
     msg: Option<Result<Message, axum::Error>>,
-    params: &SourceParams,
-    pacer: &mut Pacer,
+    flow: &mut Flow,
     at: u64,
 ) -> Result<bool, axum::Error> {
     match msg {
         None | Some(Ok(Message::Close(_))) => Ok(true),
         Some(Err(err)) => refuse(socket, err).await.map(|()| true),
         Some(Ok(Message::Text(text))) => {
-            if let Ok(change) = serde_json::from_str::<RateChange>(&text) {
-                *pacer = Pacer::new(capped(params.rate, change.rate), Instant::now(), at);
-            }
+            flow.apply(&text, at);
             Ok(false)
         }
         Some(Ok(_)) => Ok(false),

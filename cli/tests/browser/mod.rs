@@ -52,6 +52,16 @@ impl Browser {
             .expect("run a script in the page")
     }
 
+    /// `window.sparklet.batches()`: the figures of every batch kept.
+    pub async fn batches(&self) -> Vec<Value> {
+        let rows = self
+            .client
+            .execute("return window.sparklet.batches();", vec![])
+            .await
+            .expect("run batches() in the page");
+        rows.as_array().expect("batches() is a list").clone()
+    }
+
     /// Polls `stats()` until `ok` holds; panics with the last stats after `secs`.
     pub async fn wait_for_stats(
         &self,
@@ -197,5 +207,41 @@ pub fn counts(v: &Value) -> std::collections::BTreeMap<String, i64> {
             .map(|(k, n)| (k.clone(), n.as_i64().expect("a count")))
             .collect(),
         other => panic!("not counts: {other}"),
+    }
+}
+
+/// What the page sustained, by its own batches: the records over the span
+/// from the first batch with records to the last.
+pub struct Sustained {
+    pub records: u64,
+    pub seconds: f64,
+    pub batches: usize,
+    /// The 99th percentile of those batches' processing times.
+    pub p99_ms: f64,
+}
+
+impl Sustained {
+    pub fn of(batches: &[Value], batch_ms: f64) -> Sustained {
+        let full: Vec<&Value> = batches
+            .iter()
+            .filter(|b| b["records"].as_u64() > Some(0))
+            .collect();
+        assert!(!full.is_empty(), "no batch with records");
+        let time = |b: &Value| b["time_ms"].as_f64().expect("time_ms");
+        let mut ms: Vec<f64> = full
+            .iter()
+            .map(|b| b["processing_ms"].as_f64().expect("processing_ms"))
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        Sustained {
+            records: full.iter().filter_map(|b| b["records"].as_u64()).sum(),
+            seconds: (time(full[full.len() - 1]) - time(full[0]) + batch_ms) / 1000.0,
+            batches: full.len(),
+            p99_ms: ms[ms.len() * 99 / 100],
+        }
+    }
+
+    pub fn per_second(&self) -> f64 {
+        self.records as f64 / self.seconds
     }
 }

@@ -128,6 +128,43 @@ pub async fn send_text(client: &mut Client, text: &str) {
         .expect("send to the feed");
 }
 
+/// Records that arrive on `client` within `secs` (hello and notices are
+/// not records).
+pub async fn records_within(client: &mut Client, secs: f64) -> u64 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
+    let mut records = 0;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, client.next()).await {
+        match msg.expect("a frame") {
+            Message::Text(t) if !t.starts_with("{\"sparklet\"") => {
+                records += t.split('\n').count() as u64;
+            }
+            Message::Binary(b) => records += b.split(|c| *c == b'\n').count() as u64,
+            _ => {}
+        }
+    }
+    records
+}
+
+/// The feed protocol's credit, on a feed paced at 1000 records/s with
+/// more than 1000 records: given `{"ack": 0, "window": 300}` at once, it
+/// sends 300 records however long it is given, and 300 more after
+/// `{"ack": 300, "window": 300}`.
+pub async fn check_credit(addr: SocketAddr, path: &str) {
+    let mut client = connect(addr, &format!("{path}?rate=1000")).await;
+    send_text(&mut client, r#"{"ack": 0, "window": 300}"#).await;
+    assert_eq!(
+        records_within(&mut client, 1.0).await,
+        300,
+        "{path}: the first window"
+    );
+    send_text(&mut client, r#"{"ack": 300, "window": 300}"#).await;
+    assert_eq!(
+        records_within(&mut client, 1.0).await,
+        300,
+        "{path}: after the ack"
+    );
+}
+
 /// A plain HTTP/1.1 GET: the status code and the body.
 pub async fn get(addr: SocketAddr, path_and_query: &str) -> (u16, String) {
     let response = request(addr, path_and_query, &[]).await;

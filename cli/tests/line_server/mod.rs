@@ -27,6 +27,22 @@ pub fn line_server(chunks: Vec<Vec<u8>>, pause: Duration) -> u16 {
     port
 }
 
+/// `text` whole, in one chunk, once the returned sender is used (or
+/// dropped): a page can be connected before the first line arrives.
+pub fn sending_when_told(text: &str) -> (u16, std::sync::mpsc::Sender<()>) {
+    let (go, told) = std::sync::mpsc::channel::<()>();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    let text = text.as_bytes().to_vec();
+    std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("a connection");
+        let _ = told.recv();
+        conn.write_all(&text).expect("send the text");
+        std::thread::sleep(HOLD);
+    });
+    (port, go)
+}
+
 /// `text` whole, in one chunk.
 pub fn sending(text: &str) -> u16 {
     line_server(vec![text.as_bytes().to_vec()], Duration::ZERO)

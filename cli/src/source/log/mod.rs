@@ -4,9 +4,19 @@
 //! record K. Bounded by [`MAX_RECORDS`] and [`MAX_BYTES`], whichever comes
 //! first: older records leave, and a page asking for one of them is told
 //! where the log now starts (the page counts the difference as a gap).
+//!
+//! Records leave only once a page has read them and every connected page
+//! has: when the log is full of records a page still needs, the reader
+//! waits, as Spark's receiver blocks when its store is full. A file, a
+//! directory or a topic waits where it is; a line server or a pipe is held
+//! back by its own flow control rather than losing lines. So the first
+//! page opened gets every record from the server's start, and a page behind
+//! loses none. A page that has read nothing for [`STALLED`] holds back the
+//! others no more.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -16,6 +26,13 @@ use super::lines::{Batch, Lines, Piece};
 pub const MAX_RECORDS: u64 = 1_000_000;
 /// Most bytes of record text the log keeps.
 pub const MAX_BYTES: usize = 64 << 20;
+
+/// A connection that has read nothing for this long, with records waiting
+/// for it, no longer holds the reader back.
+pub const STALLED: Duration = Duration::from_secs(30);
+
+/// How often a waiting reader looks again (a page may have stalled).
+const RECHECK: Duration = Duration::from_millis(500);
 
 /// What a connection reads next from offset `at`.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,15 +102,76 @@ struct Ring {
     /// log has will not get it by waiting.
     caught_up: bool,
     skipped: u64,
+    /// Where each connection reads next, and when that last moved.
+    cursors: HashMap<u64, (u64, Instant)>,
+    /// The furthest any connection has read to: records past it have been
+    /// read by no page yet.
+    read_to: u64,
+    next_cursor: u64,
+}
+
+impl Ring {
+    /// The lowest offset a live (not stalled) connection still needs.
+    fn needed(&self, now: Instant, stalled: Duration) -> u64 {
+        self.cursors
+            .values()
+            .filter(|(at, moved)| *at >= self.end || now.duration_since(*moved) < stalled)
+            .map(|(at, _)| *at)
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Whether the oldest entry may leave: a page has read it and no live
+    /// connection needs it.
+    fn front_is_free(&self, now: Instant, stalled: Duration) -> bool {
+        let free = self.needed(now, stalled).min(self.read_to);
+        self.entries
+            .front()
+            .is_some_and(|e| e.first + e.records() <= free)
+    }
+
+    fn place(&mut self, id: u64, at: u64) {
+        self.cursors.insert(id, (at, Instant::now()));
+        self.read_to = self.read_to.max(at);
+    }
+}
+
+/// A connection's place in the log, so that the reader waits for it; it
+/// lets go when dropped.
+pub struct Cursor<'a> {
+    log: &'a RecordLog,
+    id: u64,
+}
+
+impl Cursor<'_> {
+    /// The connection will read `at` next.
+    pub fn at(&self, at: u64) {
+        let mut ring = self.log.ring();
+        if ring.cursors.get(&self.id).is_some_and(|c| c.0 != at) {
+            ring.place(self.id, at);
+            drop(ring);
+            self.log.room.notify_all();
+        }
+    }
+}
+
+impl Drop for Cursor<'_> {
+    fn drop(&mut self) {
+        self.log.ring().cursors.remove(&self.id);
+        self.log.room.notify_all();
+    }
 }
 
 /// The log of one source, shared by its reader and its connections.
 #[derive(Debug)]
 pub struct RecordLog {
     ring: Mutex<Ring>,
+    /// Wakes a reader waiting for room.
+    room: Condvar,
     changed: watch::Sender<u64>,
     max_records: u64,
     max_bytes: usize,
+    stalled: Duration,
 }
 
 /// Counters of a source, for its status endpoint and the tests.
@@ -119,9 +197,11 @@ impl RecordLog {
     pub fn with_limits(max_records: u64, max_bytes: usize) -> Self {
         Self {
             ring: Mutex::new(Ring::default()),
+            room: Condvar::new(),
             changed: watch::Sender::new(0),
             max_records: max_records.max(1),
             max_bytes,
+            stalled: STALLED,
         }
     }
 
@@ -140,12 +220,52 @@ impl RecordLog {
         self.changed.subscribe()
     }
 
-    /// Appends what a reader read, giving each record the next offset.
+    /// The same log, waiting `stalled` for a page that reads nothing (tests
+    /// shorten it).
+    pub fn stalled_after(mut self, stalled: Duration) -> Self {
+        self.stalled = stalled;
+        self
+    }
+
+    /// Registers a connection that reads from `at` next (records before
+    /// it count as read: a page resuming there has them).
+    pub fn cursor(&self, at: u64) -> Cursor<'_> {
+        let mut ring = self.ring();
+        let id = ring.next_cursor;
+        ring.next_cursor += 1;
+        ring.place(id, at);
+        drop(ring);
+        self.room.notify_all();
+        Cursor { log: self, id }
+    }
+
+    fn full(&self, ring: &Ring) -> bool {
+        ring.end - ring.first >= self.max_records || ring.bytes >= self.max_bytes
+    }
+
+    /// Appends what a reader read, giving each record the next offset;
+    /// first waits while the log is full and a page still needs its oldest
+    /// records.
     pub fn append(&self, batch: &mut Batch) {
+        self.append_while(batch, || true);
+    }
+
+    /// [`append`](Self::append), unless `go_on` turns false while it waits
+    /// (the server has stopped): then nothing is appended.
+    pub fn append_while(&self, batch: &mut Batch, go_on: impl Fn() -> bool) {
         if batch.is_empty() {
             return;
         }
         let mut ring = self.ring();
+        while self.full(&ring) && !ring.front_is_free(Instant::now(), self.stalled) {
+            if !go_on() {
+                return;
+            }
+            ring = self
+                .room
+                .wait_timeout(ring, RECHECK)
+                .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
+        }
         for piece in batch.pieces.drain(..) {
             let utf8 = match &piece {
                 Piece::Lines(run) => std::str::from_utf8(&run.data).is_ok(),
@@ -163,8 +283,10 @@ impl RecordLog {
             ring.bytes += entry.bytes();
             ring.entries.push_back(entry);
         }
+        let now = Instant::now();
         while ring.entries.len() > 1
             && (ring.end - ring.first > self.max_records || ring.bytes > self.max_bytes)
+            && ring.front_is_free(now, self.stalled)
         {
             if let Some(old) = ring.entries.pop_front() {
                 ring.bytes -= old.bytes();
@@ -268,74 +390,4 @@ fn slice(run: &Lines, from: usize, to: usize) -> &[u8] {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::lines::LineSplitter;
-    use super::*;
-
-    fn append(log: &RecordLog, text: &[u8]) {
-        let mut splitter = LineSplitter::default();
-        let mut batch = Batch::default();
-        splitter.push(text, &mut batch);
-        splitter.finish(&mut batch);
-        log.append(&mut batch);
-    }
-
-    fn read_all(log: &RecordLog, mut at: u64, max: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        loop {
-            match log.next(at, max) {
-                Next::Frame { bytes, count, .. } => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    assert_eq!(text.split('\n').count() as u64, count);
-                    out.extend(text.split('\n').map(str::to_owned));
-                    at += count;
-                }
-                Next::Skipped(_) => {
-                    out.push("<skipped>".into());
-                    at += 1;
-                }
-                Next::Wait | Next::End(_) => return out,
-                Next::Gone { first } => panic!("gone below {first}"),
-            }
-        }
-    }
-
-    #[test]
-    fn every_offset_reads_the_same_record_whatever_the_frame_size() {
-        let log = RecordLog::default();
-        append(&log, b"a\nb\nc\n");
-        append(&log, b"d\ne\n");
-        let all = read_all(&log, 0, 1000);
-        assert_eq!(all, ["a", "b", "c", "d", "e"]);
-        for from in 0..5 {
-            for max in 1..4 {
-                assert_eq!(read_all(&log, from, max), all[from as usize..]);
-            }
-        }
-    }
-
-    #[test]
-    fn the_oldest_records_leave_at_the_bound_and_a_reader_is_told_where_it_starts() {
-        let log = RecordLog::with_limits(4, usize::MAX);
-        for i in 0..10 {
-            append(&log, format!("r{i}\n").as_bytes());
-        }
-        assert_eq!(log.next(0, 10), Next::Gone { first: 6 });
-        assert_eq!(read_all(&log, 6, 10), ["r6", "r7", "r8", "r9"]);
-        let bytes = RecordLog::with_limits(u64::MAX, 100);
-        for _ in 0..100 {
-            append(&bytes, &[b'x'; 40]);
-        }
-        assert!(bytes.ring().bytes <= 100);
-        assert_eq!(bytes.end_offset(), 100);
-    }
-
-    #[test]
-    fn an_ended_log_says_so_after_its_last_record() {
-        let log = RecordLog::default();
-        append(&log, b"only\n");
-        log.end("standard input closed");
-        assert!(matches!(log.next(0, 10), Next::Frame { count: 1, .. }));
-        assert_eq!(log.next(1, 10), Next::End("standard input closed".into()));
-    }
-}
+mod tests;
