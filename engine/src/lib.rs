@@ -8,6 +8,7 @@ mod clock;
 pub mod control;
 pub mod dstream;
 mod duration;
+pub mod event_time;
 mod expr;
 pub mod frame;
 pub mod hello;

@@ -52,4 +52,7 @@ pub enum CheckpointError {
     KeyTwice,
     #[error("checkpoint: a key's state saved twice")]
     StateTwice,
+    /// Event-time state this operator could not have made.
+    #[error("checkpoint: event-time state: {0}")]
+    EventTime(String),
 }

@@ -1,0 +1,200 @@
+//! `session_window GAP FN [MODE]`: per key, sessions as Spark's
+//! `session_window(ts, GAP)` makes them. Each event opens `[t, t + GAP)`;
+//! sessions that overlap or touch merge (so events exactly GAP apart are
+//! one session), including with the key's sessions still held.
+//!
+//! Spark tests lateness per event, before merging: an event is late when
+//! `t + GAP` is at or before the watermark, and its metric counts distinct
+//! (key, event time) pairs. Update mode is refused, as Spark refuses it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::windows::EventWindow;
+use super::{output_rows, EventBatch, OutputMode, TimedRow, Watermark};
+use crate::checkpoint::{decode, CheckpointError, Codec};
+use crate::pipeline::reduce_fn::ReduceFn;
+use crate::value::Value;
+
+/// A checkpoint's form: the watermark, then `[key, [[start, end, partial],
+/// ...]]` by key.
+type Saved = (i64, Vec<SavedKey>);
+type SavedKey = (Value, Vec<(i64, i64, Value)>);
+
+/// Spark's message for update mode on session windows.
+pub const UPDATE_REFUSED: &str =
+    "Update output mode not supported for session window on streaming DataFrames/DataSets";
+
+/// One session: its span and partial aggregate.
+#[derive(Clone, Debug, PartialEq)]
+struct Session {
+    span: EventWindow,
+    partial: Value,
+}
+
+/// The state and rules of one session aggregation.
+#[derive(Clone, Debug)]
+pub struct SessionAggregate {
+    gap_ms: i64,
+    reduce: ReduceFn,
+    mode: OutputMode,
+    pub watermark: Watermark,
+    /// Each key's sessions, by start, none overlapping or touching.
+    sessions: HashMap<Value, Vec<Session>>,
+}
+
+impl SessionAggregate {
+    /// Sessions closing `gap_ms` after their last event; `Update` is
+    /// refused with Spark's message.
+    pub fn new(
+        gap_ms: i64,
+        reduce: ReduceFn,
+        mode: OutputMode,
+        delay_ms: i64,
+    ) -> Result<SessionAggregate, &'static str> {
+        if mode == OutputMode::Update {
+            return Err(UPDATE_REFUSED);
+        }
+        Ok(SessionAggregate {
+            gap_ms,
+            reduce,
+            mode,
+            watermark: Watermark::new(delay_ms),
+            sessions: HashMap::new(),
+        })
+    }
+
+    pub fn state_rows(&self) -> usize {
+        self.sessions.values().map(Vec::len).sum()
+    }
+
+    /// The watermark and every key's sessions, as a checkpoint holds them.
+    pub fn save(&self) -> String {
+        let mut keys: Vec<SavedKey> = self
+            .sessions
+            .iter()
+            .map(|(k, s)| {
+                let spans = s
+                    .iter()
+                    .map(|s| (s.span.start, s.span.end, s.partial.clone()))
+                    .collect();
+                (k.clone(), spans)
+            })
+            .collect();
+        keys.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut out = String::new();
+        (self.watermark.current_ms, keys).enc(&mut out);
+        out
+    }
+
+    /// Takes the state `save` wrote, refusing a list over `max_items` and
+    /// sessions this operator cannot hold (empty, out of order, or ones
+    /// that should have merged); nothing changes on refusal.
+    pub fn restore(&mut self, text: &str, max_items: usize) -> Result<(), CheckpointError> {
+        let (watermark, keys): Saved = decode(text, max_items)?;
+        let mut sessions = HashMap::with_capacity(keys.len());
+        for (key, spans) in keys {
+            let mut held: Vec<Session> = Vec::with_capacity(spans.len());
+            for (start, end, partial) in spans {
+                let after_last = held.last().is_none_or(|last| start > last.span.end);
+                if end - start < self.gap_ms || !after_last {
+                    return Err(CheckpointError::EventTime(format!(
+                        "a session [{start}, {end}) ms that sessions with a gap of {} ms cannot be",
+                        self.gap_ms
+                    )));
+                }
+                held.push(Session {
+                    span: EventWindow { start, end },
+                    partial,
+                });
+            }
+            if held.is_empty() || sessions.insert(key, held).is_some() {
+                return Err(CheckpointError::StateTwice);
+            }
+        }
+        self.watermark.current_ms = watermark;
+        self.sessions = sessions;
+        Ok(())
+    }
+
+    /// One Sparklet batch: Spark's micro-batch on `rows`, then its no-data
+    /// batch. A value `FN` cannot take comes back with the reason.
+    pub fn run_batch(&mut self, rows: Vec<TimedRow>) -> (EventBatch, Vec<(Value, String)>) {
+        let before = self.watermark.current_ms;
+        let max_ms = rows.iter().map(|r| r.time_ms).max();
+        let mut refused = Vec::new();
+        let mut batch = EventBatch::default();
+        let mut late_groups: HashSet<(Value, i64)> = HashSet::new();
+        let mut fresh: HashMap<Value, Vec<Session>> = HashMap::new();
+        for row in rows {
+            let end = row.time_ms.saturating_add(self.gap_ms);
+            if self.mode != OutputMode::Complete && end <= before {
+                batch.late_rows += 1;
+                late_groups.insert((row.key, row.time_ms));
+                continue;
+            }
+            match self.reduce.lift(row.value) {
+                Ok(partial) => fresh.entry(row.key).or_default().push(Session {
+                    span: EventWindow {
+                        start: row.time_ms,
+                        end,
+                    },
+                    partial,
+                }),
+                Err(bad) => refused.push(bad),
+            }
+        }
+        batch.late = late_groups.len() as u64;
+        for (key, mut new) in fresh {
+            let held = self.sessions.remove(&key).unwrap_or_default();
+            new.extend(held);
+            self.sessions.insert(key, merge(new, self.reduce));
+        }
+        self.watermark.advance(max_ms);
+        let after = self.watermark.current_ms;
+        let mut out: Vec<(EventWindow, Value, Value)> = Vec::new();
+        match self.mode {
+            // Update never gets here: `new` refuses it.
+            OutputMode::Append | OutputMode::Update => {
+                for (key, sessions) in &mut self.sessions {
+                    sessions.retain(|s| {
+                        let closed = s.span.end <= after;
+                        if closed {
+                            out.push((s.span, key.clone(), s.partial.clone()));
+                        }
+                        !closed
+                    });
+                }
+                self.sessions.retain(|_, s| !s.is_empty());
+            }
+            OutputMode::Complete => {
+                for (key, sessions) in &self.sessions {
+                    out.extend(
+                        sessions
+                            .iter()
+                            .map(|s| (s.span, key.clone(), s.partial.clone())),
+                    );
+                }
+            }
+        }
+        batch.output = output_rows(out, self.reduce);
+        batch.watermark_ms = after;
+        batch.state_rows = self.state_rows();
+        (batch, refused)
+    }
+}
+
+/// Sorts `sessions` by start and merges those that overlap or touch.
+fn merge(mut sessions: Vec<Session>, reduce: ReduceFn) -> Vec<Session> {
+    sessions.sort_by_key(|s| s.span.start);
+    let mut merged: Vec<Session> = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        match merged.last_mut() {
+            Some(last) if s.span.start <= last.span.end => {
+                last.span.end = last.span.end.max(s.span.end);
+                last.partial = reduce.combine(std::mem::take(&mut last.partial), s.partial);
+            }
+            _ => merged.push(s),
+        }
+    }
+    merged
+}

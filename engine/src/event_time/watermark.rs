@@ -1,0 +1,28 @@
+//! The watermark, as Spark's `WatermarkTracker` keeps it for one input:
+//! it starts at 0, moves after a batch with rows to `max(previous, max
+//! event time seen - delay)`, and never goes back.
+
+/// An input's watermark, ms since the epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watermark {
+    pub delay_ms: i64,
+    pub current_ms: i64,
+}
+
+impl Watermark {
+    pub fn new(delay_ms: i64) -> Watermark {
+        Watermark {
+            delay_ms,
+            current_ms: 0,
+        }
+    }
+
+    /// After a batch whose latest event time was `max_ms` (none: no rows,
+    /// and the watermark stays). Late rows count too, as in Spark: the
+    /// maximum is taken where `withWatermark` sits, before any filter.
+    pub fn advance(&mut self, max_ms: Option<i64>) {
+        if let Some(max) = max_ms {
+            self.current_ms = self.current_ms.max(max.saturating_sub(self.delay_ms));
+        }
+    }
+}
