@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde_json::value::RawValue;
 
 use super::{text_part, Bounds, CheckpointError, Part, StateCodec};
+use crate::dstream::Footprint;
 
 /// A stateful operator's state, as the graph keeps it.
 #[derive(Clone)]
@@ -43,7 +44,49 @@ impl<S: StateCodec> Held for RefCell<S> {
     }
 }
 
+/// A state whose restore needs its operator's settings, not only the
+/// saved text (an event-time aggregation's window length, function and
+/// mode): it reads a checkpoint into a fresh copy of itself.
+pub trait ConfiguredState: Footprint + 'static {
+    /// Snapshots the state as it is now into `parts` (see
+    /// [`StateCodec::save`]).
+    fn save(&self, parts: &mut Vec<Part>);
+
+    /// This operator with the state `save` wrote, refused unless it fits
+    /// `bounds` and these settings.
+    fn restored(&self, text: &str, bounds: &Bounds) -> Result<Self, CheckpointError>
+    where
+        Self: Sized;
+}
+
+/// A [`ConfiguredState`]'s cell (a newtype, so its `Held` does not
+/// overlap `RefCell<S>`'s).
+struct Configured<S>(Rc<RefCell<S>>);
+
+impl<S: ConfiguredState> Held for Configured<S> {
+    fn heap_bytes(&self) -> usize {
+        self.0.borrow().heap_bytes()
+    }
+
+    fn save(&self, parts: &mut Vec<Part>) {
+        self.0.borrow().save(parts);
+    }
+
+    fn decode(self: Rc<Self>, text: &str, bounds: &Bounds) -> Result<Install, CheckpointError> {
+        let value = self.0.borrow().restored(text, bounds)?;
+        Ok(Box::new(move || *self.0.borrow_mut() = value))
+    }
+}
+
 impl Kept {
+    /// A state that restores with its operator's settings.
+    pub fn configured<S: ConfiguredState>(state: &Rc<RefCell<S>>) -> Kept {
+        Kept {
+            state: Rc::new(Configured(state.clone())),
+            window_ms: None,
+        }
+    }
+
     /// An operator's state; `window_ms` for a window, how far back its
     /// panes reach.
     pub fn new<S: StateCodec>(state: &Rc<RefCell<S>>, window_ms: Option<u64>) -> Kept {

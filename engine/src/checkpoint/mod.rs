@@ -50,7 +50,7 @@ pub use serde;
 pub use codec::{enc_serde, Codec};
 pub use decode::{decode, raw_panes};
 pub use error::CheckpointError;
-pub use kept::Kept;
+pub use kept::{ConfiguredState, Kept};
 pub use parts::{list_parts, text_part, write, Part};
 pub use restore::Bounds;
 pub(crate) use run::{restore, save, Run};

@@ -145,6 +145,12 @@ impl Graph {
         self.states.borrow_mut().push(Kept::new(state, None));
     }
 
+    /// Registers a state that restores with its operator's settings (see
+    /// [`ConfiguredState`](crate::checkpoint::ConfiguredState)).
+    pub fn keep_configured<S: crate::checkpoint::ConfiguredState>(&self, state: &Rc<RefCell<S>>) {
+        self.states.borrow_mut().push(Kept::configured(state));
+    }
+
     /// Registers a window's state, with how far back its panes reach.
     pub fn keep_window<S: StateCodec>(&self, state: &Rc<RefCell<S>>, span_ms: u64) {
         self.states

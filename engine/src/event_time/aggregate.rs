@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use super::windows::{windows_of, EventWindow};
 use super::{output_rows, EventBatch, OutputMode, TimedRow, Watermark};
 use crate::checkpoint::{decode, CheckpointError, Codec};
+use crate::dstream::Footprint;
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::value::Value;
 
@@ -53,6 +54,38 @@ impl WindowAggregate {
 
     pub fn state_rows(&self) -> usize {
         self.state.len()
+    }
+
+    /// The same aggregation with no state and the watermark at its start.
+    pub fn emptied(&self) -> WindowAggregate {
+        let delay = self.watermark.delay_ms;
+        WindowAggregate::new(self.len_ms, self.slide_ms, self.reduce, self.mode, delay)
+    }
+
+    /// The heap its state holds, as [`Footprint`] counts it.
+    pub fn heap_bytes(&self) -> usize {
+        let entry = std::mem::size_of::<((EventWindow, Value), Value)>();
+        self.state.capacity() * entry
+            + self
+                .state
+                .iter()
+                .map(|((_, k), v)| k.heap_bytes() + v.heap_bytes())
+                .sum::<usize>()
+    }
+
+    /// Forgets the oldest windows until at most `keep` are held (the key
+    /// limit and the state budget bound even complete mode); how many went.
+    pub fn evict_oldest(&mut self, keep: usize) -> usize {
+        let over = self.state.len().saturating_sub(keep);
+        if over == 0 {
+            return 0;
+        }
+        let mut groups: Vec<(EventWindow, Value)> = self.state.keys().cloned().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.total_cmp(&b.1)));
+        for group in groups.into_iter().take(over) {
+            self.state.remove(&group);
+        }
+        over
     }
 
     /// The watermark and every window's partial, as a checkpoint holds them.

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use super::windows::EventWindow;
 use super::{output_rows, EventBatch, OutputMode, TimedRow, Watermark};
 use crate::checkpoint::{decode, CheckpointError, Codec};
+use crate::dstream::Footprint;
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::value::Value;
 
@@ -65,6 +66,63 @@ impl SessionAggregate {
 
     pub fn state_rows(&self) -> usize {
         self.sessions.values().map(Vec::len).sum()
+    }
+
+    /// The same aggregation with no sessions and the watermark at its start.
+    pub fn emptied(&self) -> SessionAggregate {
+        SessionAggregate {
+            gap_ms: self.gap_ms,
+            reduce: self.reduce,
+            mode: self.mode,
+            watermark: Watermark::new(self.watermark.delay_ms),
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// The heap its sessions hold, as [`Footprint`] counts it.
+    pub fn heap_bytes(&self) -> usize {
+        let entry = std::mem::size_of::<(Value, Vec<Session>)>();
+        self.sessions.capacity() * entry
+            + self
+                .sessions
+                .iter()
+                .map(|(k, s)| {
+                    k.heap_bytes()
+                        + s.capacity() * std::mem::size_of::<Session>()
+                        + s.iter().map(|s| s.partial.heap_bytes()).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
+    /// Forgets the sessions that ended first until at most `keep` are
+    /// held (the key limit and the state budget); how many went.
+    pub fn evict_oldest(&mut self, keep: usize) -> usize {
+        let over = self.state_rows().saturating_sub(keep);
+        if over == 0 {
+            return 0;
+        }
+        let mut ends: Vec<i64> = self
+            .sessions
+            .values()
+            .flatten()
+            .map(|s| s.span.end)
+            .collect();
+        ends.sort_unstable();
+        let cut = ends[over - 1];
+        // Sessions ending before `cut` all go, and of those ending at it
+        // just enough.
+        let mut at_cut = over - ends.partition_point(|&e| e < cut);
+        for sessions in self.sessions.values_mut() {
+            sessions.retain(|s| {
+                let gone = s.span.end < cut || (s.span.end == cut && at_cut > 0);
+                if s.span.end == cut && gone {
+                    at_cut -= 1;
+                }
+                !gone
+            });
+        }
+        self.sessions.retain(|_, s| !s.is_empty());
+        over
     }
 
     /// The watermark and every key's sessions, as a checkpoint holds them.

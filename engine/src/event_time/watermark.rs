@@ -18,8 +18,9 @@ impl Watermark {
     }
 
     /// After a batch whose latest event time was `max_ms` (none: no rows,
-    /// and the watermark stays). Late rows count too, as in Spark: the
-    /// maximum is taken where `withWatermark` sits, before any filter.
+    /// and the watermark stays). Late rows count too, as in Spark; rows a
+    /// `filter` dropped do not, as Spark pushes such filters below its
+    /// `withWatermark` (see `docs/spark-event-time.md`, section 1.1).
     pub fn advance(&mut self, max_ms: Option<i64>) {
         if let Some(max) = max_ms {
             self.current_ms = self.current_ms.max(max.saturating_sub(self.delay_ms));

@@ -8,50 +8,30 @@
 use std::cmp::Ordering;
 
 use crate::dstream::DStream;
+use crate::pipeline::each::Each;
 use crate::pipeline::error::StageError;
+use crate::pipeline::event_stages;
 use crate::pipeline::reduce_fn::ReduceFn;
 use crate::pipeline::stage::Stage;
-use crate::pipeline::text::{self, Case, TextOp};
 use crate::value::Value;
-
-type Refusal = (String, String);
 
 /// Applies one stage, or says why it cannot be built here (a window that
 /// does not fit, `union` in a one-source pipeline).
 pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, StageError> {
     Ok(match stage.clone() {
-        // The same code the fused path runs, here one stage at a time.
-        Stage::Split(sep) => text::operator(s, TextOp::Split(sep)),
-        Stage::Lower => text::operator(s, TextOp::Case(Case::Lower)),
-        Stage::Upper => text::operator(s, TextOp::Case(Case::Upper)),
-        Stage::Trim => text::operator(s, TextOp::Trim),
-        Stage::Json => s.try_map(|v| match v.as_str().map(serde_json::from_str) {
-            Some(Ok(json)) => Ok(Value::from_json(json)),
-            Some(Err(e)) => Err((v.to_string(), format!("invalid JSON: {e}"))),
-            None => Err(needs_string(&v, "json")),
-        }),
-        Stage::Map(e) => s.try_map(move |v| match e.eval(&v) {
-            Ok(out) => Ok(out),
-            Err(err) => Err((v.to_string(), format!("map: {err}"))),
-        }),
-        Stage::FlatMap(e) => s.try_flat_map(move |v| match e.eval(&v) {
-            Ok(Value::List(items)) => Ok(items),
-            Ok(Value::Null) => Ok(Vec::new()),
-            Ok(other) => Err((
-                v.to_string(),
-                format!("flat_map needs a list, got a {}", other.type_name()),
-            )),
-            Err(err) => Err((v.to_string(), format!("flat_map: {err}"))),
-        }),
-        Stage::Filter(e) => s.try_flat_map(move |v| match e.test(&v) {
-            Ok(keep) => Ok(keep.then_some(v)),
-            Err(err) => Err((v.to_string(), format!("filter: {err}"))),
-        }),
-        Stage::Pair(None) => s.map(|v| Value::pair(v, Value::Int(1))),
-        Stage::Pair(Some(e)) => s.try_map(move |v| match e.eval(&v) {
-            Ok(x) => Ok(Value::pair(v, x)),
-            Err(err) => Err((v.to_string(), format!("pair: {err}"))),
-        }),
+        // The text stages run the same code as the fused path, one at a time.
+        Stage::Split(_)
+        | Stage::Lower
+        | Stage::Upper
+        | Stage::Trim
+        | Stage::Json
+        | Stage::Map(_)
+        | Stage::FlatMap(_)
+        | Stage::Filter(_)
+        | Stage::Pair(_) => match Each::of(stage) {
+            Some(each) => each.on(s),
+            None => s,
+        },
         Stage::Count => s.count().map(Value::Int),
         Stage::CountByValue | Stage::CountByValueAndWindow(_) => {
             counting(s.map(|v| (v, 1)), stage)?
@@ -80,6 +60,9 @@ pub fn apply(s: DStream<Value>, stage: &Stage) -> Result<DStream<Value>, StageEr
         Stage::Top(n) => pairs(s, "top")
             .top_by(n, by_value_then_smaller_key)
             .map(joined),
+        Stage::WithWatermark(..) | Stage::EventWindow(..) | Stage::SessionWindow(..) => {
+            return Err(StageError::EventTime(event_stages::misplaced(stage)))
+        }
     })
 }
 
@@ -194,10 +177,6 @@ fn joined((k, v): (Value, Value)) -> Value {
 
 fn grouped((k, vs): (Value, Vec<Value>)) -> Value {
     Value::pair(k, Value::List(vs))
-}
-
-fn needs_string(v: &Value, op: &str) -> Refusal {
-    (v.to_string(), text::needs_string(v, op))
 }
 
 /// Records as `(key, value)` tuples; a record that is not a pair is malformed.

@@ -80,6 +80,9 @@ pub enum StageError {
          use `DStream::union` in the Rust API"
     )]
     Union,
+    /// An event-time stage out of place, or one that cannot be built.
+    #[error("{0}")]
+    EventTime(String),
     /// A stage given to the keyed reduces' builder that is not one of them.
     #[error("{0} is not a keyed reduce")]
     NotKeyed(String),

@@ -119,7 +119,10 @@ pub fn nesting_after(stage: &Stage, before: usize) -> usize {
         | Stage::Union
         | Stage::ReduceByKey(_)
         | Stage::ReduceByKeyAndWindow(..)
-        | Stage::UpdateStateByKey(_) => before,
+        | Stage::UpdateStateByKey(_)
+        | Stage::WithWatermark(..) => before,
+        // `{"window": {"start", "end"}, "key", "value"}`.
+        Stage::EventWindow(..) | Stage::SessionWindow(..) => (before + 1).max(2),
     }
 }
 

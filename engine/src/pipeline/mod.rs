@@ -2,7 +2,9 @@
 //! interval and compiled to the typed DStream API over values.
 
 pub(crate) mod build;
+pub(crate) mod each;
 pub(crate) mod error;
+pub(crate) mod event_stages;
 pub(crate) mod expr_parser;
 pub(crate) mod lexer;
 pub mod limits;
@@ -13,6 +15,7 @@ pub(crate) mod stage;
 pub(crate) mod text;
 pub(crate) mod words;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::checkpoint::{self, CheckpointError, Part};
@@ -22,10 +25,12 @@ use crate::duration::Duration;
 use crate::malformed::Malformed;
 use crate::records::Records;
 use crate::value::Value;
+use event_stages::Flow;
 use source::{Input, Slot, TextChain};
 use text::TextOp;
 
 pub use error::{PipelineError, StageError};
+pub use event_stages::{EventFigures, LATENESS_BOUNDS_MS};
 pub use parser::{parse, ParsedStage};
 pub use stage::{Stage, WindowSpec, OPERATORS};
 
@@ -52,6 +57,8 @@ pub struct Pipeline {
     sort_output: bool,
     /// The last stage is `top`: its output comes largest first.
     ranked_output: bool,
+    /// What the event-time aggregation reports, when there is one.
+    event: Option<Rc<RefCell<EventFigures>>>,
 }
 
 impl Pipeline {
@@ -127,7 +134,7 @@ impl Pipeline {
             Form::Fused => build::combinable(&rest),
             Form::StageByStage => None,
         };
-        let (mut stream, next) = match combined {
+        let (stream, next) = match combined {
             Some(skip) => {
                 let keyed = stages.len() - rest.len() + skip;
                 let counts = source::counted(graph.clone(), input.clone(), chain);
@@ -145,14 +152,34 @@ impl Pipeline {
                 (stream, next)
             }
         };
+        let figures: Rc<RefCell<EventFigures>> = Rc::default();
+        let mut flow = Flow::Plain(stream);
+        let mut watermark_at = None;
         for (i, parsed) in stages.iter().enumerate().skip(next) {
             let from = match i {
                 0 => source_stage,
                 _ => graph.stage_count(),
             };
-            stream = build::apply(stream, &parsed.stage).map_err(|e| at(i, e))?;
+            if matches!(parsed.stage, Stage::WithWatermark(..)) && watermark_at.replace(i).is_some()
+            {
+                let twice = event_stages::misplaced(&parsed.stage);
+                return Err(at(i, StageError::EventTime(twice)));
+            }
+            flow = flow
+                .apply(&parsed.stage, &parsed.name, &figures, build::apply)
+                .map_err(|e| at(i, e))?;
             graph.group_stages(from, label(i));
         }
+        let stream = match (flow, watermark_at) {
+            (Flow::Plain(stream), _) => stream,
+            (Flow::Timed(..), at_stage) => {
+                let last = at_stage.unwrap_or(stages.len() - 1);
+                return Err(at(
+                    last,
+                    StageError::EventTime(event_stages::unaggregated()),
+                ));
+            }
+        };
         let sort_output = stages
             .last()
             .is_some_and(|p| build::emits_unordered_pairs(&p.stage));
@@ -167,6 +194,7 @@ impl Pipeline {
             latest,
             sort_output,
             ranked_output,
+            event: watermark_at.map(|_| figures),
         })
     }
 
@@ -254,6 +282,19 @@ impl Pipeline {
     /// nothing changes, and the error says what was wrong.
     pub fn restore(&mut self, saved: &str) -> Result<(), CheckpointError> {
         self.ssc.restore_of(saved, Some(&self.text))
+    }
+
+    /// Whether an event-time aggregation (`event_window`,
+    /// `session_window`) runs in this pipeline.
+    pub fn is_event_time(&self) -> bool {
+        self.event.is_some()
+    }
+
+    /// What the event-time aggregation reported since this was last
+    /// called (its watermark and state as they stand, its late counts and
+    /// lateness since); `None` without one.
+    pub fn take_event_figures(&self) -> Option<EventFigures> {
+        self.event.as_ref().map(|f| f.borrow_mut().take())
     }
 
     /// Whether the output is keyed pairs in hash order (which `replay`

@@ -3,6 +3,7 @@
 //! expected there.
 
 use crate::duration::Duration;
+use crate::event_time::{OutputMode, UPDATE_REFUSED};
 use crate::pipeline::error::PipelineError;
 use crate::pipeline::expr_parser;
 use crate::pipeline::lexer::{lex, Tok, Token};
@@ -263,6 +264,20 @@ fn parse_args(name: &str, cur: &mut Cursor) -> Result<Option<Stage>, PipelineErr
         "group_by_key_and_window" => Stage::GroupByKeyAndWindow(window(cur)?),
         "update_state_by_key" => Stage::UpdateStateByKey(reduce_fn(cur)?),
         "top" => Stage::Top(count_arg(cur)?),
+        "with_watermark" => {
+            let time = expr_parser::parse_expr(cur)?;
+            Stage::WithWatermark(time, delay(cur)?)
+        }
+        "event_window" => {
+            let w = window(cur)?;
+            let f = reduce_fn(cur)?;
+            Stage::EventWindow(w, f, output_mode(cur, false)?)
+        }
+        "session_window" => {
+            let gap = duration(cur, "the session gap")?;
+            let f = reduce_fn(cur)?;
+            Stage::SessionWindow(gap, f, output_mode(cur, true)?)
+        }
         _ => return Ok(None),
     }))
 }
@@ -303,6 +318,38 @@ fn duration(cur: &mut Cursor, what: &str) -> Result<Duration, PipelineError> {
         }
         _ => Err(cur.expected(&format!("{what}, a positive duration such as 10s or 500ms"))),
     }
+}
+
+/// The watermark's delay: a duration, which may be zero (Spark's
+/// `withWatermark(ts, "0 seconds")`).
+fn delay(cur: &mut Cursor) -> Result<Duration, PipelineError> {
+    match cur.peek() {
+        Some(Tok::Dur(d)) => {
+            let d = *d;
+            cur.advance();
+            Ok(d)
+        }
+        _ => Err(cur.expected("the watermark's delay, a duration such as 10s or 0s")),
+    }
+}
+
+/// An optional output mode (append by default); update is refused for
+/// `sessions`, with Spark's message.
+fn output_mode(cur: &mut Cursor, sessions: bool) -> Result<OutputMode, PipelineError> {
+    let Some(Tok::Ident(word)) = cur.peek() else {
+        return match cur.at_stage_end() {
+            true => Ok(OutputMode::Append),
+            false => Err(cur.expected("an output mode: append, update or complete")),
+        };
+    };
+    let mode = OutputMode::from_name(word)
+        .ok_or_else(|| cur.expected("an output mode: append, update or complete"))?;
+    if sessions && mode == OutputMode::Update {
+        let (start, end) = cur.next_span();
+        return Err(PipelineError::at(cur.src, start, end, UPDATE_REFUSED));
+    }
+    cur.advance();
+    Ok(mode)
 }
 
 fn window(cur: &mut Cursor) -> Result<WindowSpec, PipelineError> {

@@ -2,6 +2,7 @@
 //! the pipeline language's operators and their arguments.
 
 use crate::duration::Duration;
+use crate::event_time::OutputMode;
 use crate::expr::Expr;
 use crate::pipeline::reduce_fn::ReduceFn;
 
@@ -38,6 +39,12 @@ pub enum Stage {
     GroupByKeyAndWindow(WindowSpec),
     UpdateStateByKey(ReduceFn),
     Top(usize),
+    /// Event time from an expression, and the watermark's delay.
+    WithWatermark(Expr, Duration),
+    /// Windows over event time (`slide: None` is tumbling).
+    EventWindow(WindowSpec, ReduceFn, OutputMode),
+    /// Sessions over event time, closing a gap after their last event.
+    SessionWindow(Duration, ReduceFn, OutputMode),
 }
 
 /// Every operator of the language with its usage line, in the order the
@@ -75,6 +82,9 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ),
     ("update_state_by_key", "update_state_by_key FN"),
     ("top", "top N"),
+    ("with_watermark", "with_watermark EXPR DELAY"),
+    ("event_window", "event_window LEN [SLIDE] FN [MODE]"),
+    ("session_window", "session_window GAP FN [MODE]"),
 ];
 
 /// `countByValueAndWindow` -> `count_by_value_and_window`, so Spark's

@@ -5,9 +5,8 @@
 //! fused path is tested against). Both call the code here, so the two can
 //! only differ in how strings are held, never in what a stage does.
 
-use crate::dstream::DStream;
 use crate::pipeline::stage::Stage;
-use crate::value::{Str, Value};
+use crate::value::Value;
 
 /// A case mapping. `Keep` exists for the word count's loop, which maps
 /// every word's bytes whether or not the pipeline changes case.
@@ -172,36 +171,6 @@ impl TextOp {
 /// The reason a record that is not a string is malformed for `op`.
 pub fn needs_string(v: &Value, op: &str) -> String {
     format!("{op} needs a string, got a {}", v.type_name())
-}
-
-/// `op` as an operator on values, one stage at a time: [`TextOp::apply`]
-/// on each string, with a string the stage leaves as it is passed on
-/// without a copy. A value that is not a string is malformed.
-pub fn operator(s: DStream<Value>, op: TextOp) -> DStream<Value> {
-    let mut buffer = String::new();
-    let refuse = |v: Value, op: &TextOp| (v.to_string(), needs_string(&v, op.name()));
-    match op {
-        TextOp::Split(_) => s.try_flat_map(move |v| match v {
-            Value::Str(line) => {
-                let mut words = Vec::new();
-                op.apply(&line, &mut buffer, |w| words.push(Value::str(w)));
-                Ok(words)
-            }
-            other => Err(refuse(other, &op)),
-        }),
-        _ => s.try_map(move |v| match v {
-            Value::Str(text) => {
-                let mut changed = None;
-                op.apply(&text, &mut buffer, |w| {
-                    if !std::ptr::eq(w, text.as_str()) {
-                        changed = Some(Str::new(w));
-                    }
-                });
-                Ok(Value::Str(changed.unwrap_or(text)))
-            }
-            other => Err(refuse(other, &op)),
-        }),
-    }
 }
 
 #[cfg(test)]
