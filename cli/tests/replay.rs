@@ -111,6 +111,45 @@ fn output_equals_the_engine_api_for_the_word_count_operators() {
     }
 }
 
+/// EventTimeWatermarkSuite "append mode" (5 s windows, 10 s delay) as a
+/// user replays it: a line for every batch, with the watermark after it,
+/// the late groups and rows, and the windows held; the state rows are
+/// Spark's own `assertNumStateRows(2)`.
+#[test]
+fn an_event_time_pipeline_prints_every_batch_with_its_watermark_and_late_rows() {
+    let secs = |s: &[i64]| {
+        let rows: Vec<String> = s
+            .iter()
+            .map(|s| format!("{{\"ts\":{}}}", s * 1000))
+            .collect();
+        format!("[{}]\n", rows.join(","))
+    };
+    let input = [secs(&[10, 11, 12, 13, 14, 15]), secs(&[25]), secs(&[10])].concat();
+    let pipeline = "with_watermark .ts 10s | event_window 5s count";
+    let out = sparklet_replay(&["--pipeline", pipeline], &input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want = [
+        r#"{"time_ms":1000,"output":[],"watermark_ms":5000,"late":0,"late_rows":0,"state_rows":2}"#,
+        r#"{"time_ms":2000,"output":[{"window":{"start":10000,"end":15000},"key":null,"value":5}],
+            "watermark_ms":15000,"late":0,"late_rows":0,"state_rows":2}"#,
+        r#"{"time_ms":3000,"output":[],"watermark_ms":15000,"late":1,"late_rows":1,"state_rows":2}"#,
+    ];
+    let want: Vec<serde_json::Value> = want
+        .iter()
+        .map(|w| serde_json::from_str(w).unwrap())
+        .collect();
+    assert_eq!(lines, want);
+}
+
 #[test]
 fn batches_pads_with_empty_batches_and_truncates() {
     let out = sparklet_replay(

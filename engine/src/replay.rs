@@ -15,6 +15,23 @@ use crate::value::Value;
 pub struct Emitted {
     pub time_ms: u64,
     pub output: Vec<Value>,
+    /// For an event-time pipeline, what its aggregation reported.
+    #[serde(flatten)]
+    pub event: Option<EventReport>,
+}
+
+/// An event-time batch's figures, as `replay` prints them beside its output.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct EventReport {
+    /// The watermark after the batch, ms since the epoch.
+    pub watermark_ms: i64,
+    /// Spark's `numRowsDroppedByWatermark`: late (window, key) groups, or
+    /// for sessions late (key, event time) pairs.
+    pub late: u64,
+    /// Late input rows.
+    pub late_rows: u64,
+    /// Windows or sessions held after the batch.
+    pub state_rows: usize,
 }
 
 /// A pipeline fed one recorded batch at a time, batch k at `k * batch`.
@@ -36,7 +53,7 @@ impl Replay {
     /// let mut replay = Replay::new(pipeline, Duration::from_secs(1)).unwrap();
     /// assert_eq!(replay.run(vec![Value::from("a b")]), None);
     /// let emitted = replay.run(vec![Value::from("c")]);
-    /// let expected = Emitted { time_ms: 2000, output: vec![Value::from(3i64)] };
+    /// let expected = Emitted { time_ms: 2000, output: vec![Value::from(3i64)], event: None };
     /// assert_eq!(emitted, Some(expected));
     /// assert_eq!(replay.batches_run(), 2);
     /// ```
@@ -65,7 +82,17 @@ impl Replay {
         if self.pipeline.keyed_output() {
             output.sort_unstable_by(|a, b| a.total_cmp(b));
         }
-        Some(Emitted { time_ms, output })
+        let event = self.pipeline.take_event_figures().map(|f| EventReport {
+            watermark_ms: f.watermark_ms,
+            late: f.late,
+            late_rows: f.late_rows,
+            state_rows: f.state_rows,
+        });
+        Some(Emitted {
+            time_ms,
+            output,
+            event,
+        })
     }
 }
 
