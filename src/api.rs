@@ -70,6 +70,13 @@ pub struct Stats<'a> {
     pub zero_ms: u64,
     /// The sink's figures, when the server has one (`--sink`).
     pub sink: Option<SinkFigures>,
+    /// For an event-time pipeline: the watermark after the last batch (ms
+    /// since the epoch), late groups (Spark's `numRowsDroppedByWatermark`)
+    /// and late rows in all, and the windows or sessions held.
+    pub watermark_ms: Option<i64>,
+    pub late: Option<u64>,
+    pub late_rows: Option<u64>,
+    pub state_rows: Option<usize>,
 }
 
 impl<'a> Stats<'a> {
@@ -77,6 +84,7 @@ impl<'a> Stats<'a> {
         let counters = rt.pending.counters();
         let listener = rt.listener.borrow();
         let latest = listener.latest_output();
+        let event = listener.last().and_then(|b| b.event.as_ref());
         Stats {
             records: counters.records,
             batches: listener.total_batches(),
@@ -120,6 +128,10 @@ impl<'a> Stats<'a> {
             wasm_memory_bytes: wasm_memory_bytes(),
             zero_ms: listener.zero_ms,
             sink: rt.sink.as_ref().map(|s| s.figures()),
+            watermark_ms: event.map(|e| e.watermark_ms),
+            late: listener.event_totals.as_ref().map(|t| t.late),
+            late_rows: listener.event_totals.as_ref().map(|t| t.late_rows),
+            state_rows: event.map(|e| e.state_rows),
         }
     }
 

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use sparklet_engine::dstream::StageFigures;
 use sparklet_engine::latency::LatencySummary;
-use sparklet_engine::{BatchInfo, MalformedSample, Value};
+use sparklet_engine::{BatchInfo, EventFigures, MalformedSample, Value};
 
 use crate::connection::Gap;
 use crate::runtime::ConnState;
@@ -47,6 +47,19 @@ pub struct BatchRecord {
     /// What the sink did with the batch's output, when there is a sink
     /// and an output.
     pub sink: Option<Stored>,
+    /// The watermark, late rows and state after the batch, for an
+    /// event-time pipeline.
+    pub event: Option<EventFigures>,
+}
+
+/// An event-time run's totals: what Spark's Structured Streaming UI sums.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventTotals {
+    /// Late groups (Spark's `numRowsDroppedByWatermark`) and late rows.
+    pub late: u64,
+    pub late_rows: u64,
+    /// Records by lateness (see `LATENESS_BOUNDS_MS`).
+    pub lateness: Vec<u64>,
 }
 
 /// The receiver and settings, as of the last update.
@@ -82,6 +95,8 @@ pub struct Listener {
     latest: Option<(u64, Vec<Value>)>,
     total_batches: u64,
     total_records: u64,
+    /// For an event-time pipeline, its totals so far.
+    pub event_totals: Option<EventTotals>,
     /// `Date.now()` when the stream started.
     pub started_wall_ms: f64,
     /// The run's zero time, ms since the epoch: batch k's time is
@@ -127,6 +142,15 @@ impl Listener {
     pub fn on_batch_completed(&mut self, record: BatchRecord, output: Option<Vec<Value>>) {
         self.total_batches += 1;
         self.total_records += record.info.records;
+        if let Some(event) = &record.event {
+            let totals = self.event_totals.get_or_insert_with(EventTotals::default);
+            totals.late += event.late;
+            totals.late_rows += event.late_rows;
+            totals.lateness.resize(event.lateness.len(), 0);
+            for (sum, n) in totals.lateness.iter_mut().zip(event.lateness) {
+                *sum += n;
+            }
+        }
         if let Some(out) = output {
             self.latest = Some((record.info.time_ms, out));
         }
@@ -199,6 +223,7 @@ impl BatchRecord {
             stages,
             info,
             sink: None,
+            event: None,
         }
     }
 }

@@ -33,7 +33,7 @@ pub use duration::{Duration, DurationError};
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 pub use malformed::{Malformed, MalformedSample};
 pub use pending::{PendingBuffer, ReceiverCounters};
-pub use pipeline::{Pipeline, PipelineError, DEFAULT_PIPELINE};
+pub use pipeline::{EventFigures, Pipeline, PipelineError, DEFAULT_PIPELINE, LATENESS_BOUNDS_MS};
 pub use records::Records;
 pub use runner::{BatchInfo, BatchReport, PipelineRunner};
 pub use value::{Str, Value};

@@ -7,7 +7,7 @@ use crate::checkpoint::{CheckpointError, Part};
 use crate::dstream::StageFigures;
 use crate::duration::Duration;
 use crate::malformed::Malformed;
-use crate::pipeline::{Pipeline, PipelineError};
+use crate::pipeline::{EventFigures, Pipeline, PipelineError};
 use crate::records::Records;
 use crate::value::Value;
 
@@ -40,6 +40,8 @@ pub struct BatchReport {
     pub output: Option<Vec<Value>>,
     /// Each stage's records in and out and time, in pipeline order.
     pub stages: Vec<StageFigures>,
+    /// What the event-time aggregation reported, for a pipeline with one.
+    pub event: Option<EventFigures>,
 }
 
 /// Runs one pipeline over consecutive batches and reports on each: what
@@ -178,6 +180,7 @@ impl PipelineRunner {
             },
             output,
             stages: self.pipeline.stages(),
+            event: self.pipeline.take_event_figures(),
         }
     }
 }

@@ -374,6 +374,7 @@ impl Runtime {
                 report.stages,
             );
             record.sink = stored;
+            record.event = report.event;
             self.listener
                 .borrow_mut()
                 .on_batch_completed(record, report.output);
