@@ -7,11 +7,13 @@
 //! occurred in the first `L` records and compare with what the page counted.
 //!
 //! - `rng`, `zipf`: the seeded randomness and the skewed choice it feeds.
-//! - `words`, `events`: what a record looks like, per feed.
+//! - `words`, `events`: what a record looks like, per feed; `disorder`:
+//!   the events' event times when they come out of order.
 //! - `params`: the query parameters and their 400 messages.
 //! - `pacing`, `socket`: how records go out on a connection.
 //! - `truth`: the recomputed counts; `recount`: their endpoints.
 
+pub mod disorder;
 pub mod events;
 pub mod params;
 pub mod truth;
@@ -35,7 +37,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::origin::OriginPolicy;
-use params::FeedParams;
+use params::{FeedParams, TruthParams};
 
 pub use socket::{hello, MAX_CLIENT_MESSAGE};
 
@@ -68,6 +70,8 @@ struct Feeds {
 /// `origins` refuses get 403, and at most `max_recounts` truth recounts run
 /// at once.
 pub fn routes(origins: OriginPolicy, max_recounts: usize) -> Router {
+    // `disorder`'s default `t0`: this server's start, not its first request.
+    std::sync::LazyLock::force(&disorder::SERVER_START_MS);
     let feeds = Feeds {
         origins: Arc::new(origins),
         recounts: recount::Recounts::new(max_recounts),
@@ -104,7 +108,9 @@ async fn events_feed(
 }
 
 async fn words_truth(State(feeds): State<Feeds>, headers: HeaderMap, query: Pairs) -> Response {
-    let count = truth::word_counts_unless;
+    let count = |p: &TruthParams, cancelled: &_| {
+        truth::word_counts_unless(p.seed, p.limit, p.vocab, cancelled)
+    };
     recount::answer(
         FeedKind::Words,
         &feeds.origins,
@@ -117,8 +123,7 @@ async fn words_truth(State(feeds): State<Feeds>, headers: HeaderMap, query: Pair
 }
 
 async fn events_truth(State(feeds): State<Feeds>, headers: HeaderMap, query: Pairs) -> Response {
-    let count =
-        |seed, limit, _vocab, cancelled: &_| truth::event_counts_unless(seed, limit, cancelled);
+    let count = |p: &TruthParams, cancelled: &_| truth::events_truth(p, cancelled);
     recount::answer(
         FeedKind::Events,
         &feeds.origins,

@@ -10,6 +10,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::disorder::{Disorder, MAX_DISORDER_MS, SERVER_START_MS};
 use super::FeedKind;
 
 /// Records per second when `rate` is not given.
@@ -35,9 +36,11 @@ pub const DEFAULT_VOCAB: usize = super::words::VOCABULARY.len();
 /// Largest `vocab`: a million distinct keys is a flood, not a word count.
 pub const MAX_VOCAB: usize = 1_000_000;
 
-const EVENTS_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame"];
+const EVENTS_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame", "disorder", "t0"];
 const WORDS_NAMES: &[&str] = &["rate", "seed", "limit", "from", "frame", "vocab"];
-const EVENTS_TRUTH_NAMES: &[&str] = &["seed", "limit"];
+const EVENTS_TRUTH_NAMES: &[&str] = &["seed", "limit", "disorder", "t0", "rate", "window"];
+/// Largest `window` of the events truth: a day.
+pub const MAX_TRUTH_WINDOW_MS: u64 = 86_400_000;
 const WORDS_TRUTH_NAMES: &[&str] = &["seed", "limit", "vocab"];
 
 /// What a feed socket streams: records `[from, limit)` of sequence `seed`.
@@ -53,6 +56,9 @@ pub struct FeedParams {
     pub frame: usize,
     /// Distinct words the words feed draws from.
     pub vocab: usize,
+    /// The events feed's event times, when `disorder` is given (else `ts`
+    /// is the send time).
+    pub disorder: Option<Disorder>,
 }
 
 /// Which prefix `[0, limit)` of sequence `seed` a truth endpoint counts.
@@ -61,6 +67,9 @@ pub struct TruthParams {
     pub seed: u64,
     pub limit: u64,
     pub vocab: usize,
+    /// The events truth per event-time window of `window` ms, over times
+    /// made as `disorder` says.
+    pub windows: Option<(Disorder, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,8 +115,30 @@ impl FeedParams {
             from: query.integer("from", 0, MAX_INDEX)?.unwrap_or(0),
             frame: query.size("frame", MAX_FRAME)?.unwrap_or(DEFAULT_FRAME),
             vocab: query.size("vocab", MAX_VOCAB)?.unwrap_or(DEFAULT_VOCAB),
+            disorder: disorder(&query)?,
         })
     }
+}
+
+/// `disorder=D` with `t0` and `rate` (`t0` alone is refused: it sets
+/// the times that `disorder` makes).
+fn disorder(query: &Query) -> Result<Option<Disorder>, ParamError> {
+    let t0 = query.integer("t0", 0, MAX_INDEX)?;
+    let Some(max_ms) = query.integer("disorder", 0, MAX_DISORDER_MS)? else {
+        return match t0 {
+            Some(_) => Err(ParamError::Missing {
+                name: "disorder",
+                why: "t0 sets the event times that disorder makes",
+            }),
+            None => Ok(None),
+        };
+    };
+    let rate = query.integer("rate", 0, MAX_RATE)?.unwrap_or(DEFAULT_RATE);
+    Ok(Some(Disorder {
+        max_ms,
+        t0_ms: t0.unwrap_or(*SERVER_START_MS),
+        rate: if rate == 0 { DEFAULT_RATE } else { rate },
+    }))
 }
 
 impl TruthParams {
@@ -123,10 +154,28 @@ impl TruthParams {
                 name: "limit",
                 why: "the truth covers records [0, limit), so it needs an end",
             })?;
+        let window = query.integer("window", 1, MAX_TRUTH_WINDOW_MS)?;
+        let windows = match (disorder(&query)?, window) {
+            (Some(d), Some(w)) => Some((d, w)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ParamError::Missing {
+                    name: "window",
+                    why: "with disorder the truth counts per event-time window of this many ms",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ParamError::Missing {
+                    name: "disorder",
+                    why: "the windows are of the event times that disorder makes",
+                })
+            }
+        };
         Ok(Self {
             seed: query.integer("seed", 0, u64::MAX)?.unwrap_or(1),
             limit,
             vocab: query.size("vocab", MAX_VOCAB)?.unwrap_or(DEFAULT_VOCAB),
+            windows,
         })
     }
 }
@@ -230,6 +279,7 @@ mod tests {
                 from: 0,
                 frame: 100,
                 vocab: 300,
+                disorder: None,
             }
         );
     }
@@ -247,6 +297,7 @@ mod tests {
                 from: 10,
                 frame: 7,
                 vocab: 100_000,
+                disorder: None,
             }
         );
     }
@@ -329,10 +380,37 @@ mod tests {
             TruthParams {
                 seed: 1,
                 limit: 5,
-                vocab: 300
+                vocab: 300,
+                windows: None,
             }
         );
         assert!(TruthParams::parse(FeedKind::Words, &pairs("limit=5&rate=3")).is_err());
         assert!(TruthParams::parse(FeedKind::Events, &pairs("limit=5&vocab=3")).is_err());
+    }
+
+    #[test]
+    fn disorder_sets_the_event_times_and_the_truth_needs_a_window_with_it() {
+        let q = pairs("disorder=2000&t0=1796292000000&rate=500");
+        let p = FeedParams::parse(FeedKind::Events, &q).unwrap();
+        let want = Disorder {
+            max_ms: 2000,
+            t0_ms: 1_796_292_000_000,
+            rate: 500,
+        };
+        assert_eq!(p.disorder, Some(want));
+        let q = pairs("limit=9&disorder=2000&t0=1796292000000&rate=500&window=1000");
+        let t = TruthParams::parse(FeedKind::Events, &q).unwrap();
+        assert_eq!(t.windows, Some((want, 1000)));
+        let err = |kind, q: &str| FeedParams::parse(kind, &pairs(q)).unwrap_err().to_string();
+        assert!(err(FeedKind::Events, "t0=5").starts_with("disorder: required"));
+        assert!(err(FeedKind::Events, "disorder=1800001").contains("between 0 and 1800000"));
+        assert!(err(FeedKind::Words, "disorder=5").starts_with("unknown parameter 'disorder'"));
+        let err = |q: &str| {
+            TruthParams::parse(FeedKind::Events, &pairs(q))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("limit=9&disorder=5").starts_with("window: required"));
+        assert!(err("limit=9&window=5").starts_with("disorder: required"));
     }
 }

@@ -65,7 +65,7 @@ pub(super) async fn answer<T, F>(
 ) -> Response
 where
     T: Serialize + Send + 'static,
-    F: FnOnce(u64, u64, usize, &AtomicBool) -> Option<T> + Send + 'static,
+    F: FnOnce(&TruthParams, &AtomicBool) -> Option<T> + Send + 'static,
 {
     let mut response = match origins.check(headers) {
         Err(refused) => refused.into_response(),
@@ -91,13 +91,13 @@ where
 async fn recount<T, F>(kind: FeedKind, recounts: &Recounts, query: Pairs, count: F) -> Response
 where
     T: Serialize + Send + 'static,
-    F: FnOnce(u64, u64, usize, &AtomicBool) -> Option<T> + Send + 'static,
+    F: FnOnce(&TruthParams, &AtomicBool) -> Option<T> + Send + 'static,
 {
     let params = match query {
         Ok(Query(pairs)) => TruthParams::parse(kind, &pairs),
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
     };
-    let TruthParams { seed, limit, vocab } = match params {
+    let params = match params {
         Ok(params) => params,
         Err(err) => return err.into_response(),
     };
@@ -108,7 +108,7 @@ where
     let _cancel_when_dropped = CancelOnDrop(cancelled.clone());
     let recounting = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        count(seed, limit, vocab, &cancelled)
+        count(&params, &cancelled)
     });
     match recounting.await {
         Ok(Some(counts)) => Json(counts).into_response(),

@@ -121,7 +121,7 @@ async fn run(
             Wake::Client(Some(Ok(_))) => {}
             Wake::Tick if next < target => {
                 let count = (target - next).min(params.frame as u64);
-                build_frame(&mut frame, kind, &vocab, params.seed, next, count);
+                build_frame(&mut frame, kind, &vocab, params, next, count);
                 socket.feed(Message::Text(frame.as_str().into())).await?;
                 next += count;
             }
@@ -176,20 +176,25 @@ fn build_frame(
     frame: &mut String,
     kind: FeedKind,
     vocab: &Vocabulary,
-    seed: u64,
+    params: &FeedParams,
     first: u64,
     count: u64,
 ) {
     frame.clear();
-    // Events carry their send time; one clock read per frame.
-    let ts_ms = now_ms();
+    // Events carry their send time (one clock read per frame), or with
+    // `disorder` an event time of their own.
+    let now = now_ms();
+    let seed = params.seed;
     for index in first..first + count {
         if index > first {
             frame.push('\n');
         }
-        match kind {
-            FeedKind::Words => vocab.write_record(seed, index, frame),
-            FeedKind::Events => events::write_record(seed, index, ts_ms, frame),
+        match (kind, &params.disorder) {
+            (FeedKind::Words, _) => vocab.write_record(seed, index, frame),
+            (FeedKind::Events, None) => events::write_record(seed, index, now, frame),
+            (FeedKind::Events, Some(d)) => {
+                events::write_record(seed, index, d.event_time(seed, index).0, frame)
+            }
         }
     }
 }

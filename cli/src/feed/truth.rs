@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::disorder::{window_truth, WindowTruth};
+use super::params::TruthParams;
 use super::{events, words};
 
 /// Records recounted between two looks at the cancel flag: well under a
@@ -62,6 +64,27 @@ pub struct EventCounts {
     pub records: u64,
     pub level: BTreeMap<String, u64>,
     pub path: BTreeMap<String, u64>,
+}
+
+/// The events truth a request asks for: the counts by level and path,
+/// and with `disorder` and `window` the count per event-time window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventsTruth {
+    #[serde(flatten)]
+    pub counts: EventCounts,
+    #[serde(flatten)]
+    pub windows: Option<WindowTruth>,
+}
+
+pub fn events_truth(p: &TruthParams, cancelled: &AtomicBool) -> Option<EventsTruth> {
+    let counts = event_counts_unless(p.seed, p.limit, cancelled)?;
+    let windows = match &p.windows {
+        Some((disorder, window_ms)) => Some(window_truth(
+            disorder, p.seed, p.limit, *window_ms, cancelled,
+        )?),
+        None => None,
+    };
+    Some(EventsTruth { counts, windows })
 }
 
 pub fn event_counts(seed: u64, limit: u64) -> EventCounts {
