@@ -92,3 +92,66 @@ async fn everything_but_ts_is_reproducible() {
     );
     assert_eq!(a[100..], b[..]);
 }
+
+/// `disorder`'s promise, checked by the engine itself on the records the
+/// socket sends: cut into batches of any sizes, `event_window` over them
+/// gives the truth's count for every window it closes, closes every
+/// window the final watermark has passed, and drops exactly the
+/// stragglers as late.
+#[tokio::test]
+async fn out_of_order_event_times_give_the_truths_windows_however_batches_are_cut() {
+    use sparklet_engine::{Duration, Pipeline, Records};
+
+    let addr = start(None).await;
+    let feed = "disorder=2000&t0=1796292000000&seed=5&limit=40000";
+    let records = fetch_feed(addr, &format!("/feed/events?rate=0&{feed}"))
+        .await
+        .records();
+    assert_eq!(records.len(), 40_000);
+    let truth = get_json(addr, &format!("/feed/events/truth?window=1000&{feed}")).await;
+    let windows = |rows: &[Value], below: i64| -> BTreeMap<(i64, String), i64> {
+        rows.iter()
+            .filter(|w| w["end"].as_i64().unwrap() <= below)
+            .map(|w| {
+                let key = (
+                    w["start"].as_i64().unwrap(),
+                    w["key"].as_str().unwrap().to_owned(),
+                );
+                (key, w["count"].as_i64().unwrap())
+            })
+            .collect()
+    };
+    let pipeline = "json | with_watermark .ts 2s | map (.path, 1) | event_window 1s count";
+    let mut seed = 11u64;
+    for cut in ["small", "large", "mixed"] {
+        let mut p = Pipeline::new(pipeline, Duration::from_secs(1)).unwrap();
+        let (mut at, mut late_rows, mut watermark) = (0, 0, 0);
+        let mut emitted = Vec::new();
+        while at < records.len() {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let size = match cut {
+                "small" => 1 + (seed >> 60) as usize,
+                "large" => 2000 + (seed >> 53) as usize % 1000,
+                _ => 1 + (seed >> 52) as usize % 2999,
+            };
+            let end = (at + size).min(records.len());
+            let batch: Records = records[at..end].iter().map(String::as_str).collect();
+            at = end;
+            for row in p.run(batch).unwrap_or_default() {
+                let row = serde_json::to_value(&row).unwrap();
+                emitted.push(serde_json::json!({
+                    "start": row["window"]["start"], "end": row["window"]["end"],
+                    "key": row["key"], "count": row["value"],
+                }));
+            }
+            let figures = p.take_event_figures().unwrap();
+            late_rows += figures.late_rows;
+            watermark = figures.watermark_ms;
+        }
+        let want = windows(truth["windows"].as_array().unwrap(), watermark);
+        assert!(want.len() >= 8 * 30, "{cut}: {} windows closed", want.len());
+        assert_eq!(windows(&emitted, i64::MAX), want, "{cut}");
+        assert_eq!(late_rows, truth["late_rows"].as_u64().unwrap(), "{cut}");
+        assert!(late_rows > 200, "{cut}: {late_rows} stragglers");
+    }
+}
