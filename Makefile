@@ -89,9 +89,10 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs), the
 ## reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs), hostile
 ## input (cli/tests/hostile.rs), the sources (sources.rs, kafka.rs), the
-## sink and downloads (results_out.rs, downloads.rs) and HTTP feeds (http_feeds.rs).
+## sink and downloads (results_out.rs, downloads.rs), HTTP feeds (http_feeds.rs)
+## and event time over the disorder feed (event_time.rs).
 e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

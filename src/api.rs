@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use sparklet_engine::dstream::StageFigures;
-use sparklet_engine::{BatchInfo, MalformedSample, Value};
+use sparklet_engine::{BatchInfo, EventFigures, MalformedSample, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -157,6 +157,9 @@ pub(crate) struct BatchRow<'a> {
     /// file).
     pub output_sample: &'a [String],
     pub sink: Option<Stored>,
+    /// For an event-time pipeline: the watermark after the batch, its late
+    /// groups and rows, the state rows, and its records by lateness.
+    pub event: Option<&'a EventFigures>,
 }
 
 /// How long after its records existed a batch's result was ready, in ms.
@@ -179,6 +182,7 @@ impl<'a> BatchRow<'a> {
             output_rows: b.output_len,
             output_sample: &b.output_sample,
             sink: b.sink,
+            event: b.event.as_ref(),
             latency: b.latency.as_ref().map(|(from, l)| LatencyRow {
                 from: match from {
                     LatencyFrom::EventTime(_) => "event_time",

@@ -4,7 +4,7 @@
 //! and the receiver's status. Views read it; the runtime writes it once per
 //! batch. Bounded by design: a run of days holds what a run of a minute does.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use sparklet_engine::dstream::StageFigures;
 use sparklet_engine::latency::LatencySummary;
@@ -60,6 +60,63 @@ pub struct EventTotals {
     pub late_rows: u64,
     /// Records by lateness (see `LATENESS_BOUNDS_MS`).
     pub lateness: Vec<u64>,
+    /// The latest value of each (window start, key) emitted, for the
+    /// chart of value per window: the newest [`WINDOWS_KEPT`] windows.
+    pub windows: BTreeMap<(i64, String), f64>,
+}
+
+/// Window values kept for the event-time chart.
+pub const WINDOWS_KEPT: usize = 5000;
+
+impl EventTotals {
+    fn add(&mut self, event: &EventFigures, output: Option<&[Value]>) {
+        self.late += event.late;
+        self.late_rows += event.late_rows;
+        self.lateness.resize(event.lateness.len(), 0);
+        for (sum, n) in self.lateness.iter_mut().zip(event.lateness) {
+            *sum += n;
+        }
+        for row in output.unwrap_or_default() {
+            if let Some((start, key, value)) = window_row(row) {
+                self.windows.insert((start, key), value);
+            }
+        }
+        while self.windows.len() > WINDOWS_KEPT {
+            self.windows.pop_first();
+        }
+    }
+}
+
+/// `{"window": {"start"}, "key", "value"}` as (start, key, value), when
+/// the value is a number.
+fn window_row(row: &Value) -> Option<(i64, String, f64)> {
+    let (start, _, key, value) = window_parts(row)?;
+    Some((start, key, value.as_f64()?))
+}
+
+/// An event-time output row as (start, end, key, value as text).
+pub fn window_bounds(row: &Value) -> Option<(i64, i64, String, String)> {
+    let (start, end, key, value) = window_parts(row)?;
+    Some((start, end, key, value.to_string()))
+}
+
+fn window_parts(row: &Value) -> Option<(i64, i64, String, Value)> {
+    let field = |v: &Value, name: &str| -> Option<Value> {
+        match v {
+            Value::Object(fields) => fields.iter().find(|(k, _)| k == name).map(|f| f.1.clone()),
+            _ => None,
+        }
+    };
+    let window = field(row, "window")?;
+    let (Value::Int(start), Value::Int(end)) = (field(&window, "start")?, field(&window, "end")?)
+    else {
+        return None;
+    };
+    let key = match field(row, "key")? {
+        Value::Str(s) => s.to_string(),
+        other => other.to_string(),
+    };
+    Some((start, end, key, field(row, "value")?))
 }
 
 /// The receiver and settings, as of the last update.
@@ -144,12 +201,7 @@ impl Listener {
         self.total_records += record.info.records;
         if let Some(event) = &record.event {
             let totals = self.event_totals.get_or_insert_with(EventTotals::default);
-            totals.late += event.late;
-            totals.late_rows += event.late_rows;
-            totals.lateness.resize(event.lateness.len(), 0);
-            for (sum, n) in totals.lateness.iter_mut().zip(event.lateness) {
-                *sum += n;
-            }
+            totals.add(event, output.as_deref());
         }
         if let Some(out) = output {
             self.latest = Some((record.info.time_ms, out));

@@ -1,5 +1,5 @@
 //! The page: the header, the pipeline editor, and the views as tabs
-//! (results, statistics, stages, batches, latency, errors), with a batch's detail
+//! (results, event time, statistics, stages, batches, latency, errors), with a batch's detail
 //! opening beside whichever is shown. The open tab lives in the URL with
 //! the settings, so a view can be shared and reloaded.
 
@@ -19,6 +19,7 @@ use crate::ui::board::Board;
 use crate::ui::controls::{Form, FormError, SettingsForm};
 use crate::ui::detail::Detail;
 use crate::ui::errors::Errors;
+use crate::ui::event_time::EventTime;
 use crate::ui::header::Header;
 use crate::ui::hooks::{keep_until_cleanup, use_event_listener};
 use crate::ui::latency::Latency;
@@ -27,8 +28,9 @@ use crate::ui::stages::Stages;
 use crate::ui::statistics::Statistics;
 
 /// The tabs: (URL name, label).
-pub const VIEWS: [(&str, &str); 6] = [
+pub const VIEWS: [(&str, &str); 7] = [
     ("results", "Results"),
+    ("event-time", "Event time"),
     ("statistics", "Statistics"),
     ("stages", "Stages"),
     ("batches", "Batches"),
@@ -166,6 +168,7 @@ pub fn App() -> impl IntoView {
         .collect_view();
     let shown = move || match tab.get().as_str() {
         "statistics" => view! { <Statistics board /> }.into_any(),
+        "event-time" => view! { <EventTime board /> }.into_any(),
         "stages" => view! { <Stages board /> }.into_any(),
         "batches" => view! { <Batches board /> }.into_any(),
         "latency" => view! { <Latency board /> }.into_any(),

@@ -79,7 +79,7 @@ impl Form {
 
 /// Example pipelines to start from: (name, feed path on this server,
 /// pipeline, batch interval).
-pub const EXAMPLES: [(&str, &str, &str, &str); 4] = [
+pub const EXAMPLES: [(&str, &str, &str, &str); 5] = [
     (
         "Word count (words feed)",
         "/feed/words",
@@ -96,6 +96,12 @@ pub const EXAMPLES: [(&str, &str, &str, &str); 4] = [
         "Sliding top users (events feed)",
         "/feed/events?rate=2000",
         "json | map .user | count_by_value_and_window 30s 5s | top 10",
+        "1s",
+    ),
+    (
+        "Requests per path by event time, out of order (events feed)",
+        "/feed/events?rate=2000&disorder=2000",
+        "json | with_watermark .ts 2s | map (.path, 1) | event_window 5s count",
         "1s",
     ),
     (

@@ -9,6 +9,7 @@ pub mod controls;
 pub mod detail;
 pub mod download;
 pub mod errors;
+pub mod event_time;
 pub mod format;
 pub mod header;
 pub mod hooks;

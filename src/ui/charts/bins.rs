@@ -43,7 +43,11 @@ pub fn BinsChart(
     /// The chart's `data-testid`.
     #[prop(into)]
     testid: String,
+    /// What is counted (default: batches).
+    #[prop(optional)]
+    items: Option<&'static str>,
 ) -> impl IntoView {
+    let items = items.unwrap_or("batches");
     let n = counts.len().max(1);
     let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let band = (HW - LEFT - RIGHT) / n as f64;
@@ -55,7 +59,7 @@ pub fn BinsChart(
             let x = LEFT + i as f64 * band;
             view! {
                 <rect class="bin" x=x + 1.0 y=H - BOTTOM - h width=(band - 2.0).max(1.0) height=h>
-                    <title>{format!("{} to {} {unit}: {c} batches", edges[i], edges[i + 1])}</title>
+                    <title>{format!("{} to {} {unit}: {c} {items}", edges[i], edges[i + 1])}</title>
                 </rect>
             }
         })
@@ -63,7 +67,7 @@ pub fn BinsChart(
     let mid = n / 2;
     view! {
         <svg class="histogram" viewBox=format!("0 0 {HW} {H}") role="img" data-testid=testid>
-            <title>{format!("how many batches fall in each range of {unit}")}</title>
+            <title>{format!("how many {items} fall in each range of {unit}")}</title>
             <line class="grid" x1=LEFT x2=HW - RIGHT y1=H - BOTTOM y2=H - BOTTOM></line>
             <text class="tick" x=LEFT - 6.0 y=TOP + 4.0 text-anchor="end">{tick_label(top)}</text>
             <text class="tick" x=LEFT - 6.0 y=H - BOTTOM + 4.0 text-anchor="end">"0"</text>

@@ -26,6 +26,9 @@ pub fn Timeline(
     /// The chart's `data-testid`.
     #[prop(into)]
     testid: String,
+    /// What the x axis measures (default: batch time).
+    #[prop(optional)]
+    x_label: Option<&'static str>,
     /// Gets the batch nearest a click.
     on_pick: impl Fn(u64) + 'static,
 ) -> impl IntoView {
@@ -97,7 +100,7 @@ pub fn Timeline(
         <svg class="timeline" viewBox=format!("0 0 {W} {H}") role="img" data-testid=testid
             data-x0=x0 data-x1=x1 data-left=LEFT data-right=RIGHT data-width=W on:click=pick>
             <title>{format!("per batch, in {unit}; click a point to open its batch")}</title>
-            <Axes ymax x0 x1 x_label="batch time" />
+            <Axes ymax x0 x1 x_label=x_label.unwrap_or("batch time") />
             <polygon class="area" points=area></polygon>
             <polyline class="series" points=line></polyline>
             {extra}

@@ -1,0 +1,157 @@
+//! Event time end to end: the page runs an `event_window` over the events
+//! feed with `disorder`, in a real headless Chromium, and what it emits
+//! equals the feed's truth for every window the watermark closed, with the
+//! stragglers counted as late; the Event time view shows it. Needs
+//! Chromium, chromedriver and `dist/`: `make e2e` runs it.
+
+mod browser;
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use browser::Browser;
+use serde_json::Value;
+
+type Windows = BTreeMap<(i64, String), i64>;
+
+/// `{start, end, key, count}` rows as (start, key) -> count, for the
+/// windows that end at or before `below`.
+fn truth_windows(rows: &[Value], below: i64) -> Windows {
+    rows.iter()
+        .filter(|w| w["end"].as_i64().unwrap() <= below)
+        .map(|w| {
+            let key = (
+                w["start"].as_i64().unwrap(),
+                w["key"].as_str().unwrap().to_owned(),
+            );
+            (key, w["count"].as_i64().unwrap())
+        })
+        .collect()
+}
+
+/// Every window row the page emitted, from each batch's output sample
+/// (which must then hold the whole output).
+fn emitted(batches: &[Value]) -> Windows {
+    let mut out = Windows::new();
+    for b in batches {
+        let rows = b["output_rows"].as_u64().unwrap_or(0) as usize;
+        let sample = b["output_sample"].as_array().unwrap();
+        assert_eq!(
+            sample.len(),
+            rows,
+            "batch {} emitted more rows than its sample",
+            b["batch"]
+        );
+        for text in sample {
+            let row: Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+            let key = (
+                row["window"]["start"].as_i64().unwrap(),
+                row["key"].as_str().unwrap().to_owned(),
+            );
+            let fresh = out.insert(key.clone(), row["value"].as_i64().unwrap());
+            assert!(fresh.is_none(), "append mode emitted {key:?} twice");
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_late() {
+    let addr = common::start(Some(browser::dist())).await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Event time starts now, so the watermark gap reads as it would live.
+    let feed = format!(
+        "seed=3&limit=50000&rate=5000&disorder=2000&t0={}",
+        now * 1000
+    );
+    let pipeline = "json | with_watermark .ts 2s | map (.path, 1) | event_window 2s count";
+    let b = Browser::start().await;
+    b.open(
+        addr,
+        &[
+            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
+            ("pipeline", pipeline),
+            ("batch", "1s"),
+            ("view", "event-time"),
+        ],
+    )
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the feed ends and every record is in a batch", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 50000
+        })
+        .await;
+    assert_eq!(
+        (stats["malformed"].as_u64(), stats["dropped"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let truth = common::get_json(addr, &format!("/feed/events/truth?window=2000&{feed}")).await;
+    let watermark = stats["watermark_ms"]
+        .as_i64()
+        .expect("stats() has the watermark");
+    let want = truth_windows(truth["windows"].as_array().unwrap(), watermark);
+    assert!(want.len() >= 8 * 3, "{} windows closed", want.len());
+    assert_eq!(
+        emitted(&b.batches().await),
+        want,
+        "windows the watermark closed"
+    );
+    let late_rows = truth["late_rows"].as_u64().unwrap();
+    assert!(late_rows > 300, "{late_rows} stragglers");
+    assert_eq!(
+        stats["late_rows"].as_u64(),
+        Some(late_rows),
+        "every straggler is late"
+    );
+    // Stragglers share one window per path: Spark counts late groups.
+    let late = stats["late"].as_u64().unwrap();
+    assert!((1..late_rows).contains(&late), "late groups {late}");
+    assert!(
+        stats["state_rows"].as_u64().unwrap() >= 8,
+        "the open windows are held"
+    );
+
+    // The view says the same, each figure labelled for what it counts.
+    let shown = b
+        .wait_for_text("late-rows", &format_count(late_rows), 5)
+        .await;
+    assert_eq!(shown, format_count(late_rows));
+    assert_eq!(b.text_of("late-groups").await, Some(format_count(late)));
+    for chart in [
+        "timeline-watermark-gap",
+        "timeline-late",
+        "timeline-state-rows",
+        "lateness",
+        "timeline-windows",
+    ] {
+        assert_eq!(
+            b.count(&format!("[data-testid='{chart}']")).await,
+            1,
+            "{chart}"
+        );
+    }
+    assert!(b.count("[data-testid='window-row']").await >= 1);
+    let keys = b.text_of("window-keys").await.unwrap_or_default();
+    assert!(keys.contains('/'), "the top paths are named: {keys}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.screenshot("event-time").await;
+    b.close().await;
+}
+
+/// The page's count format: thousands separated by commas.
+fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
