@@ -60,9 +60,9 @@ pub struct EventTotals {
     pub late_rows: u64,
     /// Records by lateness (see `LATENESS_BOUNDS_MS`).
     pub lateness: Vec<u64>,
-    /// The latest value of each (window start, key) emitted, for the
-    /// chart of value per window: the newest [`WINDOWS_KEPT`] windows.
-    pub windows: BTreeMap<(i64, String), f64>,
+    /// The latest value (and end) of each (window start, key) emitted,
+    /// for the table and chart: the newest [`WINDOWS_KEPT`] windows.
+    pub windows: BTreeMap<(i64, String), (i64, f64)>,
 }
 
 /// Window values kept for the event-time chart.
@@ -77,8 +77,10 @@ impl EventTotals {
             *sum += n;
         }
         for row in output.unwrap_or_default() {
-            if let Some((start, key, value)) = window_row(row) {
-                self.windows.insert((start, key), value);
+            if let Some((start, end, key, value)) = window_parts(row) {
+                if let Some(value) = value.as_f64() {
+                    self.windows.insert((start, key), (end, value));
+                }
             }
         }
         while self.windows.len() > WINDOWS_KEPT {
@@ -87,19 +89,7 @@ impl EventTotals {
     }
 }
 
-/// `{"window": {"start"}, "key", "value"}` as (start, key, value), when
-/// the value is a number.
-fn window_row(row: &Value) -> Option<(i64, String, f64)> {
-    let (start, _, key, value) = window_parts(row)?;
-    Some((start, key, value.as_f64()?))
-}
-
-/// An event-time output row as (start, end, key, value as text).
-pub fn window_bounds(row: &Value) -> Option<(i64, i64, String, String)> {
-    let (start, end, key, value) = window_parts(row)?;
-    Some((start, end, key, value.to_string()))
-}
-
+/// `{"window": {"start", "end"}, "key", "value"}` as its parts.
 fn window_parts(row: &Value) -> Option<(i64, i64, String, Value)> {
     let field = |v: &Value, name: &str| -> Option<Value> {
         match v {

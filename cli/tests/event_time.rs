@@ -140,6 +140,14 @@ async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_lat
     assert!(keys.contains('/'), "the top paths are named: {keys}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     b.screenshot("event-time").await;
+    b.client
+        .execute(
+            "document.querySelector(\"[data-testid='lateness']\").scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the lateness chart");
+    b.screenshot("event-time-windows").await;
     b.close().await;
 }
 
@@ -148,7 +156,7 @@ fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

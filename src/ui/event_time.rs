@@ -172,7 +172,7 @@ fn per_window(l: &Listener) -> AnyView {
     };
     let first = totals.windows.keys().next().map_or(0, |k| k.0);
     let mut sums: std::collections::HashMap<&str, f64> = Default::default();
-    for ((_, key), v) in &totals.windows {
+    for ((_, key), (_, v)) in &totals.windows {
         *sums.entry(key.as_str()).or_default() += v;
     }
     let mut keys: Vec<(&str, f64)> = sums.into_iter().collect();
@@ -183,7 +183,7 @@ fn per_window(l: &Listener) -> AnyView {
             .windows
             .iter()
             .filter(|((_, k), _)| k == key)
-            .map(|((start, _), v)| (0, (start - first) as f64 / 1000.0, *v))
+            .map(|((start, _), (_, v))| (0, (start - first) as f64 / 1000.0, *v))
             .collect()
     };
     let (main, rest) = match keys.split_first() {
@@ -214,14 +214,17 @@ fn per_window(l: &Listener) -> AnyView {
     .into_any()
 }
 
-/// The latest windowed output, as rows.
+/// The newest windows emitted, newest first.
 fn window_table(l: &Listener) -> impl IntoView {
-    let rows: Vec<(i64, i64, String, String)> = l
-        .latest_output()
-        .map(|(_, out)| {
-            out.iter()
-                .filter_map(crate::listener::window_bounds)
+    let rows: Vec<(i64, i64, String, f64)> = l
+        .event_totals
+        .as_ref()
+        .map(|t| {
+            t.windows
+                .iter()
+                .rev()
                 .take(TABLE_ROWS)
+                .map(|((start, key), (end, value))| (*start, *end, key.clone(), *value))
                 .collect()
         })
         .unwrap_or_default();
@@ -234,14 +237,14 @@ fn window_table(l: &Listener) -> impl IntoView {
                     <td>{format::batch_time(start as f64)}</td>
                     <td>{format::batch_time(end as f64)}</td>
                     <td class="key">{key}</td>
-                    <td class="num">{value}</td>
+                    <td class="num">{format::number(value)}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <h3>"Windows emitted last"</h3>
-        <p class="unit">{format!("{shown} rows (at most {TABLE_ROWS}); start and end in event time")}</p>
+        <h3>"Windows emitted"</h3>
+        <p class="unit">{format!("the newest {shown} (at most {TABLE_ROWS}), each with its latest value; start and end in event time")}</p>
         <table class="batches" data-testid="window-table">
             <thead><tr><th>"Start"</th><th>"End"</th><th>"Key"</th><th>"Value"</th></tr></thead>
             <tbody>{rows}</tbody>
