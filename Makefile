@@ -107,6 +107,8 @@ screenshots: dist native
 	SPARKLET_DIST=$(CURDIR)/dist SPARKLET_SCREENSHOTS=$(CURDIR)/docs \
 		cargo test -p sparklet --test e2e -- --ignored --test-threads=1 \
 		the_bare_url error_rate_by_service a_frame_that_is_not_utf8
+	SPARKLET_DIST=$(CURDIR)/dist SPARKLET_SCREENSHOTS=$(CURDIR)/docs \
+		cargo test -p sparklet --test event_time -- --ignored --test-threads=1
 
 clean:
 	rm -rf dist dist.tmp

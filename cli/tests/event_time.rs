@@ -148,6 +148,9 @@ async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_lat
         .await
         .expect("scroll to the lateness chart");
     b.screenshot("event-time-windows").await;
+    b.click("tab-results").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.screenshot("event-time-results").await;
     b.close().await;
 }
 

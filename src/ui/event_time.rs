@@ -38,6 +38,7 @@ pub fn EventTime(
             Some(_) => view! {
                 {figures(l)}
                 <div class="metrics">
+                    {series(l, selected, board, Which::Watermark)}
                     {series(l, selected, board, Which::Gap)}
                     {series(l, selected, board, Which::Late)}
                     {series(l, selected, board, Which::State)}
@@ -82,6 +83,7 @@ fn figures(l: &Listener) -> impl IntoView {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Which {
+    Watermark,
     Gap,
     Late,
     State,
@@ -96,7 +98,30 @@ fn series(l: &Listener, selected: Option<u64>, board: Board, which: Which) -> im
             .filter_map(|b| Some((b.info.batch, b.info.time_ms as f64 / 1000.0, f(b)?)))
             .collect()
     };
+    // Where the watermark first moved: the watermark chart's zero.
+    let first = l.batches().iter().find_map(|b| {
+        let w = b.event.as_ref()?.watermark_ms;
+        (w > 0).then_some((w, b.info.time_ms))
+    });
     let (title, unit, id, points, extra, hint) = match which {
+        Which::Watermark => {
+            let (w0, t0) = first.unwrap_or_default();
+            let moved = |b: &BatchRecord| b.event.as_ref().filter(|e| e.watermark_ms > 0).is_some();
+            (
+                "Watermark",
+                "s",
+                "watermark",
+                points_of(&|b| {
+                    let w = b.event.as_ref()?.watermark_ms;
+                    (w > 0).then(|| (w - w0) as f64 / 1000.0)
+                }),
+                vec![(
+                    "batch-clock",
+                    points_of(&|b| moved(b).then(|| (b.info.time_ms - t0) as f64 / 1000.0)),
+                )],
+                "event time at the watermark (line) beside batch time (dashed), s after the watermark first moved",
+            )
+        }
         Which::Gap => (
             "Global watermark gap",
             "s",

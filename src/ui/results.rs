@@ -86,6 +86,21 @@ pub fn Results(
         })
     };
     let pipeline = move || board.read(|l| l.status.settings.as_ref().map(|s| s.pipeline.clone()));
+    // An event-time batch emits only what the watermark closed in it.
+    let event_hint = move || {
+        board.read(|l| {
+            l.event_totals.as_ref().map(|t| {
+                let n = format::count(t.windows.len() as u64);
+                view! {
+                    <p class="hint" data-testid="results-event-hint">
+                        {format!("An event-time pipeline: each batch emits the windows its watermark \
+                            closed (append), changed (update) or holds (complete); {n} windows so far, \
+                            the newest in the Event time tab.")}
+                    </p>
+                }
+            })
+        })
+    };
     let body = move || match shape.get() {
         Shape::Nothing => {
             view! { <p class="empty">"No output yet: waiting for the first batch."</p> }.into_any()
@@ -110,6 +125,7 @@ pub fn Results(
                 <h2 data-testid="results-title">{title}</h2>
                 <p class="pipeline-text mono">{pipeline}</p>
             </Show>
+            {event_hint}
             {body}
         </section>
     }
