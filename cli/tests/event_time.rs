@@ -166,3 +166,77 @@ fn format_count(n: u64) -> String {
     }
     out
 }
+
+/// A reload mid-run: the checkpoint holds the watermark, the open windows
+/// and the late totals, the feed resumes at its offset, and every window
+/// emitted after the reload still equals the truth, with each straggler
+/// counted late exactly once.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn a_reload_keeps_the_watermark_windows_and_late_counts() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = "seed=8&limit=60000&rate=5000&disorder=1500&t0=1796292000000";
+    let pipeline = "json | with_watermark .ts 1500ms | map (.path, 1) | event_window 2s count";
+    let b = Browser::start().await;
+    b.open(
+        addr,
+        &[
+            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
+            ("pipeline", pipeline),
+            ("batch", "500ms"),
+            ("checkpoint", "2"),
+        ],
+    )
+    .await;
+    let before = b
+        .wait_for_stats(30, "a checkpoint after the first stragglers", |s| {
+            s["checkpoints"].as_u64() >= Some(2)
+                && s["late_rows"].as_u64() >= Some(20)
+                && s["records"].as_u64() >= Some(25_000)
+        })
+        .await;
+    assert!(
+        before["records"].as_u64() < Some(60_000),
+        "reloaded mid-run"
+    );
+    b.client
+        .execute("location.reload(); return true;", vec![])
+        .await
+        .expect("reload");
+    let stats = b
+        .wait_for_stats(60, "the reloaded page finishes the run", |s| {
+            s["restored_batches"].as_u64().is_some() && s["state"] == "ended" && s["pending"] == 0
+        })
+        .await;
+    assert!(
+        stats["records"].as_u64() < Some(60_000),
+        "the feed was not started over"
+    );
+    let truth = common::get_json(addr, &format!("/feed/events/truth?window=2000&{feed}")).await;
+    assert_eq!(
+        stats["late_rows"].as_u64(),
+        truth["late_rows"].as_u64(),
+        "every straggler late once, across the reload"
+    );
+    let after = emitted(&b.batches().await);
+    assert!(
+        after.len() >= 8 * 2,
+        "{} windows emitted after the reload",
+        after.len()
+    );
+    let all = truth_windows(truth["windows"].as_array().unwrap(), i64::MAX);
+    for (window, count) in &after {
+        assert_eq!(
+            all.get(window),
+            Some(count),
+            "window {window:?} after the reload"
+        );
+    }
+    let watermark = stats["watermark_ms"].as_i64().unwrap();
+    assert_eq!(
+        after.keys().last().map(|w| w.0 + 2000 <= watermark),
+        Some(true),
+        "the last window emitted is one the watermark closed"
+    );
+    b.close().await;
+}

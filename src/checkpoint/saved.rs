@@ -51,14 +51,25 @@ pub struct Saved {
     /// batches keep their times; absent from checkpoints written before
     /// it was kept.
     pub zero_ms: Option<u64>,
+    /// An event-time run's late groups and rows so far, so its totals go
+    /// on after a reload as its watermark does (0 for other runs).
+    pub late: u64,
+    pub late_rows: u64,
 }
 
 impl Saved {
     /// The text of a checkpoint up to the engine's state, which follows it
     /// (then a closing brace).
-    pub fn head(offset: u64, batches: u64, records: u64, resumes: bool, zero_ms: u64) -> String {
+    pub fn head(
+        offset: u64,
+        batches: u64,
+        records: u64,
+        resumes: bool,
+        zero_ms: u64,
+        (late, late_rows): (u64, u64),
+    ) -> String {
         format!(
-            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"zero_ms\":{zero_ms},\"engine\":"
+            "{{\"offset\":{offset},\"batches\":{batches},\"records\":{records},\"resumes\":{resumes},\"zero_ms\":{zero_ms},\"late\":{late},\"late_rows\":{late_rows},\"engine\":"
         )
     }
 
@@ -80,6 +91,10 @@ impl Saved {
             resumes: bool,
             #[serde(default)]
             zero_ms: Option<u64>,
+            #[serde(default)]
+            late: u64,
+            #[serde(default)]
+            late_rows: u64,
         }
         let s: Stored = serde_json::from_str(&text).map_err(LoadError::Damaged)?;
         // The raw value is a slice of `text`.
@@ -92,6 +107,8 @@ impl Saved {
             records: s.records,
             resumes: s.resumes,
             zero_ms: s.zero_ms,
+            late: s.late,
+            late_rows: s.late_rows,
             text,
         })
     }
@@ -103,6 +120,8 @@ impl Saved {
             ("feed offset", self.offset),
             ("batch count", self.batches),
             ("record count", self.records),
+            ("late group count", self.late),
+            ("late row count", self.late_rows),
         ] {
             if n > MAX_SAFE_INTEGER {
                 return Err(LoadError::OutOfRange { what, n });

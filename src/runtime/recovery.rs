@@ -53,6 +53,13 @@ impl Runtime {
             .unwrap_or_else(|| zero_time(js_sys::Date::now(), interval).saturating_sub(run_ms));
         let mut listener = self.listener.borrow_mut();
         listener.continue_from(saved.batches, saved.records);
+        if self.runner.pipeline().is_event_time() {
+            listener.event_totals = Some(crate::listener::EventTotals {
+                late: saved.late,
+                late_rows: saved.late_rows,
+                ..Default::default()
+            });
+        }
         listener.zero_ms = zero;
     }
 
@@ -130,6 +137,10 @@ impl Runtime {
             listener.total_records(),
             self.resumes(),
             listener.zero_ms,
+            listener
+                .event_totals
+                .as_ref()
+                .map_or((0, 0), |t| (t.late, t.late_rows)),
         );
         drop(listener);
         checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);
