@@ -15,21 +15,6 @@ use serde_json::Value;
 
 type Windows = BTreeMap<(i64, String), i64>;
 
-/// `{start, end, key, count}` rows as (start, key) -> count, for the
-/// windows that end at or before `below`.
-fn truth_windows(rows: &[Value], below: i64) -> Windows {
-    rows.iter()
-        .filter(|w| w["end"].as_i64().unwrap() <= below)
-        .map(|w| {
-            let key = (
-                w["start"].as_i64().unwrap(),
-                w["key"].as_str().unwrap().to_owned(),
-            );
-            (key, w["count"].as_i64().unwrap())
-        })
-        .collect()
-}
-
 /// Every window row the page emitted, from each batch's output sample
 /// (which must then hold the whole output).
 fn emitted(batches: &[Value]) -> Windows {
@@ -94,7 +79,7 @@ async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_lat
     let watermark = stats["watermark_ms"]
         .as_i64()
         .expect("stats() has the watermark");
-    let want = truth_windows(truth["windows"].as_array().unwrap(), watermark);
+    let want = common::truth_windows(truth["windows"].as_array().unwrap(), watermark);
     assert!(want.len() >= 8 * 3, "{} windows closed", want.len());
     assert_eq!(
         emitted(&b.batches().await),
@@ -224,7 +209,7 @@ async fn a_reload_keeps_the_watermark_windows_and_late_counts() {
         "{} windows emitted after the reload",
         after.len()
     );
-    let all = truth_windows(truth["windows"].as_array().unwrap(), i64::MAX);
+    let all = common::truth_windows(truth["windows"].as_array().unwrap(), i64::MAX);
     for (window, count) in &after {
         assert_eq!(
             all.get(window),

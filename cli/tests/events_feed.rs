@@ -109,18 +109,6 @@ async fn out_of_order_event_times_give_the_truths_windows_however_batches_are_cu
         .records();
     assert_eq!(records.len(), 40_000);
     let truth = get_json(addr, &format!("/feed/events/truth?window=1000&{feed}")).await;
-    let windows = |rows: &[Value], below: i64| -> BTreeMap<(i64, String), i64> {
-        rows.iter()
-            .filter(|w| w["end"].as_i64().unwrap() <= below)
-            .map(|w| {
-                let key = (
-                    w["start"].as_i64().unwrap(),
-                    w["key"].as_str().unwrap().to_owned(),
-                );
-                (key, w["count"].as_i64().unwrap())
-            })
-            .collect()
-    };
     let pipeline = "json | with_watermark .ts 2s | map (.path, 1) | event_window 1s count";
     let mut seed = 11u64;
     for cut in ["small", "large", "mixed"] {
@@ -148,9 +136,9 @@ async fn out_of_order_event_times_give_the_truths_windows_however_batches_are_cu
             late_rows += figures.late_rows;
             watermark = figures.watermark_ms;
         }
-        let want = windows(truth["windows"].as_array().unwrap(), watermark);
+        let want = common::truth_windows(truth["windows"].as_array().unwrap(), watermark);
         assert!(want.len() >= 8 * 30, "{cut}: {} windows closed", want.len());
-        assert_eq!(windows(&emitted, i64::MAX), want, "{cut}");
+        assert_eq!(common::truth_windows(&emitted, i64::MAX), want, "{cut}");
         assert_eq!(late_rows, truth["late_rows"].as_u64().unwrap(), "{cut}");
         assert!(late_rows > 200, "{cut}: {late_rows} stragglers");
     }

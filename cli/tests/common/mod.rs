@@ -262,3 +262,21 @@ pub async fn get_json(addr: SocketAddr, path_and_query: &str) -> serde_json::Val
     assert_eq!(status, 200, "{path_and_query}: {body}");
     serde_json::from_str(&body).expect("a JSON body")
 }
+
+/// The events truth's `windows` rows (`{start, end, key, count}`) as
+/// (start, key) -> count, for the windows that end at or before `below`.
+pub fn truth_windows(
+    rows: &[serde_json::Value],
+    below: i64,
+) -> std::collections::BTreeMap<(i64, String), i64> {
+    rows.iter()
+        .filter(|w| w["end"].as_i64().unwrap() <= below)
+        .map(|w| {
+            let key = (
+                w["start"].as_i64().unwrap(),
+                w["key"].as_str().unwrap().to_owned(),
+            );
+            (key, w["count"].as_i64().unwrap())
+        })
+        .collect()
+}
