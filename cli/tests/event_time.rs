@@ -100,6 +100,10 @@ async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_lat
         stats["state_rows"].as_u64().unwrap() >= 8,
         "the open windows are held"
     );
+    eprintln!(
+        "event time: {} (window, path) counts equal the truth; {late_rows} late rows, {late} late groups",
+        want.len()
+    );
 
     // The view says the same, each figure labelled for what it counts.
     let shown = b
