@@ -229,3 +229,52 @@ async fn a_reload_keeps_the_watermark_windows_and_late_counts() {
     );
     b.close().await;
 }
+
+/// `session_window` in the page: sessions of each user's requests, each
+/// at least the gap long, emitted once the watermark passes their end,
+/// and the stragglers late here too.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, chromedriver and a built dist/: run by `make e2e`"]
+async fn session_windows_run_in_the_page() {
+    let addr = common::start(Some(browser::dist())).await;
+    let feed = "seed=4&limit=30000&rate=5000&disorder=1000&t0=1796292000000";
+    let pipeline = "json | with_watermark .ts 1s | map (.user, 1) | session_window 500ms count";
+    let b = Browser::start().await;
+    b.open(
+        addr,
+        &[
+            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
+            ("pipeline", pipeline),
+            ("batch", "1s"),
+        ],
+    )
+    .await;
+    let stats = b
+        .wait_for_stats(60, "the feed ends and every record is in a batch", |s| {
+            s["state"] == "ended" && s["pending"] == 0 && s["records"] == 30000
+        })
+        .await;
+    let truth = common::get_json(addr, &format!("/feed/events/truth?window=1000&{feed}")).await;
+    assert_eq!(stats["late_rows"].as_u64(), truth["late_rows"].as_u64());
+    let watermark = stats["watermark_ms"].as_i64().unwrap();
+    let mut sessions = 0;
+    for batch in b.batches().await {
+        for text in batch["output_sample"].as_array().unwrap() {
+            let row: Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+            let (start, end) = (
+                row["window"]["start"].as_i64().unwrap(),
+                row["window"]["end"].as_i64().unwrap(),
+            );
+            assert!(end - start >= 500, "a session is at least the gap: {row}");
+            assert!(
+                end <= watermark,
+                "emitted once the watermark passed its end: {row}"
+            );
+            assert!(row["key"].as_str().unwrap().starts_with('u'), "{row}");
+            assert!(row["value"].as_i64().unwrap() >= 1, "{row}");
+            sessions += 1;
+        }
+    }
+    assert!(sessions > 100, "{sessions} sessions seen");
+    b.close().await;
+}
