@@ -10,7 +10,8 @@
 //! - `words`, `events`: what a record looks like, per feed; `disorder`:
 //!   the events' event times when they come out of order.
 //! - `params`: the query parameters and their 400 messages.
-//! - `pacing`, `socket`: how records go out on a connection.
+//! - `pacing`, `socket`: how records go out on a connection; `cycle`: the
+//!   words feed's text, made once and sent again.
 //! - `truth`: the recomputed counts; `recount`: their endpoints.
 
 pub mod disorder;
@@ -19,6 +20,7 @@ pub mod params;
 pub mod truth;
 pub mod words;
 
+pub(crate) mod cycle;
 pub(crate) mod flow;
 pub(crate) mod pacing;
 mod recount;

@@ -17,6 +17,7 @@ use futures_util::SinkExt;
 use sparklet_engine::hello::FeedHello;
 use tokio::time::{sleep_until, timeout, Instant};
 
+use super::cycle::Cycle;
 use super::flow::{Flow, Until};
 use super::params::FeedParams;
 use super::words::Vocabulary;
@@ -82,8 +83,17 @@ async fn run(
     let end = params.limit.unwrap_or(u64::MAX);
     let mut next = params.from;
     let mut flow = Flow::new(params.rate, next);
-    let mut frame = String::new();
-    let vocab = Vocabulary::new(params.vocab);
+    // Made off the async threads: a large vocabulary's takes a moment.
+    let cycle = match kind {
+        FeedKind::Words => {
+            let (seed, vocab) = (params.seed, params.vocab);
+            let made =
+                tokio::task::spawn_blocking(move || Cycle::of(seed, &Vocabulary::new(vocab)));
+            Some(made.await.map_err(axum::Error::new)?)
+        }
+        FeedKind::Events => None,
+    };
+    let mut capacity = 0;
 
     socket
         .send(Message::Text(hello(params.from).into()))
@@ -121,8 +131,11 @@ async fn run(
             Wake::Client(Some(Ok(_))) => {}
             Wake::Tick if next < target => {
                 let count = (target - next).min(params.frame as u64);
-                build_frame(&mut frame, kind, &vocab, params, next, count);
-                socket.feed(Message::Text(frame.as_str().into())).await?;
+                // Built in a string of its own, which becomes the message.
+                let mut frame = String::with_capacity(capacity);
+                build_frame(&mut frame, cycle.as_deref(), params, next, count);
+                capacity = capacity.max(frame.len());
+                socket.feed(Message::Text(frame.into())).await?;
                 next += count;
             }
             Wake::Tick => {}
@@ -170,17 +183,18 @@ pub(crate) async fn close(
     Ok(())
 }
 
-/// Fills `frame` with records `[first, first + count)`, one per line. The
-/// buffer is reused across frames, so a steady stream allocates nothing.
+/// Fills `frame` with records `[first, first + count)`, one per line: the
+/// words feed's from its cycle, the events feed's made here.
 fn build_frame(
     frame: &mut String,
-    kind: FeedKind,
-    vocab: &Vocabulary,
+    cycle: Option<&Cycle>,
     params: &FeedParams,
     first: u64,
     count: u64,
 ) {
-    frame.clear();
+    if let Some(cycle) = cycle {
+        return cycle.write(first, count, frame);
+    }
     // Events carry their send time (one clock read per frame), or with
     // `disorder` an event time of their own.
     let now = now_ms();
@@ -189,12 +203,9 @@ fn build_frame(
         if index > first {
             frame.push('\n');
         }
-        match (kind, &params.disorder) {
-            (FeedKind::Words, _) => vocab.write_record(seed, index, frame),
-            (FeedKind::Events, None) => events::write_record(seed, index, now, frame),
-            (FeedKind::Events, Some(d)) => {
-                events::write_record(seed, index, d.event_time(seed, index).0, frame)
-            }
+        match &params.disorder {
+            None => events::write_record(seed, index, now, frame),
+            Some(d) => events::write_record(seed, index, d.event_time(seed, index).0, frame),
         }
     }
 }

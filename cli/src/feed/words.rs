@@ -51,12 +51,22 @@ pub const VOCABULARY: [&str; 300] = [
 
 static COMMON: LazyLock<Vocabulary> = LazyLock::new(|| Vocabulary {
     ranks: Arc::new(Zipf::new(VOCABULARY.len())),
+    size: VOCABULARY.len(),
 });
+
+/// Records before the sequence repeats with the common words: record `i`
+/// is record `i % PERIOD`, so the feed can send text it made once (see
+/// [`super::cycle`]) and the page, not the feed, is what a benchmark
+/// measures.
+pub const PERIOD: u64 = 1 << 16;
+/// The longest period, for the largest vocabularies.
+pub const MAX_PERIOD: u64 = 1 << 20;
 
 /// The words a feed draws from, most frequent first.
 #[derive(Clone, Debug)]
 pub struct Vocabulary {
     ranks: Arc<Zipf>,
+    size: usize,
 }
 
 impl Vocabulary {
@@ -77,14 +87,28 @@ impl Vocabulary {
                 ranks
             }
         };
-        Vocabulary { ranks }
+        Vocabulary { ranks, size }
+    }
+
+    /// How many distinct words it has.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Records before the sequence repeats: [`PERIOD`], or for a larger
+    /// vocabulary four records per word (rounded up to a power of two, at
+    /// most [`MAX_PERIOD`]), so its tail of rare words still shows.
+    pub fn period(&self) -> u64 {
+        (self.size as u64 * 4)
+            .next_power_of_two()
+            .clamp(PERIOD, MAX_PERIOD)
     }
 
     /// Appends record `index` of the sequence `seed` to `out`, with no
-    /// newline. Writes straight into the caller's buffer: no allocation per
+    /// newline (the same as record `index % period()`). Writes straight into the caller's buffer: no allocation per
     /// word, which is what lets one connection push well over 100 MB/s.
     pub fn write_record(&self, seed: u64, index: u64, out: &mut String) {
-        let mut rng = SplitMix64::for_record(seed, index);
+        let mut rng = SplitMix64::for_record(seed, index % self.period());
         let words = 1 + rng.below(MAX_WORDS);
         let start = out.len();
         self.push_word(self.ranks.sample(&mut rng), out);

@@ -2,13 +2,14 @@
 //! printed as one table, then judged against the performance targets. It
 //! starts its own server (the dashboard and the demo feeds) and a headless
 //! Chromium through chromedriver, and runs each scenario for a fixed, short
-//! time: the page live on the words feed (flat out, at 1 M words/s, and
-//! over 100,000 keys), the same frames through the wasm engine, plain
+//! time: the words feed read by a native client, the page live on the
+//! words feed (flat out, at 1 M words/s, and over 100,000 keys), the same frames through the wasm engine, plain
 //! JavaScript and the native engine, the native engine alone, and the
 //! page's start-up. `--quick` is the CI run: under a minute, and a failure
 //! when the page's throughput falls below a floor.
 
 mod compute;
+mod feed;
 mod native;
 mod page;
 mod profile;
@@ -50,6 +51,11 @@ pub struct Args {
 /// measure on this machine kind, so noise does not trip it and losing half
 /// the speed does.
 const FLOOR_WORDS_PER_S: f64 = 8.0e6;
+
+/// What the words feed must deliver to a native client, below which
+/// `--quick` fails: the target, far under the 400 M+ measured here (the
+/// feed sends text it made once), so only a real regression trips it.
+const FEED_FLOOR_WORDS_PER_S: f64 = 60.0e6;
 
 /// The default word count, as the dashboard opens with it.
 const WORD_COUNT: &str = "split | lower | count_by_value_and_window 10s | top 10";
@@ -98,6 +104,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    let feed_missed = report
+        .rows
+        .iter()
+        .find(|r| r.scenario.starts_with("feed: words"))
+        .and_then(|r| r.words_per_s)
+        .is_some_and(|w| w < FEED_FLOOR_WORDS_PER_S);
+    if args.quick && feed_missed {
+        eprintln!(
+            "sparklet bench: the words feed delivered less than the floor of {} words/s",
+            thousands(FEED_FLOOR_WORDS_PER_S)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -141,6 +160,7 @@ async fn page_figures(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(sparklet::serve(listener, Some(args.dist.clone())));
+    feed_figures(report, addr, args.quick).await?;
     let browser = Browser::start(&["--enable-precise-memory-info"]).await?;
     page::install_probe(&browser).await?;
     browser
@@ -156,6 +176,34 @@ async fn page_figures(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     browser.close().await;
     result?;
     bundle_size(report, &args.dist)
+}
+
+/// What the words feed delivers to a native client: the ceiling of any
+/// page figure on that feed.
+async fn feed_figures(
+    report: &mut Report,
+    addr: std::net::SocketAddr,
+    quick: bool,
+) -> anyhow::Result<()> {
+    let records = if quick { 5_000_000 } else { 20_000_000 };
+    let rate = feed::words(addr, FRAME, records).await?;
+    report.rows.push(Row {
+        scenario: "feed: words, rate=0, to a native client".into(),
+        records_per_s: Some(rate.records_per_s),
+        words_per_s: Some(rate.words_per_s),
+        ..Row::default()
+    });
+    report.target(
+        "feed: words/s delivered to a native client, rate=0",
+        format!(
+            "{} ({:.0} MB/s)",
+            millions(rate.words_per_s),
+            rate.bytes_per_s / 1e6
+        ),
+        ">= 60 M",
+        Some(rate.words_per_s >= 60e6),
+    );
+    Ok(())
 }
 
 async fn measure_page(
