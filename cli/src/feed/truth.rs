@@ -35,11 +35,19 @@ pub fn word_counts_unless(
     cancelled: &AtomicBool,
 ) -> Option<BTreeMap<String, u64>> {
     let vocab = words::Vocabulary::new(vocab);
+    // The sequence repeats: recount one period (or the prefix, if shorter)
+    // and scale, noting the counts where the last partial period ends.
+    let period = vocab.period();
+    let (whole, rest) = (limit / period, limit % period);
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
+    let mut at_rest = None;
     let mut record = String::new();
-    for index in 0..limit {
+    for index in 0..if whole > 0 { period } else { rest } {
         if index % CHECK_EVERY == 0 && cancelled.load(Ordering::Relaxed) {
             return None;
+        }
+        if whole > 0 && index == rest {
+            at_rest = Some(counts.clone());
         }
         record.clear();
         vocab.write_record(seed, index, &mut record);
@@ -52,6 +60,12 @@ pub fn word_counts_unless(
                     counts.insert(word.to_owned(), 1);
                 }
             }
+        }
+    }
+    if whole > 0 {
+        let at_rest = at_rest.unwrap_or_default();
+        for (word, n) in counts.iter_mut() {
+            *n = *n * whole + at_rest.get(word).copied().unwrap_or(0);
         }
     }
     Some(counts.into_iter().collect())
@@ -128,6 +142,32 @@ mod tests {
         assert!(counts
             .keys()
             .any(|w| w.starts_with(|c: char| c.is_ascii_uppercase())));
+    }
+
+    /// Across periods the scaled recount is the record-by-record one.
+    #[test]
+    fn word_counts_over_several_periods_are_every_records_words() {
+        let vocab = words::Vocabulary::new(300);
+        let limit = 2 * vocab.period() + 1234;
+        let mut want: BTreeMap<String, u64> = BTreeMap::new();
+        let mut r = String::new();
+        for i in 0..limit {
+            r.clear();
+            vocab.write_record(8, i, &mut r);
+            for w in r.split_ascii_whitespace() {
+                *want.entry(w.to_string()).or_default() += 1;
+            }
+        }
+        assert_eq!(word_counts(8, limit, 300), want);
+        assert_eq!(
+            word_counts(8, 2 * vocab.period(), 300)
+                .values()
+                .sum::<u64>()
+                * 2,
+            word_counts(8, 4 * vocab.period(), 300)
+                .values()
+                .sum::<u64>()
+        );
     }
 
     #[test]
