@@ -60,6 +60,10 @@ const FEED_FLOOR_WORDS_PER_S: f64 = 60.0e6;
 /// The default word count, as the dashboard opens with it.
 const WORD_COUNT: &str = "split | lower | count_by_value_and_window 10s | top 10";
 
+/// The events feed's error rate by service: JSON through the general path.
+const JSON_ERROR_RATE: &str =
+    "json | map (.path, .level == \"error\") | reduce_by_key_and_window mean 10s 1s inverse";
+
 /// Records per frame in the live runs: about 60 KB, near where Chromium's
 /// per-frame cost stops mattering.
 const FRAME: u64 = 2000;
@@ -124,15 +128,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// window lengths 100x apart.
 fn native_figures(report: &mut Report, quick: bool) {
     let scale = if quick { 1 } else { 5 };
-    for pipeline in [
-        WORD_COUNT,
-        "split | pair | reduce_by_key_and_window sum 30s 1s inverse",
+    for (pipeline, events) in [
+        (WORD_COUNT, false),
+        (
+            "split | pair | reduce_by_key_and_window sum 30s 1s inverse",
+            false,
+        ),
+        (JSON_ERROR_RATE, true),
     ] {
-        let t = native::throughput(pipeline, 8 * scale, 100_000);
+        let t = native::throughput(pipeline, 8 * scale, 100_000, events);
         report.rows.push(Row {
             scenario: format!("native: {pipeline}"),
             records_per_s: Some(t.records_per_s),
-            words_per_s: Some(t.words_per_s),
+            words_per_s: (!events).then_some(t.words_per_s),
             processing_p50_ms: Some(t.ms_per_batch),
             ..Row::default()
         });

@@ -17,11 +17,12 @@ pub struct Throughput {
     pub ms_per_batch: f64,
 }
 
-/// `batches` batches of `size` demo records through `pipeline`, timed
-/// after one warm-up batch; generation happens before the clock starts.
-pub fn throughput(pipeline: &str, batches: usize, size: u64) -> Throughput {
+/// `batches` batches of `size` records of the words feed (or, with
+/// `events`, of the events feed) through `pipeline`, timed after one
+/// warm-up batch; generation happens before the clock starts.
+pub fn throughput(pipeline: &str, batches: usize, size: u64, events: bool) -> Throughput {
     let inputs: Vec<Records> = (0..=batches as u64)
-        .map(|b| records(b * size, size))
+        .map(|b| records(b * size, size, events))
         .collect();
     let words: usize = inputs[1..]
         .iter()
@@ -53,11 +54,11 @@ pub fn per_slide(pipeline: &str, len_s: u64, slides: usize) -> (f64, f64, usize)
     let mut p = Pipeline::new(pipeline, Duration::from_secs(1)).expect("a valid pipeline");
     let size = 1000;
     for b in 0..len_s {
-        p.run(records(b * size, size));
+        p.run(records(b * size, size, false));
     }
     let mut times: Vec<f64> = (0..slides as u64)
         .map(|i| {
-            let input = records((len_s + i) * size, size);
+            let input = records((len_s + i) * size, size, false);
             let start = Instant::now();
             std::hint::black_box(p.run(input));
             start.elapsed().as_secs_f64() * 1000.0
@@ -140,13 +141,17 @@ impl Clock for InstantClock {
     }
 }
 
-/// Records `[from, from + n)` of the words feed, seed 1.
-fn records(from: u64, n: u64) -> Records {
+/// Records `[from, from + n)` of the words feed, or of the events feed,
+/// seed 1.
+fn records(from: u64, n: u64, events: bool) -> Records {
     let mut out = Records::new();
     let mut line = String::new();
     for i in from..from + n {
         line.clear();
-        sparklet::feed::words::write_record(1, i, &mut line);
+        match events {
+            false => sparklet::feed::words::write_record(1, i, &mut line),
+            true => sparklet::feed::events::write_record(1, i, 1_796_292_000_000 + i, &mut line),
+        }
         out.push(&line);
     }
     out
