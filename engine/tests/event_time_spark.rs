@@ -329,21 +329,20 @@ fn keyed(secs: &[i64], key: fn(i64) -> i64) -> Vec<TimedRow> {
         .collect()
 }
 
+/// A session row as Spark's suites print it: (key, start s, end s, count,
+/// sum).
+type CountSum = (i64, i64, i64, i64, i64);
+
 /// A session aggregation run as Spark's `agg(count(*), sum(value))`: one
 /// aggregate per function, their rows side by side as
 /// (key, start s, end s, count, sum).
-fn count_and_sum(
-    batches: &[(&[i64], Vec<(i64, i64, i64, i64, i64)>)],
-    key: fn(i64) -> i64,
-    gap: i64,
-    delay: i64,
-) {
+fn count_and_sum(batches: &[(&[i64], Vec<CountSum>)], key: fn(i64) -> i64, gap: i64, delay: i64) {
     let make = |f| SessionAggregate::new(gap * S, f, OutputMode::Append, delay * S).unwrap();
     let (mut count, mut sum) = (make(ReduceFn::Count), make(ReduceFn::Sum));
     for (input, want) in batches {
         let (c, _) = count.run_batch(keyed(input, key));
         let (s, _) = sum.run_batch(keyed(input, key));
-        let got: Vec<(i64, i64, i64, i64, i64)> = rows(&c)
+        let got: Vec<CountSum> = rows(&c)
             .into_iter()
             .zip(rows(&s))
             .map(|(c, s)| {
