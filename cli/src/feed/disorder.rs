@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -32,14 +31,16 @@ pub const STRAGGLER_AGE_MS: u64 = 3_600_000;
 /// Largest `disorder`: an hour, the stragglers' age.
 pub const MAX_DISORDER_MS: u64 = STRAGGLER_AGE_MS / 2;
 
-/// The default `t0`: when this server started serving, to the second, so
-/// a page that reconnects (or a truth asked later) sees the same times.
-pub static SERVER_START_MS: LazyLock<u64> = LazyLock::new(|| {
+/// The default `t0` of a connection that starts at record `from`: now,
+/// less the time records `[0, from)` take, so that the record it starts
+/// with happens now (a page that resumes after an outage sees time moved
+/// on by the outage, as real events would). Whole seconds.
+pub fn t0_now(from: u64, rate: u64) -> u64 {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    now * 1000
-});
+        .map_or(0, |d| d.as_secs() * 1000);
+    now.saturating_sub(from.saturating_mul(1000) / rate.max(1))
+}
 
 /// How a feed's event times are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

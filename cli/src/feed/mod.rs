@@ -72,8 +72,6 @@ struct Feeds {
 /// `origins` refuses get 403, and at most `max_recounts` truth recounts run
 /// at once.
 pub fn routes(origins: OriginPolicy, max_recounts: usize) -> Router {
-    // `disorder`'s default `t0`: this server's start, not its first request.
-    std::sync::LazyLock::force(&disorder::SERVER_START_MS);
     let feeds = Feeds {
         origins: Arc::new(origins),
         recounts: recount::Recounts::new(max_recounts),

@@ -10,7 +10,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::disorder::{Disorder, MAX_DISORDER_MS, SERVER_START_MS};
+use super::disorder::{t0_now, Disorder, MAX_DISORDER_MS};
 use super::FeedKind;
 
 /// Records per second when `rate` is not given.
@@ -115,14 +115,15 @@ impl FeedParams {
             from: query.integer("from", 0, MAX_INDEX)?.unwrap_or(0),
             frame: query.size("frame", MAX_FRAME)?.unwrap_or(DEFAULT_FRAME),
             vocab: query.size("vocab", MAX_VOCAB)?.unwrap_or(DEFAULT_VOCAB),
-            disorder: disorder(&query)?,
+            disorder: disorder(&query, false)?,
         })
     }
 }
 
 /// `disorder=D` with `t0` and `rate` (`t0` alone is refused: it sets
-/// the times that `disorder` makes).
-fn disorder(query: &Query) -> Result<Option<Disorder>, ParamError> {
+/// the times that `disorder` makes). A feed without `t0` starts its
+/// record `from` now; a truth needs the `t0` its feed had.
+fn disorder(query: &Query, truth: bool) -> Result<Option<Disorder>, ParamError> {
     let t0 = query.integer("t0", 0, MAX_INDEX)?;
     let Some(max_ms) = query.integer("disorder", 0, MAX_DISORDER_MS)? else {
         return match t0 {
@@ -133,11 +134,24 @@ fn disorder(query: &Query) -> Result<Option<Disorder>, ParamError> {
             None => Ok(None),
         };
     };
-    let rate = query.integer("rate", 0, MAX_RATE)?.unwrap_or(DEFAULT_RATE);
+    let rate = match query.integer("rate", 0, MAX_RATE)?.unwrap_or(DEFAULT_RATE) {
+        0 => DEFAULT_RATE,
+        rate => rate,
+    };
+    let t0_ms = match (t0, truth) {
+        (Some(t0), _) => t0,
+        (None, false) => t0_now(query.integer("from", 0, MAX_INDEX)?.unwrap_or(0), rate),
+        (None, true) => {
+            return Err(ParamError::Missing {
+                name: "t0",
+                why: "the truth must know the event times its feed made: give both the same t0",
+            })
+        }
+    };
     Ok(Some(Disorder {
         max_ms,
-        t0_ms: t0.unwrap_or(*SERVER_START_MS),
-        rate: if rate == 0 { DEFAULT_RATE } else { rate },
+        t0_ms,
+        rate,
     }))
 }
 
@@ -155,7 +169,7 @@ impl TruthParams {
                 why: "the truth covers records [0, limit), so it needs an end",
             })?;
         let window = query.integer("window", 1, MAX_TRUTH_WINDOW_MS)?;
-        let windows = match (disorder(&query)?, window) {
+        let windows = match (disorder(&query, true)?, window) {
             (Some(d), Some(w)) => Some((d, w)),
             (None, None) => None,
             (Some(_), None) => {
@@ -410,7 +424,17 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err("limit=9&disorder=5").starts_with("window: required"));
+        assert!(err("limit=9&disorder=5&t0=1").starts_with("window: required"));
         assert!(err("limit=9&window=5").starts_with("disorder: required"));
+        assert!(err("limit=9&disorder=5&window=5").starts_with("t0: required"));
+        // Without t0 a feed's record `from` happens now.
+        let q = pairs("disorder=5&from=3000&rate=1000");
+        let t0 = FeedParams::parse(FeedKind::Events, &q)
+            .unwrap()
+            .disorder
+            .unwrap()
+            .t0_ms;
+        let now = t0_now(0, 1000);
+        assert!((now - 4_000..=now - 2_000).contains(&t0), "{t0} vs {now}");
     }
 }
