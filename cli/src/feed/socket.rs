@@ -83,6 +83,12 @@ async fn run(
     let end = params.limit.unwrap_or(u64::MAX);
     let mut next = params.from;
     let mut flow = Flow::new(params.rate, next);
+    let mut capacity = 0;
+
+    socket
+        .send(Message::Text(hello(params.from).into()))
+        .await?;
+    // The hello first: the page counts a connection as answered by it.
     // Made off the async threads: a large vocabulary's takes a moment.
     let cycle = match kind {
         FeedKind::Words => {
@@ -93,11 +99,6 @@ async fn run(
         }
         FeedKind::Events => None,
     };
-    let mut capacity = 0;
-
-    socket
-        .send(Message::Text(hello(params.from).into()))
-        .await?;
     while next < end {
         // Records `[next, target)` may go now.
         let target = flow.target(next, Instant::now()).min(end);
