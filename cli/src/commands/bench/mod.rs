@@ -95,31 +95,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
-    let floor_missed = report
-        .rows
-        .iter()
-        .find(|r| r.scenario.starts_with("page: word count, rate=0"))
-        .and_then(|r| r.words_per_s)
-        .is_some_and(|w| w < FLOOR_WORDS_PER_S);
-    if args.quick && floor_missed {
-        eprintln!(
-            "sparklet bench: the page sustained less than the floor of {} words/s",
-            thousands(FLOOR_WORDS_PER_S)
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    let feed_missed = report
-        .rows
-        .iter()
-        .find(|r| r.scenario.starts_with("feed: words"))
-        .and_then(|r| r.words_per_s)
-        .is_some_and(|w| w < FEED_FLOOR_WORDS_PER_S);
-    if args.quick && feed_missed {
-        eprintln!(
-            "sparklet bench: the words feed delivered less than the floor of {} words/s",
-            thousands(FEED_FLOOR_WORDS_PER_S)
-        );
-        return Ok(ExitCode::FAILURE);
+    let floors = [
+        (
+            "page: word count, rate=0",
+            FLOOR_WORDS_PER_S,
+            "the page sustained",
+        ),
+        (
+            "feed: words",
+            FEED_FLOOR_WORDS_PER_S,
+            "the words feed delivered",
+        ),
+    ];
+    for (scenario, floor, what) in floors {
+        let missed = report
+            .rows
+            .iter()
+            .find(|r| r.scenario.starts_with(scenario))
+            .and_then(|r| r.words_per_s)
+            .is_some_and(|w| w < floor);
+        if args.quick && missed {
+            eprintln!(
+                "sparklet bench: {what} less than the floor of {} words/s",
+                thousands(floor)
+            );
+            return Ok(ExitCode::FAILURE);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
