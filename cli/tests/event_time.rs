@@ -15,6 +15,22 @@ use serde_json::Value;
 
 type Windows = BTreeMap<(i64, String), i64>;
 
+/// A browser on the dashboard running `pipeline` over
+/// `/feed/events?{feed}`, with `more` URL parameters.
+async fn open_events(
+    addr: std::net::SocketAddr,
+    feed: &str,
+    pipeline: &str,
+    more: &[(&str, &str)],
+) -> Browser {
+    let b = Browser::start().await;
+    let feed = format!("ws://{addr}/feed/events?{feed}");
+    let mut params = vec![("feed", feed.as_str()), ("pipeline", pipeline)];
+    params.extend_from_slice(more);
+    b.open(addr, &params).await;
+    b
+}
+
 /// Every window row the page emitted, from each batch's output sample
 /// (which must then hold the whole output).
 fn emitted(batches: &[Value]) -> Windows {
@@ -55,15 +71,11 @@ async fn windows_over_out_of_order_events_equal_the_truth_and_stragglers_are_lat
         now * 1000
     );
     let pipeline = "json | with_watermark .ts 2s | map (.path, 1) | event_window 2s count";
-    let b = Browser::start().await;
-    b.open(
+    let b = open_events(
         addr,
-        &[
-            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
-            ("pipeline", pipeline),
-            ("batch", "1s"),
-            ("view", "event-time"),
-        ],
+        &feed,
+        pipeline,
+        &[("batch", "1s"), ("view", "event-time")],
     )
     .await;
     let stats = b
@@ -166,15 +178,11 @@ async fn a_reload_keeps_the_watermark_windows_and_late_counts() {
     let addr = common::start(Some(browser::dist())).await;
     let feed = "seed=8&limit=60000&rate=5000&disorder=1500&t0=1796292000000";
     let pipeline = "json | with_watermark .ts 1500ms | map (.path, 1) | event_window 2s count";
-    let b = Browser::start().await;
-    b.open(
+    let b = open_events(
         addr,
-        &[
-            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
-            ("pipeline", pipeline),
-            ("batch", "500ms"),
-            ("checkpoint", "2"),
-        ],
+        feed,
+        pipeline,
+        &[("batch", "500ms"), ("checkpoint", "2")],
     )
     .await;
     let before = b
@@ -239,16 +247,7 @@ async fn session_windows_run_in_the_page() {
     let addr = common::start(Some(browser::dist())).await;
     let feed = "seed=4&limit=30000&rate=5000&disorder=1000&t0=1796292000000";
     let pipeline = "json | with_watermark .ts 1s | map (.user, 1) | session_window 500ms count";
-    let b = Browser::start().await;
-    b.open(
-        addr,
-        &[
-            ("feed", &format!("ws://{addr}/feed/events?{feed}")),
-            ("pipeline", pipeline),
-            ("batch", "1s"),
-        ],
-    )
-    .await;
+    let b = open_events(addr, feed, pipeline, &[("batch", "1s")]).await;
     let stats = b
         .wait_for_stats(60, "the feed ends and every record is in a batch", |s| {
             s["state"] == "ended" && s["pending"] == 0 && s["records"] == 30000
