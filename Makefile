@@ -14,7 +14,7 @@ TANSU_VERSION := 0.6.0
 KAFKA_PYTHON_VERSION := 2.2.15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test tools test-tools dist native check unit browser e2e bench-quick bench screenshots clean
+.PHONY: run test tools test-tools dist native package check unit browser e2e bench-quick bench screenshots clean
 
 ## make run: build the dashboard and the server, serve on $(ADDR).
 ## SOURCE=NAME=URI (several separated by spaces) serves your own data too;
@@ -61,11 +61,18 @@ dist: tools
 	cargo build -p sparklet-dashboard --target wasm32-unknown-unknown --profile wasm-release
 	rm -rf dist.tmp && mkdir -p dist.tmp/pkg
 	wasm-bindgen --target web --no-typescript --out-dir dist.tmp/pkg $(WASM)
-	cp index.html boot.js dist.tmp/ && cp -r style dist.tmp/
+	cp index.html boot.js worker.js dist.tmp/ && cp -r style dist.tmp/
 	rm -rf dist && mv dist.tmp dist
 
 native:
 	cargo build -p sparklet --release
+
+## The embeddable module (embed/): the engine and the receiver in a worker,
+## without the dashboard, as an npm package in target/package/.
+package: dist
+	rm -rf target/package && mkdir -p target/package/pkg
+	cp embed/sparklet.js embed/sparklet.d.ts embed/README.md embed/package.json worker.js target/package/
+	cp dist/pkg/sparklet_dashboard.js dist/pkg/sparklet_dashboard_bg.wasm target/package/pkg/
 
 check:
 	cargo fmt --all --check

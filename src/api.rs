@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::listener::{BatchRecord, LatencyFrom, Listener};
-use crate::runtime::{Runtime, Shared};
+use crate::runtime::ConnState;
 use crate::sink::{SinkFigures, Stored};
 
 #[derive(Serialize)]
@@ -61,9 +61,13 @@ pub struct Stats<'a> {
     pub output: Option<Vec<Value>>,
     pub output_time_ms: Option<u64>,
     pub malformed_samples: Vec<&'a MalformedSample>,
-    /// When the stream started, ms after the page began to load.
+    /// When the stream started, ms after its thread (the worker) began.
     pub started_ms: f64,
-    /// Bytes of wasm linear memory (the engine's and the page's data).
+    /// Whether the stream runs in a Web Worker of its own (the dashboard's
+    /// does: the page's main thread only draws).
+    pub worker: bool,
+    /// Bytes of wasm linear memory: the stream's (in its worker) and the
+    /// page's.
     pub wasm_memory_bytes: f64,
     /// The run's zero time, ms since the epoch: batch k's time is
     /// `zero_ms + k * batch_ms`, kept across a restore.
@@ -80,38 +84,40 @@ pub struct Stats<'a> {
 }
 
 impl<'a> Stats<'a> {
-    pub fn of(rt: &'a Runtime) -> Stats<'a> {
-        let counters = rt.pending.counters();
-        let listener = rt.listener.borrow();
+    /// The stream's figures as its listener last heard them.
+    pub fn of(listener: &'a Listener) -> Stats<'a> {
+        let s = &listener.status;
         let latest = listener.latest_output();
         let event = listener.last().and_then(|b| b.event.as_ref());
+        let settings = s.settings.as_ref();
+        let conn = s.conn.as_ref();
         Stats {
-            records: counters.records,
+            records: s.received,
             batches: listener.total_batches(),
-            bytes: counters.bytes,
-            frames: counters.frames,
-            malformed: rt.malformed_count(),
-            dropped: counters.dropped,
-            reconnects: rt.reconnects,
-            gaps: rt.gap_count,
-            resume: rt.resumes(),
-            feed_resumes: rt.resume.feed_resumes,
-            restore_refused: rt.restore_refused.as_deref(),
-            state_bytes: rt.runner.state_bytes(),
-            rate_limit: rt.rate_limit,
-            lines: counters.lines,
-            restored_batches: rt.restored_batches,
-            checkpoints: rt.checkpoints,
-            evicted: rt.runner.evicted(),
-            max_keys: rt.settings.max_keys,
-            connected: rt.conn == crate::runtime::ConnState::Live,
-            state: rt.conn.label(),
-            state_reason: rt.conn.reason(),
-            source_status: rt.source_status.as_deref(),
-            pending: rt.pending_records(),
-            feed: &rt.settings.feed,
-            pipeline: rt.settings.pipeline.as_str(),
-            batch_ms: rt.settings.batch.as_millis(),
+            bytes: s.bytes,
+            frames: s.frames,
+            malformed: s.malformed,
+            dropped: s.dropped,
+            reconnects: s.reconnects,
+            gaps: s.gap_count,
+            resume: s.resume,
+            feed_resumes: s.feed_resumes,
+            restore_refused: s.restore_refused.as_deref(),
+            state_bytes: s.state_bytes,
+            rate_limit: s.rate_limit,
+            lines: s.lines,
+            restored_batches: s.restored_batches,
+            checkpoints: s.checkpoints,
+            evicted: s.evicted,
+            max_keys: settings.map_or(0, |s| s.max_keys),
+            connected: conn == Some(&ConnState::Live),
+            state: conn.map_or("connecting", ConnState::label),
+            state_reason: conn.and_then(ConnState::reason),
+            source_status: s.source_status.as_deref(),
+            pending: s.pending,
+            feed: settings.map_or("", |s| &s.feed),
+            pipeline: settings.map_or("", |s| &s.pipeline),
+            batch_ms: settings.map_or(0, |s| s.batch.as_millis()),
             last_batch: listener.last().map(|b| b.info.clone()),
             stages: listener
                 .last()
@@ -119,15 +125,17 @@ impl<'a> Stats<'a> {
                 .unwrap_or_default(),
             output: latest.map(|(_, out)| out.clone()),
             output_time_ms: latest.map(|(t, _)| *t),
-            malformed_samples: rt
-                .frame_malformed
-                .samples()
-                .chain(rt.runner.malformed().samples())
-                .collect(),
-            started_ms: rt.started_ms,
-            wasm_memory_bytes: wasm_memory_bytes(),
+            malformed_samples: s.malformed_samples.iter().collect(),
+            started_ms: s.started_ms,
+            worker: s.worker,
+            wasm_memory_bytes: s.wasm_memory_bytes
+                + if crate::global::in_worker() {
+                    0.0
+                } else {
+                    crate::global::wasm_memory_bytes()
+                },
             zero_ms: listener.zero_ms,
-            sink: rt.sink.as_ref().map(|s| s.figures()),
+            sink: s.sink.clone(),
             watermark_ms: event.map(|e| e.watermark_ms),
             late: listener.event_totals.as_ref().map(|t| t.late),
             late_rows: listener.event_totals.as_ref().map(|t| t.late_rows),
@@ -198,18 +206,6 @@ impl<'a> BatchRow<'a> {
     }
 }
 
-fn wasm_memory_bytes() -> f64 {
-    use wasm_bindgen::JsCast;
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| {
-            m.buffer()
-                .unchecked_into::<js_sys::ArrayBuffer>()
-                .byte_length() as f64
-        })
-        .unwrap_or(0.0)
-}
-
 /// `window.sparklet` while this lives. It holds the API's closures; when
 /// dropped (the app unmounted) it takes the API off `window` first, so no
 /// script calls a freed closure through it.
@@ -233,32 +229,34 @@ impl Drop for JsApi {
     }
 }
 
-/// Installs `window.sparklet` for the runtime held in `slot`; the slot is
-/// read at each call, so the API follows a restarted stream. The API stays
-/// as long as the returned [`JsApi`].
-pub fn install(slot: std::rc::Rc<std::cell::RefCell<Option<Shared>>>) -> Option<JsApi> {
+/// Installs `window.sparklet` over `listener`, which hears the stream
+/// (in its worker) once per batch. The API stays as long as the returned
+/// [`JsApi`].
+pub fn install(listener: std::rc::Rc<std::cell::RefCell<Listener>>) -> Option<JsApi> {
     let window = web_sys::window()?;
     let api = js_sys::Object::new();
-    let stats_slot = slot.clone();
-    let stats = Closure::<dyn Fn() -> JsValue>::new(move || match stats_slot.borrow().as_ref() {
-        Some(rt) => Stats::of(&rt.borrow()).to_js(),
-        None => JsValue::NULL,
+    let stats_listener = listener.clone();
+    let stats = Closure::<dyn Fn() -> JsValue>::new(move || {
+        let l = stats_listener.borrow();
+        match l.status.settings {
+            Some(_) => Stats::of(&l).to_js(),
+            None => JsValue::NULL,
+        }
     });
     // `batches()`: Spark's BatchInfo of every batch kept (the last 1,000),
     // with each batch's latency.
-    let batches = Closure::<dyn Fn() -> JsValue>::new(move || match slot.borrow().as_ref() {
-        Some(rt) => {
-            let rt = rt.borrow();
-            let listener = rt.listener.borrow();
-            let rows: Vec<BatchRow> = listener
-                .batches()
-                .iter()
-                .map(|b| BatchRow::of(b, &listener))
-                .collect();
-            rows.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .unwrap_or(JsValue::NULL)
+    let batches = Closure::<dyn Fn() -> JsValue>::new(move || {
+        let listener = listener.borrow();
+        if listener.status.settings.is_none() {
+            return JsValue::NULL;
         }
-        None => JsValue::NULL,
+        let rows: Vec<BatchRow> = listener
+            .batches()
+            .iter()
+            .map(|b| BatchRow::of(b, &listener))
+            .collect();
+        rows.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or(JsValue::NULL)
     });
     let run_frames = Closure::<dyn Fn(js_sys::Array, JsValue) -> Result<JsValue, JsValue>>::new(
         |frames: js_sys::Array, options| crate::bench::run_frames(&frames, options),

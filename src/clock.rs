@@ -10,7 +10,7 @@ pub struct PerformanceClock {
 impl PerformanceClock {
     pub fn new() -> Option<PerformanceClock> {
         Some(PerformanceClock {
-            performance: web_sys::window()?.performance()?,
+            performance: crate::global::performance()?,
         })
     }
 }

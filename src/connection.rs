@@ -40,7 +40,7 @@ pub fn with_from(feed: &str, from: u64) -> String {
 
 /// A stretch of time with no connection to a feed that cannot resume:
 /// whatever it sent then is gone, and the page says so.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Gap {
     /// `Date.now()` when the connection dropped.
     pub from_wall_ms: f64,

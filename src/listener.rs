@@ -22,7 +22,7 @@ pub const INPUT_SAMPLE: usize = 10;
 pub const OUTPUT_SAMPLE: usize = 20;
 
 /// Where a batch's latency was measured from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LatencyFrom {
     /// The records' event time, field `.0` (ms since the epoch).
     EventTime(String),
@@ -30,7 +30,7 @@ pub enum LatencyFrom {
     Arrival,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRecord {
     pub info: BatchInfo,
     /// Records per second of batch interval.
@@ -110,7 +110,7 @@ fn window_parts(row: &Value) -> Option<(i64, i64, String, Value)> {
 }
 
 /// The receiver and settings, as of the last update.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
     pub settings: Option<Settings>,
     pub conn: Option<ConnState>,
@@ -134,6 +134,26 @@ pub struct Status {
     pub notice: Option<String>,
     /// The sink's figures, when the server has a sink.
     pub sink: Option<SinkFigures>,
+    /// Frames, and record lines (the resume position), received.
+    pub frames: u64,
+    pub lines: u64,
+    /// Whether reconnects resume with `from=`, and whether the feed said,
+    /// in its hello, that it resumes.
+    pub resume: bool,
+    pub feed_resumes: bool,
+    /// Why a saved checkpoint was not used, when one was not.
+    pub restore_refused: Option<String>,
+    /// Batches restored from a checkpoint at start; checkpoints saved.
+    pub restored_batches: Option<u64>,
+    pub checkpoints: u64,
+    /// The memory the pipeline's state holds, roughly (bytes).
+    pub state_bytes: usize,
+    /// The stream's wasm memory, bytes (its own instance, in the worker).
+    pub wasm_memory_bytes: f64,
+    /// When the stream started, ms after its thread began.
+    pub started_ms: f64,
+    /// Whether the stream runs in a Web Worker of its own.
+    pub worker: bool,
 }
 
 #[derive(Clone, Debug, Default)]

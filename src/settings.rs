@@ -16,7 +16,7 @@ pub const DEFAULT_BATCH: Duration = Duration::from_secs(1);
 /// Batch intervals the control offers; any other in range also works.
 pub const BATCH_CHOICES: [&str; 8] = ["100ms", "200ms", "250ms", "500ms", "1s", "2s", "5s", "10s"];
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     pub feed: String,
     pub pipeline: String,

@@ -22,13 +22,12 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sparklet_engine::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::listener::Listener;
-use crate::runtime::Publish;
+use crate::bus::{ListenerBus, ListenerEvent};
 
 /// The largest body the server takes (its `MAX_SINK_BODY`): a larger
 /// output is not sent, and counted as failed.
@@ -50,7 +49,7 @@ const POST_TIMEOUT_MS: u32 = 30_000;
 const MESSAGE_CHARS: usize = 500;
 
 /// What became of a batch's output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stored {
     /// Waiting or being sent.
@@ -79,7 +78,7 @@ impl Stored {
 }
 
 /// The sink's figures, as `stats().sink` gives them and the page shows.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SinkFigures {
     /// The files' stem (`sink_name=`).
     pub name: String,
@@ -117,8 +116,8 @@ struct Inner {
     /// A batch is being sent (taken off the queue until it settles).
     sending: bool,
     figures: SinkFigures,
-    listener: Rc<RefCell<Listener>>,
-    publish: Publish,
+    /// Where each batch's fate is told.
+    bus: ListenerBus,
     /// Called when every batch handed over has settled.
     on_settled: Option<Rc<dyn Fn()>>,
 }
@@ -130,14 +129,9 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// A sink posting to `endpoint` (a path on this page's server), marking
-    /// batches in `listener` and calling `publish` when figures change.
-    pub fn new(
-        endpoint: &str,
-        name: &str,
-        listener: Rc<RefCell<Listener>>,
-        publish: Publish,
-    ) -> Sink {
+    /// A sink posting to `endpoint` (a path on this page's server), telling
+    /// `bus` what became of each batch.
+    pub fn new(endpoint: &str, name: &str, bus: ListenerBus) -> Sink {
         Sink {
             inner: Rc::new(RefCell::new(Inner {
                 endpoint: endpoint.trim_end_matches('/').to_string(),
@@ -148,8 +142,7 @@ impl Sink {
                     name: name.to_string(),
                     ..SinkFigures::default()
                 },
-                listener,
-                publish,
+                bus,
                 on_settled: None,
             })),
         }
@@ -201,10 +194,13 @@ impl Sink {
                     QUEUE_BYTES >> 20
                 ),
             );
-            let listener = inner.listener.clone();
-            listener
-                .borrow_mut()
-                .set_sink(oldest.number, oldest.time_ms, Stored::Dropped);
+            let event = ListenerEvent::SinkStored {
+                number: oldest.number,
+                time_ms: oldest.time_ms,
+                stored: Stored::Dropped,
+                figures: inner.figures.clone(),
+            };
+            inner.bus.post(event);
         }
         inner.queued_bytes += body.len();
         inner.queue.push_back(Batch {
@@ -271,7 +267,7 @@ async fn drain(inner: Rc<RefCell<Inner>>) {
 
 /// Counts a batch's outcome, marks it on its batch and shows it.
 fn settle(inner: &Rc<RefCell<Inner>>, batch: &Batch, outcome: Result<Stored, String>) {
-    let publish = {
+    let bus = {
         let mut i = inner.borrow_mut();
         let stored = match outcome {
             Ok(stored) => {
@@ -289,13 +285,15 @@ fn settle(inner: &Rc<RefCell<Inner>>, batch: &Batch, outcome: Result<Stored, Str
             _ => i.figures.failed += 1,
         }
         i.figures.queued = i.queue.len();
-        let mut listener = i.listener.borrow_mut();
-        listener.set_sink(batch.number, batch.time_ms, stored);
-        listener.status.sink = Some(i.figures.clone());
-        drop(listener);
-        i.publish.clone()
+        i.bus.post(ListenerEvent::SinkStored {
+            number: batch.number,
+            time_ms: batch.time_ms,
+            stored,
+            figures: i.figures.clone(),
+        });
+        i.bus.clone()
     };
-    publish();
+    bus.flush();
 }
 
 /// What one POST got.
@@ -329,9 +327,6 @@ async fn post_with_retries(
 }
 
 async fn post(url: &str, body: &[u8]) -> Answer {
-    let Some(window) = web_sys::window() else {
-        return Answer::Refused("this page has no window to send from".into());
-    };
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&js_sys::Uint8Array::from(body));
@@ -342,7 +337,10 @@ async fn post(url: &str, body: &[u8]) -> Answer {
         init.set_signal(Some(&c.signal()));
     }
     let _deadline = controller.map(|c| Timeout::new(POST_TIMEOUT_MS, move || c.abort()));
-    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+    let Some(fetching) = crate::global::fetch(url, &init) else {
+        return Answer::Refused("this thread cannot fetch".into());
+    };
+    let response = match JsFuture::from(fetching).await {
         Ok(r) => r.unchecked_into::<web_sys::Response>(),
         Err(e) => {
             return Answer::Trouble(format!(

@@ -73,9 +73,7 @@ async fn done(request: &IdbRequest) -> Result<JsValue, StorageError> {
 
 /// Opens (creating on first use) the checkpoint store.
 pub async fn open() -> Result<IdbDatabase, StorageError> {
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .ok_or(StorageError::Unavailable)?;
+    let factory = crate::global::indexed_db().ok_or(StorageError::Unavailable)?;
     let request = factory
         .open_with_u32(DB, 1)
         .map_err(|_| StorageError::OpenRefused)?;

@@ -18,18 +18,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn the_word_count_state_equals_the_feeds_truth() {
     let feed = common::feed("/feed/words?rate=0&limit=30000&seed=5");
     let pipeline = "split | count_by_value | update_state_by_key sum";
-    let rt = common::start(common::settings(feed, pipeline, 200)).unwrap();
+    let run = common::start(common::settings(feed, pipeline, 200)).unwrap();
     let done = common::until(30_000, || {
-        let r = rt.borrow();
+        let r = run.rt.borrow();
         matches!(r.conn, ConnState::Ended(_))
             && r.pending_records() == 0
-            && r.listener.borrow().total_records() == 30_000
+            && run.listener.borrow().total_records() == 30_000
     })
     .await;
     assert!(done, "the feed did not end and drain in time");
     let truth = common::truth("seed=5&limit=30000").await;
-    let r = rt.borrow();
-    let listener = r.listener.borrow();
+    let listener = run.listener.borrow();
     let (_, output) = listener.latest_output().expect("an output");
     let got: BTreeMap<String, i64> = output
         .iter()
@@ -55,7 +54,8 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
         "count",
         100,
     ))
-    .unwrap();
+    .unwrap()
+    .rt;
     let retrying = common::until(10_000, || {
         matches!(rt.borrow().conn, ConnState::Reconnecting { .. })
     })
@@ -80,7 +80,8 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
         "count",
         100,
     ))
-    .unwrap();
+    .unwrap()
+    .rt;
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
         panic!("ftp is not a feed")
     };
@@ -89,14 +90,15 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
         "{reason}"
     );
 
-    let rt = common::start(common::settings("not a url".into(), "count", 100)).unwrap();
+    let run = common::start(common::settings("not a url".into(), "count", 100)).unwrap();
+    let rt = &run.rt;
     let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
         panic!("not a URL")
     };
     assert!(reason.contains("is not a URL"), "{reason}");
     // The stream itself keeps running (empty batches), as Spark's would.
     common::sleep(350).await;
-    assert!(rt.borrow().listener.borrow().total_batches() >= 2);
+    assert!(run.listener.borrow().total_batches() >= 2);
 }
 
 #[wasm_bindgen_test]

@@ -15,11 +15,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_record() {
     let feed = common::feed("/feed/words?rate=3000&seed=11");
-    let rt = common::start(common::settings(feed, "split | count", 100)).unwrap();
+    let run = common::start(common::settings(feed, "split | count", 100)).unwrap();
     common::sleep(1500).await;
-    let r = rt.borrow();
+    let r = run.rt.borrow();
     let elapsed = r.clock.now_ms() - r.batches.start_ms;
-    let infos: Vec<_> = r
+    let infos: Vec<_> = run
         .listener
         .borrow()
         .batches()

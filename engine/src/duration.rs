@@ -6,7 +6,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A duration in whole milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Duration(u64);
 
 /// Why a written duration was refused; the message names the text.

@@ -13,7 +13,7 @@ pub const BIN_EDGES_MS: [f64; 14] = [
 /// Bins: one per edge, and one for everything above the last.
 pub const BINS: usize = BIN_EDGES_MS.len() + 1;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct LatencySummary {
     /// Records measured (the weights' sum).
     pub count: u64,

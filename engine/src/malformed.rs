@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 const SAMPLES: usize = 8;
 const SAMPLE_CHARS: usize = 160;
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MalformedSample {
     pub reason: String,
     /// The record, cut to a readable length.

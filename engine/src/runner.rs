@@ -14,7 +14,7 @@ use crate::value::Value;
 pub use crate::clock::Clock;
 
 /// Spark's BatchInfo: what the Streaming UI plots for each batch.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchInfo {
     /// 1-based batch number.
     pub batch: u64,

@@ -261,6 +261,15 @@ impl serde::Serialize for Value {
     }
 }
 
+/// Reads what [`Serialize`](serde::Serialize) wrote, as [`Value::from_json`]
+/// does: a two-element array is a pair. (So a batch's output crosses from
+/// the page's worker to its view and comes back as it left.)
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        serde_json::Value::deserialize(d).map(Value::from_json)
+    }
+}
+
 /// Prints as JSON, which is also how records appear in the page.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

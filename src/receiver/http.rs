@@ -146,7 +146,6 @@ impl HttpReceiver {
             url: url.into(),
             why: js_message(&e).unwrap_or_else(|| "the browser refused it".into()),
         };
-        let window = web_sys::window().ok_or_else(|| refused("this page has no window".into()))?;
         let abort = AbortController::new().map_err(refused)?;
         let headers = Headers::new().map_err(refused)?;
         headers.set("Accept", ACCEPT).map_err(refused)?;
@@ -154,7 +153,8 @@ impl HttpReceiver {
         init.set_signal(Some(&abort.signal()));
         init.set_cache(RequestCache::NoStore);
         init.set_headers_headers(&headers);
-        let response = window.fetch_with_str_and_init(url, &init);
+        let response = crate::global::fetch(url, &init)
+            .ok_or_else(|| refused("this thread cannot fetch".into()))?;
         let reading = Reading {
             handler,
             live: Rc::new(Cell::new(true)),

@@ -94,11 +94,7 @@ impl Runtime {
         if !self.settings.backpressure || self.braked || self.pending.fill() < 0.5 {
             return;
         }
-        let processed = self
-            .listener
-            .borrow()
-            .last()
-            .map(|b| b.info.records as f64 * 1000.0 / b.info.processing_ms.max(1.0));
+        let processed = self.bus.totals().last_rate.map(|per_ms| per_ms * 1000.0);
         let rate = (processed.unwrap_or(2000.0) / 2.0).max(100.0).round() as u64;
         if let Some(receiver) = self.receiver.as_ref() {
             if receiver.set_rate(rate) {

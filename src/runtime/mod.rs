@@ -16,11 +16,11 @@ use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRu
 
 use sparklet_engine::rate::PidRateEstimator;
 
+use crate::bus::{ListenerBus, ListenerEvent};
 use crate::checkpoint::{LoadError, Saved};
 use crate::clock::PerformanceClock;
 use crate::connection::Gap;
-use crate::listener::{BatchRecord, LatencyFrom, Listener, Status};
-use crate::page_config::PageConfig;
+use crate::listener::{BatchRecord, LatencyFrom, Status};
 use crate::receiver::{Close, Event, Receiver};
 use crate::resume::ResumeCheck;
 use crate::scheduler::{wake_at, zero_time, BatchClock};
@@ -28,7 +28,7 @@ use crate::settings::{check_feed_url, Settings};
 use crate::sink::Sink;
 
 /// The connection as the header shows it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ConnState {
     Connecting,
     Live,
@@ -67,9 +67,6 @@ impl ConnState {
 
 pub type Shared = Rc<RefCell<Runtime>>;
 
-/// Called when the listener has news; the page redraws on its next frame.
-pub type Publish = Rc<dyn Fn()>;
-
 /// How many records of a batch are scanned for their event time.
 const EVENT_TIME_SAMPLE: usize = 256;
 
@@ -79,13 +76,13 @@ pub struct Runtime {
     pub pending: PendingBuffer,
     /// Frames that were not valid UTF-8; the pipeline keeps its own log.
     pub frame_malformed: Malformed,
-    pub listener: Rc<RefCell<Listener>>,
+    /// Where what happens is told (the page's views, an embedder).
+    pub bus: ListenerBus,
     pub conn: ConnState,
     pub batches: BatchClock,
     pub clock: PerformanceClock,
     receiver: Option<Receiver>,
     timer: Option<Timeout>,
-    publish: Publish,
     /// This runtime, for the timers it arms from inside its own events.
     this: Weak<RefCell<Runtime>>,
     /// Failed attempts since the last good connection.
@@ -129,10 +126,11 @@ pub struct Runtime {
 
 impl Runtime {
     /// Validates `settings`, connects to the feed and starts cutting batches.
+    /// `sink` is the server's sink path (its page's `<meta>`), if any.
     pub fn start(
         settings: Settings,
-        listener: Rc<RefCell<Listener>>,
-        publish: Publish,
+        bus: ListenerBus,
+        sink: Option<String>,
         restore: Option<Result<Saved, LoadError>>,
     ) -> Result<Shared, PipelineError> {
         let mut runner = PipelineRunner::new(&settings.pipeline, settings.batch)?;
@@ -142,16 +140,8 @@ impl Runtime {
         let now = clock.now_ms();
         let buffer_bytes = settings.buffer_bytes();
         let wall = js_sys::Date::now();
-        *listener.borrow_mut() = Listener::new(wall);
-        listener.borrow_mut().zero_ms = zero_time(wall, settings.batch.as_millis());
-        let sink = PageConfig::read().sink.map(|path| {
-            Sink::new(
-                &path,
-                &settings.sink_name,
-                listener.clone(),
-                publish.clone(),
-            )
-        });
+        bus.run_started(wall, zero_time(wall, settings.batch.as_millis()));
+        let sink = sink.map(|path| Sink::new(&path, &settings.sink_name, bus.clone()));
         let rt = Rc::new(RefCell::new(Runtime {
             batches: BatchClock {
                 start_ms: now,
@@ -161,12 +151,11 @@ impl Runtime {
             runner,
             pending: PendingBuffer::new(buffer_bytes),
             frame_malformed: Malformed::default(),
-            listener,
+            bus,
             conn: ConnState::Connecting,
             clock,
             receiver: None,
             timer: None,
-            publish,
             this: Weak::new(),
             attempt: 0,
             retry: None,
@@ -232,7 +221,7 @@ impl Runtime {
             .frame_malformed
             .samples()
             .chain(self.runner.malformed().samples());
-        self.listener.borrow_mut().status = Status {
+        let status = Status {
             settings: Some(self.settings.clone()),
             conn: Some(self.conn.clone()),
             received: counters.records,
@@ -252,8 +241,20 @@ impl Runtime {
                 .restore_refused
                 .as_ref()
                 .map(|why| format!("Started fresh: the saved checkpoint was not used ({why}).")),
+            frames: counters.frames,
+            lines: counters.lines,
+            resume: self.resumes(),
+            feed_resumes: self.resume.feed_resumes,
+            restore_refused: self.restore_refused.clone(),
+            restored_batches: self.restored_batches,
+            checkpoints: self.checkpoints,
+            state_bytes: self.runner.state_bytes(),
+            wasm_memory_bytes: crate::global::wasm_memory_bytes(),
+            started_ms: self.started_ms,
+            worker: crate::global::in_worker(),
         };
-        (self.publish)();
+        self.bus.post(ListenerEvent::Status(Box::new(status)));
+        self.bus.flush();
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
@@ -337,7 +338,7 @@ impl Runtime {
             if let Some(output) = report.output.as_mut() {
                 crate::ranking::rank_output(self.runner.pipeline(), output);
             }
-            let batch_time = self.listener.borrow().batch_time_ms(&report.info);
+            let batch_time = self.bus.totals().batch_time_ms(&report.info);
             let stored = match (&self.sink, report.output.as_deref()) {
                 (Some(sink), Some(output)) => Some(sink.send(
                     report.info.batch,
@@ -375,9 +376,7 @@ impl Runtime {
             );
             record.sink = stored;
             record.event = report.event;
-            self.listener
-                .borrow_mut()
-                .on_batch_completed(record, report.output);
+            self.bus.batch_completed(record, report.output);
             let every = self.settings.checkpoint_batches();
             if every > 0 && self.runner.completed_batches().is_multiple_of(every) {
                 self.save_checkpoint(false);
@@ -430,8 +429,8 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
         r.runner = runner;
         r.checkpoint_owed = false;
         let wall = js_sys::Date::now();
-        *r.listener.borrow_mut() = Listener::new(wall);
-        r.listener.borrow_mut().zero_ms = zero_time(wall, settings.batch.as_millis());
+        r.bus
+            .run_started(wall, zero_time(wall, settings.batch.as_millis()));
         r.batches = BatchClock {
             start_ms: r.clock.now_ms(),
             interval_ms: settings.batch.as_millis(),

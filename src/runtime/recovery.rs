@@ -8,7 +8,6 @@ use sparklet_engine::PipelineRunner;
 use super::Runtime;
 use crate::checkpoint::{self, Saved};
 use crate::connection::from_of;
-use crate::listener::Listener;
 use crate::resume::ResumeCheck;
 use crate::scheduler::{zero_time, BatchClock};
 
@@ -51,16 +50,13 @@ impl Runtime {
         let zero = saved
             .zero_ms
             .unwrap_or_else(|| zero_time(js_sys::Date::now(), interval).saturating_sub(run_ms));
-        let mut listener = self.listener.borrow_mut();
-        listener.continue_from(saved.batches, saved.records);
-        if self.runner.pipeline().is_event_time() {
-            listener.event_totals = Some(crate::listener::EventTotals {
-                late: saved.late,
-                late_rows: saved.late_rows,
-                ..Default::default()
-            });
-        }
-        listener.zero_ms = zero;
+        let late = self
+            .runner
+            .pipeline()
+            .is_event_time()
+            .then_some((saved.late, saved.late_rows));
+        self.bus
+            .run_restored(saved.batches, saved.records, late, zero);
     }
 
     /// A restored run whose feed did not start at the checkpoint's offset:
@@ -76,8 +72,8 @@ impl Runtime {
         self.start_offset = None;
         self.restored_batches = None;
         let wall = js_sys::Date::now();
-        *self.listener.borrow_mut() = Listener::new(wall);
-        self.listener.borrow_mut().zero_ms = zero_time(wall, self.settings.batch.as_millis());
+        self.bus
+            .run_started(wall, zero_time(wall, self.settings.batch.as_millis()));
         self.batches = BatchClock {
             start_ms: self.clock.now_ms(),
             interval_ms: self.settings.batch.as_millis(),
@@ -130,19 +126,15 @@ impl Runtime {
         let counters = self.pending.counters();
         let offset =
             (self.first_record() + counters.lines).saturating_sub(self.pending.len() as u64);
-        let listener = self.listener.borrow();
+        let totals = self.bus.totals();
         let head = Saved::head(
             offset,
-            listener.total_batches(),
-            listener.total_records(),
+            totals.batches,
+            totals.records,
             self.resumes(),
-            listener.zero_ms,
-            listener
-                .event_totals
-                .as_ref()
-                .map_or((0, 0), |t| (t.late, t.late_rows)),
+            totals.zero_ms,
+            (totals.late, totals.late_rows),
         );
-        drop(listener);
         checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);
         self.checkpoints += 1;
     }

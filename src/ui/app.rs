@@ -9,11 +9,11 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::checkpoint::{self, LoadError, Saved};
+use crate::checkpoint;
 use crate::listener::Listener;
 use crate::page_config::PageConfig;
-use crate::runtime::{self, Runtime, Shared};
 use crate::settings::{default_feed, feed_base, Settings};
+use crate::stream::{Command, Stream};
 use crate::ui::batches::Batches;
 use crate::ui::board::Board;
 use crate::ui::controls::{Form, FormError, SettingsForm};
@@ -69,10 +69,21 @@ pub fn App() -> impl IntoView {
     }
     let listener = Rc::new(RefCell::new(Listener::default()));
     let board = Board::new(listener.clone());
-    let slot: Rc<RefCell<Option<Shared>>> = Rc::default();
-    if let Some(api) = api::install(slot.clone()) {
+    if let Some(api) = api::install(listener.clone()) {
         keep_until_cleanup(api);
     }
+    let failed = move |why: String| crate::panic::show(&why);
+    let stream = match Stream::spawn(listener, Rc::new(move || board.notify()), Rc::new(failed)) {
+        Ok(stream) => Some(Rc::new(stream)),
+        Err(why) => {
+            crate::panic::show(&why);
+            None
+        }
+    };
+    let settings_now = {
+        let stream = stream.clone();
+        move || stream.as_ref().and_then(|s| s.settings())
+    };
 
     let write_url = move |s: &Settings| {
         let query = format!("{}&view={}", s.to_query(), tab.get_untracked());
@@ -80,58 +91,41 @@ pub fn App() -> impl IntoView {
             .history()
             .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query)));
     };
-    let start = {
-        let slot = slot.clone();
-        move |settings: Settings, restore: Option<Result<Saved, LoadError>>| {
-            let running = slot.borrow().clone();
-            let result = match running {
-                Some(rt) => runtime::apply(&rt, settings.clone()),
-                None => Runtime::start(
-                    settings.clone(),
-                    listener.clone(),
-                    Rc::new(move || board.notify()),
-                    restore,
-                )
-                .map(|rt| {
-                    *slot.borrow_mut() = Some(rt);
-                }),
-            };
-            match result {
-                Ok(()) => {
-                    form.error.set(None);
-                    board.selected.set(None);
-                    write_url(&settings);
-                }
-                Err(e) => form.error.set(Some(FormError::Pipeline(e))),
-            }
-        }
-    };
     // A reload of the same view continues from its checkpoint, if any; a
     // fresh visit starts fresh, at once.
-    match form.settings() {
-        Ok(s) if checkpoint::page_was_reloaded() => {
-            let start = start.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let saved = checkpoint::load(&checkpoint::key(&s)).await;
-                start(s, saved);
-            });
+    let reloaded = checkpoint::page_was_reloaded();
+    let start = {
+        let stream = stream.clone();
+        move |settings: Settings| {
+            // Checked here too, so the form can say what is wrong at once.
+            if let Err(e) = sparklet_engine::Pipeline::new(&settings.pipeline, settings.batch) {
+                form.error.set(Some(FormError::Pipeline(e)));
+                return;
+            }
+            if let Some(stream) = &stream {
+                stream.run(settings.clone(), reloaded, config.sink.clone());
+            }
+            form.error.set(None);
+            board.selected.set(None);
+            write_url(&settings);
         }
-        Ok(s) => start(s, None),
+    };
+    match form.settings() {
+        Ok(s) => start(s.clone()),
         Err(e) => form.error.set(Some(e)),
     }
-    save_when_hidden(slot.clone());
+    if let Some(stream) = stream.clone() {
+        save_when_hidden(stream);
+    }
     let apply = move |s: Settings| {
         form.notice.set(None);
-        start(s, None)
+        start(s)
     };
     let clear = {
-        let slot = slot.clone();
+        let stream = stream.clone();
         move || {
-            let running = slot.borrow().clone();
-            if let Some(rt) = running {
-                let settings = rt.borrow().settings.clone();
-                checkpoint::forget(checkpoint::key(&settings));
-                let _ = runtime::apply(&rt, settings);
+            if let Some(stream) = &stream {
+                stream.send(&Command::Clear);
                 board.selected.set(None);
             }
         }
@@ -140,7 +134,7 @@ pub fn App() -> impl IntoView {
     let tabs = VIEWS
         .iter()
         .map(|(name, label)| {
-            let slot = slot.clone();
+            let settings_now = settings_now.clone();
             let selected = move || tab.get() == *name;
             let badge = move || {
                 (*name == "errors").then(|| board.read(|l| {
@@ -154,9 +148,7 @@ pub fn App() -> impl IntoView {
                     data-testid=format!("tab-{name}")
                     on:click=move |_| {
                         tab.set(name.to_string());
-                        let running = slot.borrow().clone();
-                        if let Some(rt) = running {
-                            let settings = rt.borrow().settings.clone();
+                        if let Some(settings) = settings_now() {
                             write_url(&settings);
                         }
                     }>
@@ -188,19 +180,13 @@ pub fn App() -> impl IntoView {
 
 /// Saves a checkpoint when the page is hidden or left (a reload, a closed
 /// tab, a phone switching apps), as Spark checkpoints on shutdown, for as
-/// long as the app is mounted.
-fn save_when_hidden(slot: Rc<RefCell<Option<Shared>>>) {
-    let save = move || {
-        let running = slot.borrow().clone();
-        if let Some(rt) = running {
-            rt.borrow_mut().save_checkpoint(true);
-        }
-    };
-    let on_hidden = save.clone();
+/// long as the app is mounted. The stream's worker writes it.
+fn save_when_hidden(stream: Rc<Stream>) {
+    let on_hidden = stream.clone();
     use_event_listener(&document(), "visibilitychange", move |_| {
         if document().visibility_state() == web_sys::VisibilityState::Hidden {
-            on_hidden();
+            on_hidden.send(&Command::Save);
         }
     });
-    use_event_listener(&window(), "pagehide", move |_| save());
+    use_event_listener(&window(), "pagehide", move |_| stream.send(&Command::Save));
 }

@@ -5,7 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use gloo_timers::future::TimeoutFuture;
+use sparklet_dashboard::bus::ListenerBus;
+use sparklet_dashboard::listener::Listener;
 use sparklet_dashboard::settings::Settings;
 use sparklet_engine::Duration;
 use wasm_bindgen::JsCast;
@@ -74,12 +79,17 @@ pub fn settings(feed: String, pipeline: &str, batch_ms: u64) -> Settings {
     }
 }
 
-/// Starts the page's runtime with a listener of its own and no view.
-pub fn start(
-    settings: Settings,
-) -> Result<sparklet_dashboard::runtime::Shared, sparklet_engine::PipelineError> {
-    let listener = std::rc::Rc::new(std::cell::RefCell::new(
-        sparklet_dashboard::listener::Listener::default(),
-    ));
-    sparklet_dashboard::runtime::Runtime::start(settings, listener, std::rc::Rc::new(|| {}), None)
+/// A runtime on this thread, and the listener its bus tells.
+pub struct Running {
+    pub rt: sparklet_dashboard::runtime::Shared,
+    pub listener: Rc<RefCell<Listener>>,
+}
+
+/// Starts the page's runtime on this thread (the page runs it in a
+/// worker), with a listener of its own and no view.
+pub fn start(settings: Settings) -> Result<Running, sparklet_engine::PipelineError> {
+    let listener = Rc::new(RefCell::new(Listener::default()));
+    let bus = ListenerBus::local(listener.clone());
+    let rt = sparklet_dashboard::runtime::Runtime::start(settings, bus, None, None)?;
+    Ok(Running { rt, listener })
 }

@@ -24,7 +24,7 @@ pub struct Figures {
 }
 
 /// One stage's figures for a batch, as the page and the JS API show them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageFigures {
     /// The stage as the person wrote it: a pipeline stage's text, or an
     /// operator's Spark name in the typed API.

@@ -30,7 +30,7 @@ pub const LATENESS_BOUNDS_MS: [i64; 9] =
 
 /// What an event-time aggregation reported: the watermark and state as
 /// they stand, and the counts of the batches since they were last taken.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventFigures {
     /// The watermark after the last batch, ms since the epoch (0 before
     /// any event, as Spark's).
