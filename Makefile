@@ -41,6 +41,12 @@ test-tools: tools
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
+	@# The embeddable module's test packs and installs it with npm.
+	@if ! command -v npm >/dev/null; then \
+		echo "installing Debian npm"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; \
+	fi
 	@# The Kafka source's tests run against a real Kafka-protocol broker.
 	@# (its memory storage is the `dynostore` feature, off by default).
 	@python3 -c 'import json, os, sys; d = json.load(open(os.path.expanduser("~/.cargo/.crates2.json"))); \
@@ -96,10 +102,11 @@ browser: native
 ## A real headless Chromium against `sparklet serve` (cli/tests/e2e.rs), the
 ## reliability runs (cli/tests/reliability.rs, cli/tests/overload.rs), hostile
 ## input (cli/tests/hostile.rs), the sources (sources.rs, kafka.rs), the
-## sink and downloads (results_out.rs, downloads.rs), HTTP feeds (http_feeds.rs)
-## and event time over the disorder feed (event_time.rs).
-e2e: dist native
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time -- --ignored --test-threads=1
+## sink and downloads (results_out.rs, downloads.rs), HTTP feeds (http_feeds.rs),
+## event time over the disorder feed (event_time.rs), and the embeddable
+## module packed, installed with npm and run in a page of its own (package.rs).
+e2e: dist native package
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time --test package -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

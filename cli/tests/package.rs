@@ -202,6 +202,11 @@ async fn the_packed_module_counts_a_feed_exactly_in_a_page_of_its_own() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(shown, "200,000", "the example page shows the total");
+    // For a person to look at (the page is mostly white: no blankness check).
+    let png = b.client.screenshot().await.expect("a screenshot");
+    let shots = repo().join("target/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("embed.png"), png).unwrap();
 
     // A pipeline that cannot run is refused, naming its stage.
     let refused = b
