@@ -66,6 +66,9 @@ pub struct Stats<'a> {
     /// Whether the stream runs in a Web Worker of its own (the dashboard's
     /// does: the page's main thread only draws).
     pub worker: bool,
+    /// Ms the stream's thread spent taking frames in and running batches:
+    /// over a span of time, its busy share.
+    pub busy_ms: f64,
     /// Bytes of wasm linear memory: the stream's (in its worker) and the
     /// page's.
     pub wasm_memory_bytes: f64,
@@ -128,6 +131,7 @@ impl<'a> Stats<'a> {
             malformed_samples: s.malformed_samples.iter().collect(),
             started_ms: s.started_ms,
             worker: s.worker,
+            busy_ms: s.busy_ms,
             wasm_memory_bytes: s.wasm_memory_bytes
                 + if crate::global::in_worker() {
                     0.0

@@ -154,6 +154,8 @@ pub struct Status {
     pub started_ms: f64,
     /// Whether the stream runs in a Web Worker of its own.
     pub worker: bool,
+    /// Ms its thread spent taking frames in and running batches.
+    pub busy_ms: f64,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -122,6 +122,9 @@ pub struct Runtime {
     pub source_status: Option<String>,
     /// `performance.now()` when this runtime started.
     pub started_ms: f64,
+    /// Time spent taking frames in and running batches, ms: the stream's
+    /// thread's busy time, less the browser's own work for it.
+    pub busy_ms: f64,
 }
 
 impl Runtime {
@@ -176,6 +179,7 @@ impl Runtime {
             sink,
             source_status: None,
             started_ms: now,
+            busy_ms: 0.0,
         }));
         {
             let mut r = rt.borrow_mut();
@@ -252,6 +256,7 @@ impl Runtime {
             wasm_memory_bytes: crate::global::wasm_memory_bytes(),
             started_ms: self.started_ms,
             worker: crate::global::in_worker(),
+            busy_ms: self.busy_ms,
         };
         self.bus.post(ListenerEvent::Status(Box::new(status)));
         self.bus.flush();
@@ -461,7 +466,9 @@ fn connect(rt: &Shared) {
     r.conn = ConnState::Connecting;
     let handler = Rc::new(move |event: Event, at: f64| {
         if let Some(rt) = weak.upgrade() {
-            rt.borrow_mut().on_event(event, at);
+            let mut r = rt.borrow_mut();
+            r.on_event(event, at);
+            r.busy_ms += r.clock.now_ms() - at;
         }
     });
     let (url, asked_from) = r.connect_url();
@@ -489,7 +496,9 @@ fn schedule(rt: &Shared) {
 fn tick(rt: &Shared) {
     {
         let mut r = rt.borrow_mut();
+        let start = r.clock.now_ms();
         r.run_due_batches();
+        r.busy_ms += r.clock.now_ms() - start;
         r.announce();
     }
     schedule(rt);

@@ -1,8 +1,9 @@
 //! The page, live: the dashboard in headless Chromium on one of the
-//! server's words feeds, as a person would open it. After a warm-up, the
+//! server's demo feeds, as a person would open it. After a warm-up, the
 //! bench samples the page twice a second (`stats()`, the JS heap, long
-//! tasks, animation frames) and at the end reads every batch completed in
-//! the window from `batches()`.
+//! tasks, animation frames), profiles its main thread (DevTools' CPU
+//! profiler: its busy share is what is not idle), and at the end reads
+//! every batch completed in the window from `batches()`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -15,16 +16,18 @@ use sparklet::browser::{dashboard_url, Browser};
 use super::profile;
 use super::report::{median, quantile, Row};
 
-/// One live run: the feed's query, the pipeline and batch interval, and
-/// how long to warm up and to measure.
+/// One live run: the feed (`words`, `events`) and its query, the pipeline
+/// and batch interval, and how long to warm up and to measure.
 pub struct Live {
     pub name: String,
+    pub feed: &'static str,
     pub feed_query: String,
     pub pipeline: String,
     pub batch_ms: u64,
     pub warmup: Duration,
     pub measure: Duration,
-    /// Where to save a CPU profile of the measured window, if anywhere.
+    /// Where to save the main thread's CPU profile of the measured window,
+    /// if anywhere.
     pub profile: Option<std::path::PathBuf>,
 }
 
@@ -36,11 +39,18 @@ pub struct LiveFigures {
     pub scheduling_start_ms: f64,
     pub scheduling_end_ms: f64,
     pub frames_per_s: f64,
+    /// The share of the window the page's main thread was busy (not idle
+    /// in its CPU profile), and the stream's thread (its worker) by its own
+    /// clock (`stats().busy_ms`).
+    pub main_busy: f64,
+    pub stream_busy: f64,
+    /// Whether the stream ran in a Web Worker (`stats().worker`).
+    pub worker: bool,
     /// Peak memory over the window's last third less its middle third's
     /// (the first third may still be filling a window).
     pub memory_growth_bytes: f64,
     pub dropped: u64,
-    /// The functions with the most self time, when profiled.
+    /// The main thread's functions with the most self time.
     pub profile: Vec<(f64, String)>,
     /// Every batch of the window, for `--json`.
     pub batches: Vec<Batch>,
@@ -55,6 +65,10 @@ struct Sample {
     dropped: u64,
     wasm_bytes: f64,
     heap_bytes: f64,
+    /// `stats().busy_ms`: the stream's thread's busy time so far.
+    busy_ms: f64,
+    /// `stats().worker`: the stream runs in a Web Worker.
+    worker: bool,
     longest_task_ms: f64,
     frames: u64,
     since: f64,
@@ -90,9 +104,15 @@ pub async fn install_probe(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The dashboard on `addr` reading `/feed/words?{feed_query}`.
-pub fn url(addr: SocketAddr, feed_query: &str, pipeline: &str, batch_ms: u64) -> String {
-    let feed = format!("ws://{addr}/feed/words?{feed_query}");
+/// The dashboard on `addr` reading `/feed/{feed}?{feed_query}`.
+pub fn url(
+    addr: SocketAddr,
+    feed: &str,
+    feed_query: &str,
+    pipeline: &str,
+    batch_ms: u64,
+) -> String {
+    let feed = format!("ws://{addr}/feed/{feed}?{feed_query}");
     let batch = format!("{batch_ms}ms");
     dashboard_url(
         addr,
@@ -108,7 +128,13 @@ pub async fn live(
     words_per_record: f64,
 ) -> anyhow::Result<LiveFigures> {
     browser
-        .goto(&url(addr, &run.feed_query, &run.pipeline, run.batch_ms))
+        .goto(&url(
+            addr,
+            run.feed,
+            &run.feed_query,
+            &run.pipeline,
+            run.batch_ms,
+        ))
         .await?;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -125,9 +151,7 @@ pub async fn live(
     browser
         .execute("window.__sparkletProbe.reset();", vec![])
         .await?;
-    if run.profile.is_some() {
-        profile::start(browser).await?;
-    }
+    profile::start(browser).await?;
     let first = sample(browser).await?;
     let mut samples = vec![];
     let end = Instant::now() + run.measure;
@@ -135,10 +159,7 @@ pub async fn live(
         tokio::time::sleep(Duration::from_millis(500)).await;
         samples.push(sample(browser).await?);
     }
-    let top = match &run.profile {
-        Some(dir) => profile::stop(browser, dir, &run.name).await?,
-        None => Vec::new(),
-    };
+    let main = profile::stop(browser, run.profile.as_deref(), &run.name).await?;
     let last = samples.last().context("no sample taken")?;
     let rows: Vec<Batch> = serde_json::from_value(
         browser
@@ -154,7 +175,10 @@ pub async fn live(
         bail!("{}: only {} batches in the window", run.name, window.len());
     }
     let mut figures = figures(run, &first, &samples, &window, words_per_record);
-    figures.profile = top;
+    figures.profile = main.top;
+    figures.main_busy = main.busy;
+    figures.row.main_busy = Some(main.busy);
+    figures.row.stream_busy = Some(figures.stream_busy);
     figures.batches = window;
     Ok(figures)
 }
@@ -195,10 +219,15 @@ fn figures(
             arrival_to_result_p99_ms: arrival_p99,
             longest_task_ms: Some(last.longest_task_ms),
             peak_memory_bytes: Some(peak(samples).max(memory(first))),
+            main_busy: None,
+            stream_busy: None,
         },
         scheduling_start_ms: mean(&scheduling[..fifth]),
         scheduling_end_ms: mean(&scheduling[scheduling.len() - fifth..]),
         frames_per_s: last.frames as f64 * 1000.0 / (last.t - last.since).max(1.0),
+        main_busy: 0.0,
+        stream_busy: (last.busy_ms - first.busy_ms) / (last.t - first.t).max(1.0),
+        worker: last.worker,
         memory_growth_bytes: peak(&samples[2 * third..]) - peak(&samples[third..2 * third]),
         dropped: last.dropped - first.dropped,
         profile: Vec::new(),

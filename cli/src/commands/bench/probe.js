@@ -39,6 +39,8 @@
       rate_limit: s ? s.rate_limit : null,
       wasm_bytes: s ? s.wasm_memory_bytes : 0,
       heap_bytes: performance.memory ? performance.memory.usedJSHeapSize : 0,
+      busy_ms: s && s.busy_ms !== undefined ? s.busy_ms : 0,
+      worker: s ? s.worker === true : false,
       longest_task_ms: probe.longest,
       long_tasks: probe.longTasks,
       frames: probe.frames,

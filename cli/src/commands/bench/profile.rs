@@ -1,8 +1,9 @@
 //! Where the page's main thread spends its time: the DevTools CPU profiler
 //! (CDP `Profiler`), started and stopped around a live run's measurement.
-//! The profile is saved as a `.cpuprofile` (Chrome DevTools' Performance
-//! panel opens it) and summarised as the functions with the most self
-//! time, wasm functions by their Rust names.
+//! Its busy share is the time not sampled as `(idle)`; the profile can be
+//! saved as a `.cpuprofile` (Chrome DevTools' Performance panel opens it)
+//! and is summarised as the functions with the most self time, wasm
+//! functions by their Rust names.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,16 +29,26 @@ pub async fn start(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stops the profiler, saves the profile as `dir/name.cpuprofile` and
-/// returns the top functions by self time: `(share, name)`.
-pub async fn stop(browser: &Browser, dir: &Path, name: &str) -> anyhow::Result<Vec<(f64, String)>> {
+/// The main thread over a profiled window.
+pub struct MainThread {
+    /// The share of the window it was busy (not idle).
+    pub busy: f64,
+    /// The functions with the most self time: `(share, name)`.
+    pub top: Vec<(f64, String)>,
+}
+
+/// Stops the profiler, saves the profile as `dir/name.cpuprofile` when
+/// given a `dir`, and sums it up.
+pub async fn stop(browser: &Browser, dir: Option<&Path>, name: &str) -> anyhow::Result<MainThread> {
     let stopped = browser.cdp("Profiler.stop", json!({})).await?;
     let profile = &stopped["profile"];
-    std::fs::create_dir_all(dir)?;
-    let file = dir.join(format!("{}.cpuprofile", slug(name)));
-    std::fs::write(&file, profile.to_string())
-        .with_context(|| format!("writing {}", file.display()))?;
-    top_self_time(profile)
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)?;
+        let file = dir.join(format!("{}.cpuprofile", slug(name)));
+        std::fs::write(&file, profile.to_string())
+            .with_context(|| format!("writing {}", file.display()))?;
+    }
+    self_time(profile)
 }
 
 #[derive(Deserialize)]
@@ -62,8 +73,9 @@ struct CallFrame {
     url: String,
 }
 
-/// The twelve functions with the most self time, as shares of all samples.
-fn top_self_time(profile: &Value) -> anyhow::Result<Vec<(f64, String)>> {
+/// The busy share, and the twelve functions with the most self time as
+/// shares of all samples.
+fn self_time(profile: &Value) -> anyhow::Result<MainThread> {
     let p: Profile = serde_json::from_value(profile.clone()).context("reading the profile")?;
     let names: HashMap<u64, String> = p
         .nodes
@@ -78,13 +90,17 @@ fn top_self_time(profile: &Value) -> anyhow::Result<Vec<(f64, String)>> {
         *by_name.entry(name).or_default() += dt;
     }
     let total: f64 = by_name.values().sum::<f64>().max(1.0);
+    let idle = by_name.get("(idle)").copied().unwrap_or(0.0);
     let mut top: Vec<(f64, String)> = by_name
         .into_iter()
         .map(|(n, t)| (t / total, n.to_string()))
         .collect();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
     top.truncate(12);
-    Ok(top)
+    Ok(MainThread {
+        busy: 1.0 - idle / total,
+        top,
+    })
 }
 
 fn label(f: &CallFrame) -> String {

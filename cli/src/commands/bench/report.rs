@@ -20,6 +20,10 @@ pub struct Row {
     pub longest_task_ms: Option<f64>,
     /// JS heap plus wasm memory, the most seen.
     pub peak_memory_bytes: Option<f64>,
+    /// The share of the time the page's main thread, and the stream's
+    /// thread (its worker), were busy.
+    pub main_busy: Option<f64>,
+    pub stream_busy: Option<f64>,
 }
 
 /// A target of the performance issue, and how the run did against it.
@@ -59,7 +63,7 @@ impl Report {
         println!("sparklet bench on {}", self.machine);
         println!();
         println!(
-            "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9}",
+            "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9} {:>11}",
             "scenario",
             "records/s",
             "words/s",
@@ -67,15 +71,16 @@ impl Report {
             "total p50/p99",
             "arr->res",
             "longest",
-            "peak mem"
+            "peak mem",
+            "busy main/"
         );
         println!(
-            "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9}",
-            "", "", "", "ms", "ms", "p99 ms", "task ms", "MB"
+            "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9} {:>11}",
+            "", "", "", "ms", "ms", "p99 ms", "task ms", "MB", "stream %"
         );
         for r in &self.rows {
             println!(
-                "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9}",
+                "{:<50} {:>11} {:>12} {:>15} {:>15} {:>10} {:>9} {:>9} {:>11}",
                 r.scenario,
                 opt(r.records_per_s, thousands),
                 opt(r.words_per_s, thousands),
@@ -84,6 +89,10 @@ impl Report {
                 opt(r.arrival_to_result_p99_ms, |x| format!("{x:.0}")),
                 opt(r.longest_task_ms, |x| format!("{x:.0}")),
                 opt(r.peak_memory_bytes, |x| format!("{:.0}", x / 1e6)),
+                match (r.main_busy, r.stream_busy) {
+                    (Some(m), Some(s)) => format!("{:.0} / {:.0}", m * 100.0, s * 100.0),
+                    _ => "-".into(),
+                },
             );
         }
         if !self.ratios.is_empty() {
