@@ -21,7 +21,7 @@ async fn the_word_count_state_equals_the_feeds_truth() {
     let run = common::start(common::settings(feed, pipeline, 200)).unwrap();
     let done = common::until(30_000, || {
         let r = run.rt.borrow();
-        matches!(r.conn, ConnState::Ended(_))
+        matches!(r.supervisor.conn, ConnState::Ended(_))
             && r.pending_records() == 0
             && run.listener.borrow().total_records() == 30_000
     })
@@ -57,14 +57,14 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
     .unwrap()
     .rt;
     let retrying = common::until(10_000, || {
-        matches!(rt.borrow().conn, ConnState::Reconnecting { .. })
+        matches!(rt.borrow().supervisor.conn, ConnState::Reconnecting { .. })
     })
     .await;
     assert!(retrying, "an unreachable feed is retried");
     let ConnState::Reconnecting {
         reason,
         retry_at_wall_ms,
-    } = rt.borrow().conn.clone()
+    } = rt.borrow().supervisor.conn.clone()
     else {
         unreachable!()
     };
@@ -82,7 +82,7 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
     ))
     .unwrap()
     .rt;
-    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+    let ConnState::Closed(reason) = rt.borrow().supervisor.conn.clone() else {
         panic!("ftp is not a feed")
     };
     assert!(
@@ -92,7 +92,7 @@ async fn unreachable_feeds_are_retried_and_malformed_urls_are_closed_with_reason
 
     let run = common::start(common::settings("not a url".into(), "count", 100)).unwrap();
     let rt = &run.rt;
-    let ConnState::Closed(reason) = rt.borrow().conn.clone() else {
+    let ConnState::Closed(reason) = rt.borrow().supervisor.conn.clone() else {
         panic!("not a URL")
     };
     assert!(reason.contains("is not a URL"), "{reason}");

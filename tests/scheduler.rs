@@ -18,7 +18,7 @@ async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_recor
     let run = common::start(common::settings(feed, "split | count", 100)).unwrap();
     common::sleep(1500).await;
     let r = run.rt.borrow();
-    let elapsed = r.clock.now_ms() - r.batches.start_ms;
+    let elapsed = r.clock.now_ms() - r.jobs.batches.start_ms;
     let infos: Vec<_> = run
         .listener
         .borrow()
@@ -44,7 +44,7 @@ async fn batches_are_cut_at_exact_multiples_of_the_interval_and_keep_every_recor
         assert_eq!(b.total_delay_ms, b.scheduling_delay_ms + b.processing_ms);
     }
     let in_batches: u64 = infos.iter().map(|b| b.records).sum();
-    let received = r.pending.counters().records;
+    let received = r.input.pending.counters().records;
     assert!(
         received > 1000,
         "the feed sent {received} records in 1.5 s at 3000/s"

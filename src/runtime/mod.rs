@@ -1,25 +1,27 @@
-//! The page's stream: one receiver, one pending buffer, one pipeline runner
-//! and the batch timer, wired together. Everything per record happens in
-//! the engine; this file runs once per frame (append) and once per batch
-//! (cut, run, record), and asks for a redraw at most once per batch.
+//! The stream: its parts (src/runtime/parts.rs: the connection, the rate
+//! controller, the input, the jobs, recovery) wired together, in the
+//! page's worker. Everything per record happens in the engine; this file
+//! runs once per frame (append) and once per batch (cut, run, report), and
+//! tells its listeners once per batch.
 
 mod flow;
+mod parts;
 mod recovery;
+
+pub use parts::{Input, Jobs, RateControl, Recovery, Supervisor};
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use sparklet_engine::latency::{event_time, LatencySummary};
 use sparklet_engine::pending::Block;
-use sparklet_engine::{Clock, Malformed, PendingBuffer, PipelineError, PipelineRunner, Records};
+use sparklet_engine::{Clock, PipelineError, PipelineRunner, Records};
 
 use sparklet_engine::rate::PidRateEstimator;
 
 use crate::bus::{ListenerBus, ListenerEvent};
 use crate::checkpoint::{LoadError, Saved};
 use crate::clock::PerformanceClock;
-use crate::connection::Gap;
 use crate::listener::{BatchRecord, LatencyFrom, Status};
 use crate::receiver::{Close, Event, Receiver};
 use crate::resume::ResumeCheck;
@@ -70,56 +72,28 @@ pub type Shared = Rc<RefCell<Runtime>>;
 /// How many records of a batch are scanned for their event time.
 const EVENT_TIME_SAMPLE: usize = 256;
 
+/// The stream: its parts, wired. Everything per record happens in the
+/// engine; this runs once per frame and once per batch.
 pub struct Runtime {
     pub settings: Settings,
-    pub runner: PipelineRunner,
-    pub pending: PendingBuffer,
-    /// Frames that were not valid UTF-8; the pipeline keeps its own log.
-    pub frame_malformed: Malformed,
+    /// The connection to the feed.
+    pub supervisor: Supervisor,
+    /// Backpressure.
+    pub rate: RateControl,
+    /// Records received, waiting for their batch.
+    pub input: Input,
+    /// The batch clock and the engine.
+    pub jobs: Jobs,
+    /// Checkpoints restored and saved.
+    pub recovery: Recovery,
     /// Where what happens is told (the page's views, an embedder).
     pub bus: ListenerBus,
-    pub conn: ConnState,
-    pub batches: BatchClock,
-    pub clock: PerformanceClock,
-    receiver: Option<Receiver>,
-    timer: Option<Timeout>,
-    /// This runtime, for the timers it arms from inside its own events.
-    this: Weak<RefCell<Runtime>>,
-    /// Failed attempts since the last good connection.
-    attempt: u32,
-    retry: Option<Timeout>,
-    /// Connections re-established after a drop.
-    pub reconnects: u64,
-    /// `Date.now()` of the last drop, until a connection is back.
-    dropped_at_wall_ms: Option<f64>,
-    pub gaps: Vec<Gap>,
-    pub gap_count: u64,
-    estimator: PidRateEstimator,
-    /// The last rate the feed was asked for.
-    pub rate_limit: Option<u64>,
-    /// An emergency slow-down was sent and the buffer has not drained yet.
-    braked: bool,
-    /// Record lines received before this connection opened: its acks
-    /// count from here.
-    conn_base: u64,
-    /// The feed record a restored run resumes at.
-    start_offset: Option<u64>,
-    /// Whether each connection resumed where it was asked (the feed's
-    /// hello), and what that means for gaps and a restored run.
-    pub resume: ResumeCheck,
-    /// Why a saved checkpoint was not used, shown in the page.
-    pub restore_refused: Option<String>,
-    /// Batches restored from a checkpoint, if this run began with one.
-    pub restored_batches: Option<u64>,
-    /// Checkpoints saved by this run.
-    pub checkpoints: u64,
-    /// A periodic checkpoint came due while the sink had batches in hand;
-    /// it is taken when they settle.
-    checkpoint_owed: bool,
     /// Where each batch's output goes, when the server has a sink.
     pub sink: Option<Sink>,
-    /// What the feed last said about its source (a notice's `status`).
-    pub source_status: Option<String>,
+    /// The stream's time base (`performance.now()` of its thread).
+    pub clock: PerformanceClock,
+    /// This runtime, for the timers it arms from inside its own events.
+    this: Weak<RefCell<Runtime>>,
     /// `performance.now()` when this runtime started.
     pub started_ms: f64,
     /// Time spent taking frames in and running batches, ms: the stream's
@@ -146,38 +120,23 @@ impl Runtime {
         bus.run_started(wall, zero_time(wall, settings.batch.as_millis()));
         let sink = sink.map(|path| Sink::new(&path, &settings.sink_name, bus.clone()));
         let rt = Rc::new(RefCell::new(Runtime {
-            batches: BatchClock {
-                start_ms: now,
-                interval_ms: settings.batch.as_millis(),
+            jobs: Jobs {
+                runner,
+                batches: BatchClock {
+                    start_ms: now,
+                    interval_ms: settings.batch.as_millis(),
+                },
+                timer: None,
             },
+            supervisor: Supervisor::default(),
+            rate: RateControl::new(settings.batch.as_millis()),
+            input: Input::new(buffer_bytes),
+            recovery: Recovery::default(),
             settings,
-            runner,
-            pending: PendingBuffer::new(buffer_bytes),
-            frame_malformed: Malformed::default(),
             bus,
-            conn: ConnState::Connecting,
-            clock,
-            receiver: None,
-            timer: None,
-            this: Weak::new(),
-            attempt: 0,
-            retry: None,
-            reconnects: 0,
-            dropped_at_wall_ms: None,
-            gaps: Vec::new(),
-            gap_count: 0,
-            estimator: PidRateEstimator::new(1000),
-            rate_limit: None,
-            braked: false,
-            conn_base: 0,
-            start_offset: None,
-            resume: ResumeCheck::default(),
-            restore_refused: None,
-            restored_batches: None,
-            checkpoints: 0,
-            checkpoint_owed: false,
             sink,
-            source_status: None,
+            clock,
+            this: Weak::new(),
             started_ms: now,
             busy_ms: 0.0,
         }));
@@ -195,7 +154,6 @@ impl Runtime {
                     };
                 }));
             }
-            r.estimator = PidRateEstimator::new(r.settings.batch.as_millis());
             match restore {
                 Some(Ok(saved)) => r.restore(saved),
                 Some(Err(why)) => r.refuse_restore(why),
@@ -210,61 +168,63 @@ impl Runtime {
 
     /// Records received and not yet in a batch.
     pub fn pending_records(&self) -> usize {
-        self.pending.len()
+        self.input.pending.len()
     }
 
     /// Every malformed record: bad frames and bad records in the pipeline.
     pub fn malformed_count(&self) -> u64 {
-        self.frame_malformed.count() + self.runner.malformed().count()
+        self.input.malformed_count(&self.jobs.runner)
     }
 
-    /// Copies the receiver's status into the listener and asks for a redraw.
+    /// Tells the listeners the stream's status, with whatever else was
+    /// posted since the last time, in one delivery.
     fn announce(&self) {
-        let counters = self.pending.counters();
+        let counters = self.input.pending.counters();
         let samples = self
+            .input
             .frame_malformed
             .samples()
-            .chain(self.runner.malformed().samples());
-        let status = Status {
-            settings: Some(self.settings.clone()),
-            conn: Some(self.conn.clone()),
-            received: counters.records,
-            bytes: counters.bytes,
-            dropped: counters.dropped,
-            pending: self.pending.len(),
-            malformed: self.malformed_count(),
-            malformed_samples: samples.cloned().collect(),
-            reconnects: self.reconnects,
-            gaps: self.gaps.clone(),
-            gap_count: self.gap_count,
-            rate_limit: self.rate_limit,
-            evicted: self.runner.evicted(),
-            sink: self.sink.as_ref().map(Sink::figures),
-            source_status: self.source_status.clone(),
-            notice: self
-                .restore_refused
-                .as_ref()
-                .map(|why| format!("Started fresh: the saved checkpoint was not used ({why}).")),
-            frames: counters.frames,
-            lines: counters.lines,
-            resume: self.resumes(),
-            feed_resumes: self.resume.feed_resumes,
-            restore_refused: self.restore_refused.clone(),
-            restored_batches: self.restored_batches,
-            checkpoints: self.checkpoints,
-            state_bytes: self.runner.state_bytes(),
-            wasm_memory_bytes: crate::global::wasm_memory_bytes(),
-            started_ms: self.started_ms,
-            worker: crate::global::in_worker(),
-            busy_ms: self.busy_ms,
-        };
+            .chain(self.jobs.runner.malformed().samples());
+        let status =
+            Status {
+                settings: Some(self.settings.clone()),
+                conn: Some(self.supervisor.conn.clone()),
+                received: counters.records,
+                bytes: counters.bytes,
+                dropped: counters.dropped,
+                pending: self.input.pending.len(),
+                malformed: self.malformed_count(),
+                malformed_samples: samples.cloned().collect(),
+                reconnects: self.supervisor.reconnects,
+                gaps: self.supervisor.gaps.clone(),
+                gap_count: self.supervisor.gap_count,
+                rate_limit: self.rate.rate_limit,
+                evicted: self.jobs.runner.evicted(),
+                sink: self.sink.as_ref().map(Sink::figures),
+                source_status: self.supervisor.source_status.clone(),
+                notice: self.recovery.restore_refused.as_ref().map(|why| {
+                    format!("Started fresh: the saved checkpoint was not used ({why}).")
+                }),
+                frames: counters.frames,
+                lines: counters.lines,
+                resume: self.resumes(),
+                feed_resumes: self.supervisor.resume.feed_resumes,
+                restore_refused: self.recovery.restore_refused.clone(),
+                restored_batches: self.recovery.restored_batches,
+                checkpoints: self.recovery.checkpoints,
+                state_bytes: self.jobs.runner.state_bytes(),
+                wasm_memory_bytes: crate::global::wasm_memory_bytes(),
+                started_ms: self.started_ms,
+                worker: crate::global::in_worker(),
+                busy_ms: self.busy_ms,
+            };
         self.bus.post(ListenerEvent::Status(Box::new(status)));
         self.bus.flush();
     }
 
     fn on_event(&mut self, event: Event, at: f64) {
         if !matches!(event, Event::Open | Event::Closed { .. } | Event::Error)
-            && self.resume.first()
+            && self.supervisor.resume.first()
         {
             let hello = match &event {
                 Event::Hello(h) => Some(*h),
@@ -274,49 +234,53 @@ impl Runtime {
         }
         match event {
             Event::Text(text) => {
-                self.pending.push_text(text, at, &mut self.frame_malformed);
+                self.input
+                    .pending
+                    .push_text(text, at, &mut self.input.frame_malformed);
                 self.brake_if_filling();
             }
             Event::Binary(bytes) => {
-                self.pending
-                    .push_binary(bytes, at, &mut self.frame_malformed);
+                self.input
+                    .pending
+                    .push_binary(bytes, at, &mut self.input.frame_malformed);
                 self.brake_if_filling();
             }
-            Event::Refused { bytes, records } => self.pending.refuse_frame(bytes, records),
+            Event::Refused { bytes, records } => self.input.pending.refuse_frame(bytes, records),
             Event::Notice(notice) => {
                 if notice.skipped > 0 {
-                    self.pending.skip_records(notice.skipped);
+                    self.input.pending.skip_records(notice.skipped);
                     let reason = notice
                         .reason
                         .unwrap_or_else(|| "skipped by the feed".into());
-                    self.frame_malformed
+                    self.input
+                        .frame_malformed
                         .record_many(notice.skipped, "", || reason);
                 }
                 if let Some(status) = notice.status {
-                    self.source_status = Some(status);
+                    self.supervisor.source_status = Some(status);
                 }
                 self.announce();
             }
             Event::Hello(_) => self.announce(),
             Event::Open => {
-                let dropped = self.dropped_at_wall_ms.take();
-                self.reconnects += dropped.is_some() as u64;
-                self.resume.opened(dropped);
-                self.attempt = 0;
-                self.conn = ConnState::Live;
-                self.conn_base = self.pending.counters().lines;
+                let dropped = self.supervisor.dropped_at_wall_ms.take();
+                self.supervisor.reconnects += dropped.is_some() as u64;
+                self.supervisor.resume.opened(dropped);
+                self.supervisor.attempt = 0;
+                self.supervisor.conn = ConnState::Live;
+                self.supervisor.conn_base = self.input.pending.counters().lines;
                 self.grant_credit();
                 self.announce();
             }
             Event::Closed(close) => {
-                if let Some(from) = self.resume.closed() {
+                if let Some(from) = self.supervisor.resume.closed() {
                     // Reopened and closed again without a word: still down.
-                    self.dropped_at_wall_ms = Some(from);
+                    self.supervisor.dropped_at_wall_ms = Some(from);
                 }
                 match close {
-                    Close::Ended(text) => self.conn = ConnState::Ended(text),
+                    Close::Ended(text) => self.supervisor.conn = ConnState::Ended(text),
                     Close::Dropped(text) => self.retry_later(text),
-                    Close::Unusable(text) => self.conn = ConnState::Closed(text),
+                    Close::Unusable(text) => self.supervisor.conn = ConnState::Closed(text),
                 }
                 self.announce();
             }
@@ -327,21 +291,21 @@ impl Runtime {
     /// Runs every batch whose time has come, oldest first.
     fn run_due_batches(&mut self) {
         loop {
-            let k = self.runner.completed_batches() + 1;
-            let due = self.batches.due_ms(k);
+            let k = self.jobs.runner.completed_batches() + 1;
+            let due = self.jobs.batches.due_ms(k);
             if due > self.clock.now_ms() {
                 return;
             }
-            let Block { records, frames } = self.pending.take_until(due);
+            let Block { records, frames } = self.input.pending.take_until(due);
             let input_sample: Vec<String> = records
                 .iter()
                 .take(crate::listener::INPUT_SAMPLE)
                 .map(str::to_string)
                 .collect();
             let event_times = sample_event_times(&records, &self.settings.event_time);
-            let mut report = self.runner.run_batch(records, due, &self.clock);
+            let mut report = self.jobs.runner.run_batch(records, due, &self.clock);
             if let Some(output) = report.output.as_mut() {
-                crate::ranking::rank_output(self.runner.pipeline(), output);
+                crate::ranking::rank_output(self.jobs.runner.pipeline(), output);
             }
             let batch_time = self.bus.totals().batch_time_ms(&report.info);
             let stored = match (&self.sink, report.output.as_deref()) {
@@ -383,7 +347,7 @@ impl Runtime {
             record.event = report.event;
             self.bus.batch_completed(record, report.output);
             let every = self.settings.checkpoint_batches();
-            if every > 0 && self.runner.completed_batches().is_multiple_of(every) {
+            if every > 0 && self.jobs.runner.completed_batches().is_multiple_of(every) {
                 self.save_checkpoint(false);
             }
         }
@@ -419,29 +383,29 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
     let reconnect = {
         let mut r = rt.borrow_mut();
         let reconnect = r.settings.feed != settings.feed;
-        r.start_offset = None;
-        r.restored_batches = None;
-        r.restore_refused = None;
+        // A new run: nothing restored; the checkpoints saved stay counted.
+        r.recovery = Recovery {
+            checkpoints: r.recovery.checkpoints,
+            ..Recovery::default()
+        };
         if reconnect {
-            r.source_status = None;
-            r.pending = PendingBuffer::new(settings.buffer_bytes());
-            r.frame_malformed = Malformed::default();
-            r.attempt = 0;
-            r.dropped_at_wall_ms = None;
-            r.resume = ResumeCheck::default();
+            r.supervisor.source_status = None;
+            r.input = Input::new(settings.buffer_bytes());
+            r.supervisor.attempt = 0;
+            r.supervisor.dropped_at_wall_ms = None;
+            r.supervisor.resume = ResumeCheck::default();
         }
-        r.estimator = PidRateEstimator::new(settings.batch.as_millis());
-        r.runner = runner;
-        r.checkpoint_owed = false;
+        r.rate.estimator = PidRateEstimator::new(settings.batch.as_millis());
+        r.jobs.runner = runner;
         let wall = js_sys::Date::now();
         r.bus
             .run_started(wall, zero_time(wall, settings.batch.as_millis()));
-        r.batches = BatchClock {
+        r.jobs.batches = BatchClock {
             start_ms: r.clock.now_ms(),
             interval_ms: settings.batch.as_millis(),
         };
         r.settings = settings;
-        r.timer = None;
+        r.jobs.timer = None;
         reconnect
     };
     if reconnect {
@@ -457,13 +421,13 @@ pub fn apply(rt: &Shared, settings: Settings) -> Result<(), PipelineError> {
 fn connect(rt: &Shared) {
     let weak: Weak<RefCell<Runtime>> = Rc::downgrade(rt);
     let mut r = rt.borrow_mut();
-    r.receiver = None;
-    r.retry = None;
+    r.supervisor.receiver = None;
+    r.supervisor.retry = None;
     if let Err(e) = check_feed_url(&r.settings.feed) {
-        r.conn = ConnState::Closed(e.to_string());
+        r.supervisor.conn = ConnState::Closed(e.to_string());
         return;
     }
-    r.conn = ConnState::Connecting;
+    r.supervisor.conn = ConnState::Connecting;
     let handler = Rc::new(move |event: Event, at: f64| {
         if let Some(rt) = weak.upgrade() {
             let mut r = rt.borrow_mut();
@@ -472,11 +436,11 @@ fn connect(rt: &Shared) {
         }
     });
     let (url, asked_from) = r.connect_url();
-    r.resume.connecting(asked_from);
-    let max_frame = r.pending.limit_bytes();
+    r.supervisor.resume.connecting(asked_from);
+    let max_frame = r.input.pending.limit_bytes();
     match Receiver::connect(&url, handler, max_frame) {
-        Ok(receiver) => r.receiver = Some(receiver),
-        Err(e) => r.conn = ConnState::Closed(e.to_string()),
+        Ok(receiver) => r.supervisor.receiver = Some(receiver),
+        Err(e) => r.supervisor.conn = ConnState::Closed(e.to_string()),
     }
 }
 
@@ -484,9 +448,9 @@ fn connect(rt: &Shared) {
 fn schedule(rt: &Shared) {
     let weak = Rc::downgrade(rt);
     let mut r = rt.borrow_mut();
-    let due = r.batches.due_ms(r.runner.completed_batches() + 1);
+    let due = r.jobs.batches.due_ms(r.jobs.runner.completed_batches() + 1);
     let now = r.clock.now_ms();
-    r.timer = Some(wake_at(due, now, move || {
+    r.jobs.timer = Some(wake_at(due, now, move || {
         if let Some(rt) = weak.upgrade() {
             tick(&rt);
         }

@@ -30,20 +30,20 @@ impl Runtime {
         if let Err(e) = saved.check() {
             return self.refuse_restore(e);
         }
-        if let Err(e) = self.runner.restore(saved.engine()) {
+        if let Err(e) = self.jobs.runner.restore(saved.engine()) {
             return self.refuse_restore(e);
         }
-        let k = self.runner.completed_batches();
+        let k = self.jobs.runner.completed_batches();
         let now = self.clock.now_ms();
         let run_ms = k.saturating_mul(self.settings.batch.as_millis());
-        self.batches = BatchClock {
+        self.jobs.batches = BatchClock {
             start_ms: now - run_ms as f64,
-            interval_ms: self.batches.interval_ms,
+            interval_ms: self.jobs.batches.interval_ms,
         };
-        self.start_offset = Some(saved.offset);
+        self.recovery.start_offset = Some(saved.offset);
         // The feed's first message must confirm it starts at the offset.
-        self.resume = ResumeCheck::restoring(saved.resumes);
-        self.restored_batches = Some(k);
+        self.supervisor.resume = ResumeCheck::restoring(saved.resumes);
+        self.recovery.restored_batches = Some(k);
         let interval = self.settings.batch.as_millis();
         // A checkpoint from before zero times were kept: a zero that puts
         // the restored batches in the past.
@@ -51,6 +51,7 @@ impl Runtime {
             .zero_ms
             .unwrap_or_else(|| zero_time(js_sys::Date::now(), interval).saturating_sub(run_ms));
         let late = self
+            .jobs
             .runner
             .pipeline()
             .is_event_time()
@@ -68,13 +69,13 @@ impl Runtime {
             Err(_) => return,
         };
         runner.set_max_keys(self.settings.max_keys);
-        self.runner = runner;
-        self.start_offset = None;
-        self.restored_batches = None;
+        self.jobs.runner = runner;
+        self.recovery.start_offset = None;
+        self.recovery.restored_batches = None;
         let wall = js_sys::Date::now();
         self.bus
             .run_started(wall, zero_time(wall, self.settings.batch.as_millis()));
-        self.batches = BatchClock {
+        self.jobs.batches = BatchClock {
             start_ms: self.clock.now_ms(),
             interval_ms: self.settings.batch.as_millis(),
         };
@@ -84,20 +85,21 @@ impl Runtime {
     /// A checkpoint that was found and not used: the page says why.
     pub(super) fn refuse_restore(&mut self, why: impl std::fmt::Display) {
         web_sys::console::warn_1(&format!("Sparklet did not restore a checkpoint: {why}").into());
-        self.restore_refused = Some(why.to_string());
+        self.recovery.restore_refused = Some(why.to_string());
     }
 
     /// The periodic checkpoint that waited for the sink, now that it has
     /// settled.
     pub(super) fn take_owed_checkpoint(&mut self) {
-        if self.checkpoint_owed {
+        if self.recovery.checkpoint_owed {
             self.save_checkpoint(false);
         }
     }
 
     /// The feed's record number this run started from.
     pub(super) fn first_record(&self) -> u64 {
-        self.start_offset
+        self.recovery
+            .start_offset
             .unwrap_or_else(|| from_of(&self.settings.feed))
     }
 
@@ -114,18 +116,18 @@ impl Runtime {
     /// the one before (the batches stored since are found stored).
     pub fn save_checkpoint(&mut self, leaving: bool) {
         if self.sink.as_ref().is_some_and(|s| !s.settled()) {
-            self.checkpoint_owed |= !leaving;
+            self.recovery.checkpoint_owed |= !leaving;
             return;
         }
-        self.checkpoint_owed = false;
+        self.recovery.checkpoint_owed = false;
         // A periodic checkpoint waits while the last one is still written.
         if !leaving && checkpoint::writing() {
             return;
         }
-        let parts = self.runner.checkpoint_parts();
-        let counters = self.pending.counters();
+        let parts = self.jobs.runner.checkpoint_parts();
+        let counters = self.input.pending.counters();
         let offset =
-            (self.first_record() + counters.lines).saturating_sub(self.pending.len() as u64);
+            (self.first_record() + counters.lines).saturating_sub(self.input.pending.len() as u64);
         let totals = self.bus.totals();
         let head = Saved::head(
             offset,
@@ -136,6 +138,6 @@ impl Runtime {
             (totals.late, totals.late_rows),
         );
         checkpoint::store(checkpoint::key(&self.settings), head, parts, leaving);
-        self.checkpoints += 1;
+        self.recovery.checkpoints += 1;
     }
 }
