@@ -262,11 +262,67 @@ impl serde::Serialize for Value {
 }
 
 /// Reads what [`Serialize`](serde::Serialize) wrote, as [`Value::from_json`]
-/// does: a two-element array is a pair. (So a batch's output crosses from
-/// the page's worker to its view and comes back as it left.)
+/// does (a two-element array is a pair, an integer past `i64` a float),
+/// but keeping an object's fields in their order (a repeated field keeps
+/// its first place and its last value). So a batch's output crosses from
+/// the page's worker to its view and comes back as it left.
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        serde_json::Value::deserialize(d).map(Value::from_json)
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(i64::try_from(u).map_or(Value::Float(u as f64), Value::Int))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::str(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items: Vec<Value> = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(match <[Value; 2]>::try_from(items) {
+            Ok([k, v]) => Value::pair(k, v),
+            Err(items) => Value::List(items),
+        })
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields: Vec<(Str, Value)> = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            match fields.iter_mut().find(|(name, _)| *name == k) {
+                Some(field) => field.1 = v,
+                None => fields.push((Str::from(k), v)),
+            }
+        }
+        Ok(Value::Object(fields))
     }
 }
 
@@ -286,6 +342,26 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn what_is_serialised_reads_back_the_same_fields_in_order() {
+        let v = Value::from_json(serde_json::json!([
+            {"window": {"start": 1, "end": 2}, "key": "/ü\"", "value": 1.5},
+            [1, [2, 3]],
+            [1, 2, 3],
+            null,
+            true,
+            -7
+        ]));
+        let text = serde_json::to_string(&v).unwrap();
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        let dup: Value = serde_json::from_str(r#"{"b": 1, "a": 2, "b": 3}"#).unwrap();
+        assert_eq!(dup.to_string(), r#"{"b":3,"a":2}"#);
+        let big: Value = serde_json::from_str("18446744073709551615").unwrap();
+        assert!(matches!(big, Value::Float(_)));
+    }
 
     #[test]
     fn two_element_arrays_are_pairs() {

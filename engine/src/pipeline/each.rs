@@ -4,6 +4,8 @@
 //! the same closures.
 
 use crate::dstream::DStream;
+use crate::expr::Expr;
+use crate::pipeline::projection;
 use crate::pipeline::stage::Stage;
 use crate::pipeline::text::{self, Case, TextOp};
 use crate::value::{Str, Value};
@@ -32,11 +34,7 @@ impl Each {
             Stage::Lower => text_op(TextOp::Case(Case::Lower)),
             Stage::Upper => text_op(TextOp::Case(Case::Upper)),
             Stage::Trim => text_op(TextOp::Trim),
-            Stage::Json => Each::One(Box::new(|v| match v.as_str().map(serde_json::from_str) {
-                Some(Ok(json)) => Ok(Value::from_json(json)),
-                Some(Err(e)) => Err((v.to_string(), format!("invalid JSON: {e}"))),
-                None => Err((v.to_string(), text::needs_string(&v, "json"))),
-            })),
+            Stage::Json => Each::One(Box::new(parse_json)),
             Stage::Map(e) => Each::One(Box::new(move |v| match e.eval(&v) {
                 Ok(out) => Ok(out),
                 Err(err) => Err((v.to_string(), format!("map: {err}"))),
@@ -63,6 +61,25 @@ impl Each {
             })),
             _ => return None,
         })
+    }
+
+    /// `json | map e` as one stage, when `e` reads only top-level fields:
+    /// those are scanned out of the record's text, the rest never built
+    /// (see [`projection`]). A record of another shape, and a record `e`
+    /// fails on, go the general way, so each reads and fails as unfused.
+    pub fn json_map(e: Expr) -> Option<Each> {
+        let fields = projection::fields(&e)?;
+        Some(Each::One(Box::new(move |v| {
+            let projected = v.as_str().and_then(|t| projection::project(t, &fields));
+            if let Some(record) = projected {
+                if let Ok(out) = e.eval(&record) {
+                    return Ok(out);
+                }
+            }
+            let record = parse_json(v)?;
+            e.eval(&record)
+                .map_err(|err| (record.to_string(), format!("map: {err}")))
+        })))
     }
 
     /// This stage on a plain stream.
@@ -114,5 +131,14 @@ fn text_op(op: TextOp) -> Each {
             }
             other => Err(refuse(other, &op)),
         })),
+    }
+}
+
+/// The `json` stage: the record's text parsed whole.
+fn parse_json(v: Value) -> Result<Value, Refusal> {
+    match v.as_str().map(serde_json::from_str) {
+        Some(Ok(json)) => Ok(Value::from_json(json)),
+        Some(Err(e)) => Err((v.to_string(), format!("invalid JSON: {e}"))),
+        None => Err((v.to_string(), text::needs_string(&v, "json"))),
     }
 }

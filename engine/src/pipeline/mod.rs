@@ -9,6 +9,7 @@ pub(crate) mod expr_parser;
 pub(crate) mod lexer;
 pub mod limits;
 pub(crate) mod parser;
+pub(crate) mod projection;
 pub(crate) mod reduce_fn;
 pub(crate) mod source;
 pub(crate) mod stage;
@@ -155,11 +156,29 @@ impl Pipeline {
         let figures: Rc<RefCell<EventFigures>> = Rc::default();
         let mut flow = Flow::Plain(stream);
         let mut watermark_at = None;
-        for (i, parsed) in stages.iter().enumerate().skip(next) {
+        let mut i = next;
+        while let Some(parsed) = stages.get(i) {
             let from = match i {
                 0 => source_stage,
                 _ => graph.stage_count(),
             };
+            // `json | map e` runs as one stage when `e` can be projected.
+            let projected = match (form, &flow, &parsed.stage, stages.get(i + 1)) {
+                (Form::Fused, Flow::Plain(_), Stage::Json, Some(next)) => match &next.stage {
+                    Stage::Map(e) => each::Each::json_map(e.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(each) = projected {
+                let Flow::Plain(stream) = flow else {
+                    unreachable!("matched a plain flow")
+                };
+                flow = Flow::Plain(each.on(stream));
+                graph.group_stages(from, &format!("{} | {}", label(i), label(i + 1)));
+                i += 2;
+                continue;
+            }
             if matches!(parsed.stage, Stage::WithWatermark(..)) && watermark_at.replace(i).is_some()
             {
                 let twice = event_stages::misplaced(&parsed.stage);
@@ -169,6 +188,7 @@ impl Pipeline {
                 .apply(&parsed.stage, &parsed.name, &figures, build::apply)
                 .map_err(|e| at(i, e))?;
             graph.group_stages(from, label(i));
+            i += 1;
         }
         let stream = match (flow, watermark_at) {
             (Flow::Plain(stream), _) => stream,

@@ -21,6 +21,18 @@ pub struct Throughput {
 /// `events`, of the events feed) through `pipeline`, timed after one
 /// warm-up batch; generation happens before the clock starts.
 pub fn throughput(pipeline: &str, batches: usize, size: u64, events: bool) -> Throughput {
+    let p = Pipeline::new(pipeline, Duration::from_secs(1)).expect("a valid pipeline");
+    throughput_of(p, batches, size, events)
+}
+
+/// The same for `pipeline` built stage by stage, without the fused paths:
+/// what fusion gains, measured beside it.
+pub fn unfused_throughput(pipeline: &str, batches: usize, size: u64, events: bool) -> Throughput {
+    let p = Pipeline::unfused(pipeline, Duration::from_secs(1)).expect("a valid pipeline");
+    throughput_of(p, batches, size, events)
+}
+
+fn throughput_of(mut p: Pipeline, batches: usize, size: u64, events: bool) -> Throughput {
     let inputs: Vec<Records> = (0..=batches as u64)
         .map(|b| records(b * size, size, events))
         .collect();
@@ -32,7 +44,6 @@ pub fn throughput(pipeline: &str, batches: usize, size: u64, events: bool) -> Th
                 .sum::<usize>()
         })
         .sum();
-    let mut p = Pipeline::new(pipeline, Duration::from_secs(1)).expect("a valid pipeline");
     let mut inputs = inputs.into_iter();
     p.run(inputs.next().expect("a warm-up batch"));
     let start = Instant::now();

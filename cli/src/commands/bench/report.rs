@@ -47,6 +47,8 @@ pub struct Report {
     pub profiles: Vec<(String, Vec<(f64, String)>)>,
     /// Per live scenario, every batch measured (`window.sparklet.batches()`).
     pub batches: Vec<(String, Vec<super::page::Batch>)>,
+    /// The `--quick` floors this run fell under, each in words.
+    pub floors_missed: Vec<String>,
 }
 
 impl Report {
