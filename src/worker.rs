@@ -22,6 +22,9 @@ use crate::stream::{Command, Reply};
 
 thread_local! {
     static STREAM: RefCell<Option<Shared>> = const { RefCell::new(None) };
+    /// While a checkpoint loads for `Start`: the settings an `Apply` sent
+    /// meanwhile (`Some(None)`: none yet), which then start fresh.
+    static LOADING: RefCell<Option<Option<Settings>>> = const { RefCell::new(None) };
 }
 
 /// The worker's entry: answers the page's commands from now on, and those
@@ -68,10 +71,16 @@ fn handle(data: JsValue) {
             settings,
             restore: true,
             sink,
-        } => wasm_bindgen_futures::spawn_local(async move {
-            let saved = checkpoint::load(&checkpoint::key(&settings)).await;
-            start(settings, sink, saved);
-        }),
+        } => {
+            LOADING.with(|l| *l.borrow_mut() = Some(None));
+            wasm_bindgen_futures::spawn_local(async move {
+                let saved = checkpoint::load(&checkpoint::key(&settings)).await;
+                match LOADING.with(|l| l.borrow_mut().take()).flatten() {
+                    Some(newer) => start(newer, sink, None),
+                    None => start(settings, sink, saved),
+                }
+            })
+        }
         Command::Start { settings, sink, .. } => start(settings, sink, None),
         Command::Apply { settings } => apply(settings),
         Command::Clear => {
@@ -118,7 +127,14 @@ fn run(
 }
 
 fn apply(settings: Settings) {
-    let Some(rt) = running() else { return };
+    let Some(rt) = running() else {
+        LOADING.with(|l| {
+            if let Some(newer) = l.borrow_mut().as_mut() {
+                *newer = Some(settings);
+            }
+        });
+        return;
+    };
     if let Err(e) = runtime::apply(&rt, settings) {
         post(&Reply::Failed(e.to_string()));
     }
