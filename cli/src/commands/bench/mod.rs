@@ -46,20 +46,27 @@ pub struct Args {
     profile: Option<PathBuf>,
 }
 
-/// The page's sustained word count, flat out, below which `--quick` fails:
-/// about half of the 13-19 M that quick runs measure on this machine kind,
-/// so noise does not trip it and losing half the speed does.
-const FLOOR_WORDS_PER_S: f64 = 8.0e6;
+/// The page's sustained word count, flat out, below which `--quick` fails.
+/// Quick runs measured 8.2-16.1 M in one day on this machine kind, whose
+/// load from its neighbours varies (the p99 with it, 45-93 ms): the floor
+/// is under the worst of them, so noise does not trip it and losing half
+/// the speed on a quiet machine does.
+const FLOOR_WORDS_PER_S: f64 = 6.0e6;
 
 /// The same for the JSON example on the events feed (quick runs: 360-380 k
 /// records/s with the projection, 220 k without).
 const FLOOR_JSON_RECORDS_PER_S: f64 = 150.0e3;
 
-/// The main thread while the page runs flat out: no task over this (it
-/// draws only; quick runs see none over 50 ms)...
-const FLOOR_LONGEST_TASK_MS: f64 = 50.0;
-/// ...and at least these animation frames per second (quick runs: 60;
-/// the target is 55, the floor leaves room for a loaded machine).
+/// The main thread while the page runs flat out, with the stream in its
+/// worker: busy under this share (quick runs: 5-20%; with the engine on
+/// it, 57-86%)...
+const FLOOR_MAIN_BUSY: f64 = 0.4;
+/// ...no task this long (the target is 50 ms, judged in the table; on a
+/// loaded 2-core machine a 54 ms task was seen once in CI, none in the
+/// other runs, 63-66 ms ones with the engine on the main thread)...
+const FLOOR_LONGEST_TASK_MS: f64 = 100.0;
+/// ...and at least these animation frames per second (quick runs: 59-60;
+/// the target is 55).
 const FLOOR_FRAMES_PER_S: f64 = 45.0;
 
 /// What the words feed must deliver to a native client, below which
@@ -362,11 +369,17 @@ async fn measure_page(
             ">= 55",
             Some(run.frames_per_s >= 55.0),
         );
-        if longest >= FLOOR_LONGEST_TASK_MS || run.frames_per_s < FLOOR_FRAMES_PER_S {
+        if longest >= FLOOR_LONGEST_TASK_MS
+            || run.frames_per_s < FLOOR_FRAMES_PER_S
+            || run.main_busy >= FLOOR_MAIN_BUSY
+        {
             report.floors_missed.push(format!(
-                "the main thread, {what} at rate=0: a {longest:.0} ms task, {:.0} frames/s \
-                 (floors: under {FLOOR_LONGEST_TASK_MS} ms, {FLOOR_FRAMES_PER_S} frames/s)",
-                run.frames_per_s
+                "the main thread, {what} at rate=0: {:.0}% busy, a {longest:.0} ms task, \
+                 {:.0} frames/s (floors: under {:.0}%, under {FLOOR_LONGEST_TASK_MS} ms, \
+                 {FLOOR_FRAMES_PER_S} frames/s)",
+                run.main_busy * 100.0,
+                run.frames_per_s,
+                FLOOR_MAIN_BUSY * 100.0
             ));
         }
         report.target(
