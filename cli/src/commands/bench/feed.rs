@@ -9,6 +9,9 @@ use anyhow::Context;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::report::{millions, Report, Row};
+use super::FRAME;
+
 /// What a native client received.
 pub struct FeedRate {
     pub records_per_s: f64,
@@ -50,4 +53,32 @@ pub async fn words(addr: SocketAddr, frame: u64, records: u64) -> anyhow::Result
         words_per_s: (lines + spaces) as f64 / secs,
         bytes_per_s: bytes as f64 / secs,
     })
+}
+
+/// What the words feed delivers to a native client: the ceiling of any
+/// page figure on that feed.
+pub async fn figures(
+    report: &mut Report,
+    addr: std::net::SocketAddr,
+    quick: bool,
+) -> anyhow::Result<()> {
+    let records = if quick { 5_000_000 } else { 20_000_000 };
+    let rate = words(addr, FRAME, records).await?;
+    report.rows.push(Row {
+        scenario: "feed: words, rate=0, to a native client".into(),
+        records_per_s: Some(rate.records_per_s),
+        words_per_s: Some(rate.words_per_s),
+        ..Row::default()
+    });
+    report.target(
+        "1 feed: words/s delivered to a native client, rate=0",
+        format!(
+            "{} ({:.0} MB/s)",
+            millions(rate.words_per_s),
+            rate.bytes_per_s / 1e6
+        ),
+        ">= 60 M",
+        Some(rate.words_per_s >= 60e6),
+    );
+    Ok(())
 }

@@ -2,11 +2,12 @@
 //! printed as one table, then judged against the performance targets. It
 //! starts its own server (the dashboard and the demo feeds) and a headless
 //! Chromium through chromedriver, and runs each scenario for a fixed, short
-//! time: the words feed read by a native client, the page live on the
-//! words feed (flat out, at 1 M words/s, and over 100,000 keys), the same frames through the wasm engine, plain
-//! JavaScript and the native engine, the native engine alone, and the
-//! page's start-up. `--quick` is the CI run: under a minute, and a failure
-//! when the page's throughput falls below a floor.
+//! time: the native engine alone (native.rs), the words feed read by a
+//! native client (feed.rs), the page's start-up, the page live (page.rs:
+//! the word count and the JSON error rate flat out, the word count at 1 M
+//! words/s and over 100,000 keys), and the same frames through the wasm
+//! engine, plain JavaScript and the native engine (compute.rs). `--quick`
+//! is the CI run: under two minutes, and a failure below a floor.
 
 mod compute;
 mod feed;
@@ -23,7 +24,7 @@ use anyhow::Context;
 use sparklet::browser::Browser;
 
 use page::Live;
-use report::{millions, thousands, Report, Row};
+use report::{millions, thousands, Report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         quick: args.quick,
         ..Report::default()
     };
-    native_figures(&mut report, args.quick);
+    native::figures(&mut report, args.quick);
     if !args.engine {
         if !args.dist.join("index.html").is_file() {
             anyhow::bail!(
@@ -148,68 +149,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The native engine on one core: throughput, and per-slide cost at two
-/// window lengths 100x apart.
-fn native_figures(report: &mut Report, quick: bool) {
-    let scale = if quick { 1 } else { 5 };
-    for (pipeline, events) in [
-        (WORD_COUNT, false),
-        (
-            "split | pair | reduce_by_key_and_window sum 30s 1s inverse",
-            false,
-        ),
-        (JSON_ERROR_RATE, true),
-    ] {
-        let t = native::throughput(pipeline, 8 * scale, 100_000, events);
-        report.rows.push(Row {
-            scenario: format!("native: {pipeline}"),
-            records_per_s: Some(t.records_per_s),
-            words_per_s: (!events).then_some(t.words_per_s),
-            processing_p50_ms: Some(t.ms_per_batch),
-            ..Row::default()
-        });
-    }
-    let unfused = native::unfused_throughput(JSON_ERROR_RATE, 8 * scale, 100_000, true);
-    let fused = report
-        .rows
-        .iter()
-        .find(|r| r.scenario.ends_with(JSON_ERROR_RATE))
-        .and_then(|r| r.records_per_s)
-        .unwrap_or(0.0);
-    report.rows.push(Row {
-        scenario: format!("native, stage by stage: {JSON_ERROR_RATE}"),
-        records_per_s: Some(unfused.records_per_s),
-        processing_p50_ms: Some(unfused.ms_per_batch),
-        ..Row::default()
-    });
-    report.ratios.push((
-        "native JSON: projected `json | map` / stage by stage (speed)".into(),
-        fused / unfused.records_per_s,
-    ));
-    let slide = |len| {
-        let pipeline = format!("split | pair | reduce_by_key_and_window sum {len}s 1s inverse");
-        native::per_slide(&pipeline, len, 200 * scale)
-    };
-    let ((short50, short99, _), (long50, long99, _)) = (slide(30), slide(3000));
-    report.target(
-        "also: per slide, inverse window 30 s vs 3000 s (p50)",
-        format!("{short50:.3} / {long50:.3} ms"),
-        "flat (< 1.5x)",
-        Some(long50 < 1.5 * short50),
-    );
-    report.target(
-        "  the same, p99",
-        format!("{short99:.3} / {long99:.3} ms"),
-        "",
-        None,
-    );
-}
-
 async fn page_figures(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(sparklet::serve(listener, Some(args.dist.clone())));
-    feed_figures(report, addr, args.quick).await?;
+    feed::figures(report, addr, args.quick).await?;
     let browser = Browser::start(&["--enable-precise-memory-info"]).await?;
     page::install_probe(&browser).await?;
     browser
@@ -225,34 +169,6 @@ async fn page_figures(report: &mut Report, args: &Args) -> anyhow::Result<()> {
     browser.close().await;
     result?;
     bundle_size(report, &args.dist)
-}
-
-/// What the words feed delivers to a native client: the ceiling of any
-/// page figure on that feed.
-async fn feed_figures(
-    report: &mut Report,
-    addr: std::net::SocketAddr,
-    quick: bool,
-) -> anyhow::Result<()> {
-    let records = if quick { 5_000_000 } else { 20_000_000 };
-    let rate = feed::words(addr, FRAME, records).await?;
-    report.rows.push(Row {
-        scenario: "feed: words, rate=0, to a native client".into(),
-        records_per_s: Some(rate.records_per_s),
-        words_per_s: Some(rate.words_per_s),
-        ..Row::default()
-    });
-    report.target(
-        "1 feed: words/s delivered to a native client, rate=0",
-        format!(
-            "{} ({:.0} MB/s)",
-            millions(rate.words_per_s),
-            rate.bytes_per_s / 1e6
-        ),
-        ">= 60 M",
-        Some(rate.words_per_s >= 60e6),
-    );
-    Ok(())
 }
 
 async fn measure_page(

@@ -9,7 +9,8 @@ use sparklet::feed::words::Vocabulary;
 use sparklet_engine::replay::{FrameReplay, FramesRun};
 use sparklet_engine::{Clock, Duration, Pipeline, PipelineRunner, Records};
 
-use super::report::{median, quantile};
+use super::report::{median, quantile, Report, Row};
+use super::{JSON_ERROR_RATE, WORD_COUNT};
 
 pub struct Throughput {
     pub records_per_s: f64,
@@ -166,4 +167,61 @@ fn records(from: u64, n: u64, events: bool) -> Records {
         out.push(&line);
     }
     out
+}
+
+/// The native engine on one core: throughput, and per-slide cost at two
+/// window lengths 100x apart.
+pub fn figures(report: &mut Report, quick: bool) {
+    let scale = if quick { 1 } else { 5 };
+    for (pipeline, events) in [
+        (WORD_COUNT, false),
+        (
+            "split | pair | reduce_by_key_and_window sum 30s 1s inverse",
+            false,
+        ),
+        (JSON_ERROR_RATE, true),
+    ] {
+        let t = throughput(pipeline, 8 * scale, 100_000, events);
+        report.rows.push(Row {
+            scenario: format!("native: {pipeline}"),
+            records_per_s: Some(t.records_per_s),
+            words_per_s: (!events).then_some(t.words_per_s),
+            processing_p50_ms: Some(t.ms_per_batch),
+            ..Row::default()
+        });
+    }
+    let unfused = unfused_throughput(JSON_ERROR_RATE, 8 * scale, 100_000, true);
+    let fused = report
+        .rows
+        .iter()
+        .find(|r| r.scenario.ends_with(JSON_ERROR_RATE))
+        .and_then(|r| r.records_per_s)
+        .unwrap_or(0.0);
+    report.rows.push(Row {
+        scenario: format!("native, stage by stage: {JSON_ERROR_RATE}"),
+        records_per_s: Some(unfused.records_per_s),
+        processing_p50_ms: Some(unfused.ms_per_batch),
+        ..Row::default()
+    });
+    report.ratios.push((
+        "native JSON: projected `json | map` / stage by stage (speed)".into(),
+        fused / unfused.records_per_s,
+    ));
+    let slide = |len| {
+        let pipeline = format!("split | pair | reduce_by_key_and_window sum {len}s 1s inverse");
+        per_slide(&pipeline, len, 200 * scale)
+    };
+    let ((short50, short99, _), (long50, long99, _)) = (slide(30), slide(3000));
+    report.target(
+        "also: per slide, inverse window 30 s vs 3000 s (p50)",
+        format!("{short50:.3} / {long50:.3} ms"),
+        "flat (< 1.5x)",
+        Some(long50 < 1.5 * short50),
+    );
+    report.target(
+        "  the same, p99",
+        format!("{short99:.3} / {long99:.3} ms"),
+        "",
+        None,
+    );
 }
