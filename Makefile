@@ -114,7 +114,7 @@ bench-quick: dist native
 
 ## The full performance run (about 4 minutes), as in the README.
 bench: dist native
-	./target/release/sparklet bench --dist dist --json target/bench.json
+	./target/release/sparklet bench --dist dist --json target/bench.json --profile target/profiles
 
 ## Regenerates the README's screenshots into docs/ (a real run, real feed).
 screenshots: dist native

@@ -40,7 +40,7 @@ pub enum BrowserError {
 pub struct Browser {
     pub client: Client,
     driver: Child,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -89,8 +89,14 @@ impl Browser {
         Ok(Browser {
             client,
             driver,
-            _profile: profile,
+            profile,
         })
+    }
+
+    /// Chromium's profile directory (where it writes `DevToolsActivePort`,
+    /// see [`crate::devtools`]).
+    pub fn profile_dir(&self) -> &std::path::Path {
+        self.profile.path()
     }
 
     pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {

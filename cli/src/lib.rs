@@ -18,9 +18,11 @@
 //! - `source`: the user's own data (TCP, files, directories, stdin) served
 //!   as feeds.
 //! - `browser`: headless Chromium through chromedriver, for `bench` and
-//!   the end-to-end tests.
+//!   the end-to-end tests; `devtools`, a direct DevTools connection for
+//!   the page's worker, which chromedriver does not reach.
 
 pub mod browser;
+pub mod devtools;
 pub mod feed;
 pub mod origin;
 pub mod page_config;

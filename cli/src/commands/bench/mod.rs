@@ -437,12 +437,14 @@ fn sustained_checks(report: &mut Report, run: &page::LiveFigures, p99: f64) {
     );
 }
 
-/// Files a live run's batches with the report, and its main thread's
-/// profile when one was asked for.
+/// Files a live run's batches with the report, and its threads'
+/// profiles when they were asked for.
 fn keep_run(report: &mut Report, name: &str, figures: &mut page::LiveFigures, profiled: bool) {
-    let top = std::mem::take(&mut figures.profile);
+    let profiles = std::mem::take(&mut figures.profiles);
     if profiled {
-        report.profiles.push((name.to_string(), top));
+        report
+            .profiles
+            .extend(profiles.into_iter().map(|p| (name.to_string(), p)));
     }
     report
         .batches

@@ -1,9 +1,9 @@
 //! The page, live: the dashboard in headless Chromium on one of the
 //! server's demo feeds, as a person would open it. After a warm-up, the
 //! bench samples the page twice a second (`stats()`, the JS heap, long
-//! tasks, animation frames), profiles its main thread (DevTools' CPU
-//! profiler: its busy share is what is not idle), and at the end reads
-//! every batch completed in the window from `batches()`.
+//! tasks, animation frames), profiles its main thread and the stream's
+//! worker (DevTools' CPU profiler: a busy share is what is not idle), and
+//! at the end reads every batch completed in the window from `batches()`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -50,10 +50,19 @@ pub struct LiveFigures {
     /// (the first third may still be filling a window).
     pub memory_growth_bytes: f64,
     pub dropped: u64,
-    /// The main thread's functions with the most self time.
-    pub profile: Vec<(f64, String)>,
+    /// Per thread profiled (`main thread`, `worker`), its busy share and
+    /// the functions with the most self time.
+    pub profiles: Vec<ThreadProfile>,
     /// Every batch of the window, for `--json`.
     pub batches: Vec<Batch>,
+}
+
+/// One thread's profile over a live run's window.
+#[derive(Debug, Serialize)]
+pub struct ThreadProfile {
+    pub thread: &'static str,
+    pub busy: f64,
+    pub top: Vec<(f64, String)>,
 }
 
 /// One sample of the probe (`probe.js`).
@@ -151,6 +160,13 @@ pub async fn live(
     // The profiler first: starting it walks the page's code on its main
     // thread, which is the bench's work, not the page's.
     profile::start(browser).await?;
+    let worker = match profile::Worker::start(browser, &format!("http://{addr}/")).await {
+        Ok(worker) => Some(worker),
+        Err(e) => {
+            eprintln!("{}: the worker is not profiled: {e:#}", run.name);
+            None
+        }
+    };
     browser
         .execute("window.__sparkletProbe.reset();", vec![])
         .await?;
@@ -162,6 +178,10 @@ pub async fn live(
         samples.push(sample(browser).await?);
     }
     let main = profile::stop(browser, run.profile.as_deref(), &run.name).await?;
+    let worker = match worker {
+        Some(w) => Some(w.stop(run.profile.as_deref(), &run.name).await?),
+        None => None,
+    };
     let last = samples.last().context("no sample taken")?;
     let rows: Vec<Batch> = serde_json::from_value(
         browser
@@ -177,8 +197,19 @@ pub async fn live(
         bail!("{}: only {} batches in the window", run.name, window.len());
     }
     let mut figures = figures(run, &first, &samples, &window, words_per_record);
-    figures.profile = main.top;
     figures.main_busy = main.busy;
+    figures.profiles.push(ThreadProfile {
+        thread: "main thread",
+        busy: main.busy,
+        top: main.top,
+    });
+    if let Some(worker) = worker {
+        figures.profiles.push(ThreadProfile {
+            thread: "worker",
+            busy: worker.busy,
+            top: worker.top,
+        });
+    }
     figures.row.main_busy = Some(main.busy);
     figures.row.stream_busy = Some(figures.stream_busy);
     figures.batches = window;
@@ -232,7 +263,7 @@ fn figures(
         worker: last.worker,
         memory_growth_bytes: peak(&samples[2 * third..]) - peak(&samples[third..2 * third]),
         dropped: last.dropped - first.dropped,
-        profile: Vec::new(),
+        profiles: Vec::new(),
         batches: Vec::new(),
     }
 }

@@ -1,6 +1,8 @@
-//! Where the page's main thread spends its time: the DevTools CPU profiler
-//! (CDP `Profiler`), started and stopped around a live run's measurement.
-//! Its busy share is the time not sampled as `(idle)`; the profile can be
+//! Where the page's two threads spend their time: the DevTools CPU
+//! profiler (CDP `Profiler`), started and stopped around a live run's
+//! measurement, on the main thread through chromedriver and on the
+//! stream's worker through a direct DevTools session ([`DevTools`]).
+//! A busy share is the time not sampled as `(idle)`; a profile can be
 //! saved as a `.cpuprofile` (Chrome DevTools' Performance panel opens it)
 //! and is summarised as the functions with the most self time, wasm
 //! functions by their Rust names.
@@ -12,6 +14,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sparklet::browser::Browser;
+use sparklet::devtools::DevTools;
 
 /// Samples every 200 µs: fine enough for 100 ms batches, light enough
 /// not to change them much.
@@ -29,19 +32,53 @@ pub async fn start(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The main thread over a profiled window.
-pub struct MainThread {
+/// One thread over a profiled window.
+pub struct Thread {
     /// The share of the window it was busy (not idle).
     pub busy: f64,
     /// The functions with the most self time: `(share, name)`.
     pub top: Vec<(f64, String)>,
 }
 
-/// Stops the profiler, saves the profile as `dir/name.cpuprofile` when
-/// given a `dir`, and sums it up.
-pub async fn stop(browser: &Browser, dir: Option<&Path>, name: &str) -> anyhow::Result<MainThread> {
+/// Stops the main thread's profiler, saves the profile as
+/// `dir/name.cpuprofile` when given a `dir`, and sums it up.
+pub async fn stop(browser: &Browser, dir: Option<&Path>, name: &str) -> anyhow::Result<Thread> {
     let stopped = browser.cdp("Profiler.stop", json!({})).await?;
-    let profile = &stopped["profile"];
+    summed(&stopped["profile"], dir, name)
+}
+
+/// The profiler in the stream's worker, through its own DevTools session.
+pub struct Worker {
+    devtools: DevTools,
+    session: String,
+}
+
+impl Worker {
+    /// Attaches to the worker of the page at `page_url` and starts
+    /// profiling it.
+    pub async fn start(browser: &Browser, page_url: &str) -> anyhow::Result<Worker> {
+        let mut devtools = DevTools::connect(browser.profile_dir()).await?;
+        let session = devtools.attach_worker(page_url).await?;
+        let at = Some(session.as_str());
+        devtools.call(at, "Profiler.enable", json!({})).await?;
+        let interval = json!({ "interval": INTERVAL_US });
+        devtools
+            .call(at, "Profiler.setSamplingInterval", interval)
+            .await?;
+        devtools.call(at, "Profiler.start", json!({})).await?;
+        Ok(Worker { devtools, session })
+    }
+
+    /// Stops it, saves the profile as `dir/name-worker.cpuprofile` when
+    /// given a `dir`, and sums it up.
+    pub async fn stop(mut self, dir: Option<&Path>, name: &str) -> anyhow::Result<Thread> {
+        let at = Some(self.session.as_str());
+        let stopped = self.devtools.call(at, "Profiler.stop", json!({})).await?;
+        summed(&stopped["profile"], dir, &format!("{name} worker"))
+    }
+}
+
+fn summed(profile: &Value, dir: Option<&Path>, name: &str) -> anyhow::Result<Thread> {
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir)?;
         let file = dir.join(format!("{}.cpuprofile", slug(name)));
@@ -75,7 +112,7 @@ struct CallFrame {
 
 /// The busy share, and the twelve functions with the most self time as
 /// shares of all samples.
-fn self_time(profile: &Value) -> anyhow::Result<MainThread> {
+fn self_time(profile: &Value) -> anyhow::Result<Thread> {
     let p: Profile = serde_json::from_value(profile.clone()).context("reading the profile")?;
     let names: HashMap<u64, String> = p
         .nodes
@@ -97,7 +134,7 @@ fn self_time(profile: &Value) -> anyhow::Result<MainThread> {
         .collect();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
     top.truncate(12);
-    Ok(MainThread {
+    Ok(Thread {
         busy: 1.0 - idle / total,
         top,
     })

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::page::ThreadProfile;
+
 /// One scenario's figures; those a scenario does not measure are `None`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Row {
@@ -43,8 +45,9 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub ratios: Vec<(String, f64)>,
     pub targets: Vec<Target>,
-    /// Per profiled scenario, the functions with the most self time.
-    pub profiles: Vec<(String, Vec<(f64, String)>)>,
+    /// Per profiled scenario and thread, its busy share and the functions
+    /// with the most self time.
+    pub profiles: Vec<(String, ThreadProfile)>,
     /// Per live scenario, every batch measured (`window.sparklet.batches()`).
     pub batches: Vec<(String, Vec<super::page::Batch>)>,
     /// The `--quick` floors this run fell under, each in words.
@@ -103,10 +106,14 @@ impl Report {
                 println!("{what:<70} {ratio:>8.2}x");
             }
         }
-        for (scenario, top) in self.profiles.iter().filter(|(_, t)| !t.is_empty()) {
+        for (scenario, p) in self.profiles.iter().filter(|(_, p)| !p.top.is_empty()) {
             println!();
-            println!("main thread, {scenario}: self time");
-            for (share, name) in top {
+            println!(
+                "{}, {scenario}: {:.0}% busy; self time",
+                p.thread,
+                p.busy * 100.0
+            );
+            for (share, name) in &p.top {
                 println!("  {:>5.1}%  {name}", share * 100.0);
             }
         }
