@@ -12,6 +12,7 @@ WASM := target/wasm32-unknown-unknown/wasm-release/sparklet_dashboard.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' Cargo.lock)
 TANSU_VERSION := 0.6.0
 KAFKA_PYTHON_VERSION := 2.2.15
+PYSPARK_VERSION := 4.3.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test tools test-tools dist native package check unit browser e2e bench-quick bench screenshots clean
@@ -54,13 +55,22 @@ test-tools: tools
 		for k, v in d["installs"].items()))' 2>/dev/null || { \
 		echo "installing tansu $(TANSU_VERSION), a Kafka-compatible broker (about 10 minutes, once)"; \
 		cargo install tansu --version $(TANSU_VERSION) --locked --features dynostore; }
-	@# ...and produce their records with a Kafka client of its own.
-	@.venv/bin/python -c 'import kafka' 2>/dev/null || { \
-		python3 -m venv .venv 2>/dev/null || { \
-			$(SUDO) apt-get update -qq; \
-			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
-			rm -rf .venv; python3 -m venv .venv; }; \
-		.venv/bin/pip install -q kafka-python==$(KAFKA_PYTHON_VERSION); }
+	@# The project's Python: tests' own clients and a real Spark.
+	@[ -x .venv/bin/python ] || python3 -m venv .venv 2>/dev/null || { \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
+		rm -rf .venv; python3 -m venv .venv; }
+	@# ...the Kafka tests produce their records with a Kafka client of their own...
+	@.venv/bin/python -c 'import kafka' 2>/dev/null || \
+		.venv/bin/pip install -q kafka-python==$(KAFKA_PYTHON_VERSION)
+	@# ...and exported jobs run on PySpark, on Debian's Java.
+	@command -v java >/dev/null || { \
+		echo "installing Debian openjdk-17-jre-headless"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+	@.venv/bin/python -c 'import sys, pyspark; sys.exit(pyspark.__version__ != "$(PYSPARK_VERSION)")' 2>/dev/null || { \
+		echo "installing pyspark $(PYSPARK_VERSION) (a 450 MB download, once)"; \
+		.venv/bin/pip install -q pyspark==$(PYSPARK_VERSION); }
 
 ## The dashboard: wasm (release, LTO), JS glue, page shell and CSS in dist/.
 dist: tools
@@ -104,9 +114,10 @@ browser: native
 ## input (cli/tests/hostile.rs), the sources (sources.rs, kafka.rs), the
 ## sink and downloads (results_out.rs, downloads.rs), HTTP feeds (http_feeds.rs),
 ## event time over the disorder feed (event_time.rs), and the embeddable
-## module packed, installed with npm and run in a page of its own (package.rs).
+## module packed, installed with npm and run in a page of its own (package.rs),
+## and pipelines exported to PySpark run on real Spark (spark.rs).
 e2e: dist native package
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time --test package -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time --test package --test spark -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

@@ -23,7 +23,7 @@ pub fn rank(output: &mut [Value]) {
     output.sort_unstable_by(|a, b| {
         let (ka, va) = number_pair(a);
         let (kb, vb) = number_pair(b);
-        vb.total_cmp(&va).then_with(|| ka.total_cmp(kb))
+        vb.total_cmp(&va).then_with(|| ka.output_cmp(kb))
     });
 }
 

@@ -17,12 +17,14 @@
 //! - `feed`: the demo feeds, their parameters and their ground truth.
 //! - `source`: the user's own data (TCP, files, directories, stdin) served
 //!   as feeds.
+//! - `export`: a pipeline written as a PySpark job (`sparklet export`).
 //! - `browser`: headless Chromium through chromedriver, for `bench` and
 //!   the end-to-end tests; `devtools`, a direct DevTools connection for
 //!   the page's worker, which chromedriver does not reach.
 
 pub mod browser;
 pub mod devtools;
+pub mod export;
 pub mod feed;
 pub mod origin;
 pub mod page_config;

@@ -5,52 +5,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-struct Example {
-    line: usize,
-    args: Vec<String>,
-    input: String,
-    output: Vec<String>,
-}
+mod readme_examples;
 
-/// Reads the ```replay blocks: `--flag 'value'` lines, `in` and `out`.
-fn examples(readme: &str) -> Vec<Example> {
-    let mut found = Vec::new();
-    let mut current: Option<Example> = None;
-    for (n, line) in readme.lines().enumerate() {
-        match (&mut current, line) {
-            (None, "```replay") => {
-                current = Some(Example {
-                    line: n + 1,
-                    args: Vec::new(),
-                    input: String::new(),
-                    output: Vec::new(),
-                })
-            }
-            (Some(_), "```") => found.extend(current.take()),
-            (Some(ex), l) if l.starts_with("--") => {
-                let (flag, value) = l.split_once(' ').expect("`--flag value`");
-                ex.args.push(flag.to_string());
-                ex.args.push(value.trim().trim_matches('\'').to_string());
-            }
-            (Some(ex), l) if l.starts_with("in  ") => {
-                ex.input.push_str(&l[4..]);
-                ex.input.push('\n');
-            }
-            (Some(ex), l) if l.starts_with("out ") => ex.output.push(l[4..].to_string()),
-            (Some(_), l) => panic!(
-                "README line {}: unexpected line in a replay block: {l:?}",
-                n + 1
-            ),
-            (None, _) => {}
-        }
-    }
-    found
-}
-
-fn readme() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README.md")
-}
+use readme_examples::{examples, readme};
 
 #[test]
 fn every_replay_example_prints_what_the_readme_says() {

@@ -9,7 +9,7 @@ pub mod control;
 pub mod dstream;
 mod duration;
 pub mod event_time;
-mod expr;
+pub mod expr;
 pub mod frame;
 pub mod hello;
 pub mod http_body;

@@ -80,7 +80,7 @@ impl Replay {
         let time_ms = self.pipeline.next_batch_time();
         let mut output = self.pipeline.run_values(input)?;
         if self.pipeline.keyed_output() {
-            output.sort_unstable_by(|a, b| a.total_cmp(b));
+            output.sort_unstable_by(Value::output_cmp);
         }
         let event = self.pipeline.take_event_figures().map(|f| EventReport {
             watermark_ms: f.watermark_ms,

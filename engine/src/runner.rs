@@ -150,7 +150,7 @@ impl PipelineRunner {
     /// let records: Records = ["b a", "a"].into_iter().collect();
     /// let report = runner.run_batch(records, 1000.0, &Stopped);
     /// let mut output = report.output.unwrap();
-    /// output.sort_by(Value::total_cmp);
+    /// output.sort_by(Value::output_cmp);
     /// assert_eq!(output, vec![Value::from(("a", 2i64)), Value::from(("b", 1i64))]);
     /// let info = report.info;
     /// assert_eq!((info.batch, info.time_ms, info.records), (1, 1000, 2));

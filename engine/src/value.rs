@@ -80,8 +80,9 @@ impl Value {
         }
     }
 
-    /// A total order, used by `top` and to print keyed output in a stable
-    /// order: numbers by value (ints and floats together), then by type.
+    /// The order of `<`, `min` and `max`: numbers by value (ints and floats
+    /// together), then by type. `1` and `1.0` tie; see
+    /// [`Value::output_cmp`] for the order output is printed in.
     pub fn total_cmp(&self, other: &Value) -> Ordering {
         fn rank(v: &Value) -> u8 {
             match v {
@@ -105,17 +106,27 @@ impl Value {
             (Value::Pair(a), Value::Pair(b)) => {
                 a.0.total_cmp(&b.0).then_with(|| a.1.total_cmp(&b.1))
             }
-            (Value::List(a), Value::List(b)) => cmp_seq(a.iter(), b.iter()),
-            (Value::Object(a), Value::Object(b)) => {
-                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
-                    let o = ka.cmp(kb).then_with(|| va.total_cmp(vb));
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                a.len().cmp(&b.len())
-            }
+            (Value::List(a), Value::List(b)) => cmp_seq(a.iter(), b.iter(), Value::total_cmp),
+            (Value::Object(a), Value::Object(b)) => cmp_fields(a, b, Value::total_cmp),
             _ => rank(self).cmp(&rank(other)),
+        }
+    }
+
+    /// [`Value::total_cmp`] with the one tie it leaves broken: an integer
+    /// and a float of equal value (`1` and `1.0`, also inside pairs, lists
+    /// and objects) are different keys, and the integer comes first. Output
+    /// is sorted by this, so it prints in one order whatever order its keys
+    /// arrived in (Spark's export sorts the same way).
+    pub fn output_cmp(&self, other: &Value) -> Ordering {
+        match (self, other) {
+            (Value::Int(_), Value::Float(_)) => self.total_cmp(other).then(Ordering::Less),
+            (Value::Float(_), Value::Int(_)) => self.total_cmp(other).then(Ordering::Greater),
+            (Value::Pair(a), Value::Pair(b)) => {
+                a.0.output_cmp(&b.0).then_with(|| a.1.output_cmp(&b.1))
+            }
+            (Value::List(a), Value::List(b)) => cmp_seq(a.iter(), b.iter(), Value::output_cmp),
+            (Value::Object(a), Value::Object(b)) => cmp_fields(a, b, Value::output_cmp),
+            _ => self.total_cmp(other),
         }
     }
 
@@ -152,18 +163,33 @@ impl Value {
 fn cmp_seq<'a>(
     mut a: impl Iterator<Item = &'a Value>,
     mut b: impl Iterator<Item = &'a Value>,
+    cmp: fn(&Value, &Value) -> Ordering,
 ) -> Ordering {
     loop {
         match (a.next(), b.next()) {
             (None, None) => return Ordering::Equal,
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => match x.total_cmp(y) {
+            (Some(x), Some(y)) => match cmp(x, y) {
                 Ordering::Equal => continue,
                 o => return o,
             },
         }
     }
+}
+
+fn cmp_fields(
+    a: &[(Str, Value)],
+    b: &[(Str, Value)],
+    cmp: fn(&Value, &Value) -> Ordering,
+) -> Ordering {
+    for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+        let o = ka.cmp(kb).then_with(|| cmp(va, vb));
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Keys compare as Spark's do: `1` (a long) and `1.0` (a double) are
@@ -377,5 +403,20 @@ mod tests {
             Ordering::Greater
         );
         assert_ne!(Value::Int(1), Value::Float(1.0));
+    }
+
+    #[test]
+    fn output_order_puts_the_int_before_the_equal_float_at_any_depth() {
+        let mut keys = [
+            Value::from(("k", 1.0)),
+            Value::Float(1.0),
+            Value::from(("k", 1i64)),
+            Value::Int(1),
+            Value::Float(0.5),
+        ];
+        keys.sort_by(Value::output_cmp);
+        let printed: Vec<String> = keys.iter().map(Value::to_string).collect();
+        assert_eq!(printed, ["0.5", "1", "1.0", r#"["k",1]"#, r#"["k",1.0]"#]);
+        assert_eq!(Value::Int(1).total_cmp(&Value::Float(1.0)), Ordering::Equal);
     }
 }

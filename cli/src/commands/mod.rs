@@ -2,6 +2,7 @@
 //! `run`, and a file.
 
 mod bench;
+mod export;
 mod feed;
 mod replay;
 mod serve;
@@ -23,6 +24,8 @@ pub enum Command {
     Replay(replay::Args),
     /// Performance figures in one table (`--engine`: the native engine).
     Bench(bench::Args),
+    /// Write a pipeline as a runnable PySpark job with the same results.
+    Export(export::Args),
 }
 
 /// Runs `command`; the exit code is the command's to choose (`replay`
@@ -33,6 +36,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Feed(args) => feed::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Export(args) => export::run(args),
     }
 }
 

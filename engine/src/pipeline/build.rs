@@ -159,7 +159,7 @@ fn fold(f: ReduceFn, acc: Option<Value>, v: Value) -> Value {
 }
 
 fn by_value_then_smaller_key(a: &(Value, Value), b: &(Value, Value)) -> Ordering {
-    a.1.total_cmp(&b.1).then_with(|| b.0.total_cmp(&a.0))
+    a.1.output_cmp(&b.1).then_with(|| b.0.output_cmp(&a.0))
 }
 
 /// A keyed partial aggregate as its output pair (`mean` divides here).

@@ -33,6 +33,7 @@ use text::TextOp;
 pub use error::{PipelineError, StageError};
 pub use event_stages::{EventFigures, LATENESS_BOUNDS_MS};
 pub use parser::{parse, ParsedStage};
+pub use reduce_fn::ReduceFn;
 pub use stage::{Stage, WindowSpec, OPERATORS};
 
 /// The word count the dashboard opens with.
