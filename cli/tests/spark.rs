@@ -5,13 +5,20 @@
 //! `make test` fills, with Debian's Java), must print exactly what
 //! `sparklet replay` prints on the same batches, and skip as many
 //! malformed records. One JVM runs every job, one after another
-//! (`python/spark_cases.py`).
+//! (`python/spark_cases.py`). And a job exported on a `tcp:` source,
+//! reading a line server over several of Spark's batches, totals exactly
+//! the words sent (the page's own totals on such a server are checked
+//! against the same truth in `sources.rs`).
 
+mod line_server;
 mod readme_examples;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use readme_examples::{examples, readme};
 
@@ -310,5 +317,97 @@ fn exported_jobs_print_what_replay_prints_on_local_spark() {
         }
     }
     assert!(failures.is_empty(), "Spark differs from replay:{failures}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Kills the job (its JVM exits with it) however the test ends.
+struct Job(std::process::Child);
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs Java and PySpark (make test installs them)"]
+fn an_exported_job_on_a_tcp_source_totals_the_words_sent() {
+    const WORDS: [&str; 7] = ["spark", "stream", "the", "a", "window", "Über", "x"];
+    let chunks: Vec<String> = (0..6)
+        .map(|c| {
+            (0..200)
+                .map(|i| {
+                    let n = 1 + (i * 7 + c) % 6;
+                    let words: Vec<&str> = (0..n).map(|j| WORDS[(i * 5 + j * 3 + c) % 7]).collect();
+                    words.join(" ") + "\n"
+                })
+                .collect()
+        })
+        .collect();
+    let mut truth = BTreeMap::new();
+    for word in chunks.iter().flat_map(|c| c.split_ascii_whitespace()) {
+        *truth.entry(word.to_string()).or_insert(0i64) += 1;
+    }
+    let port = line_server::line_server(
+        chunks.into_iter().map(String::into_bytes).collect(),
+        Duration::from_millis(700),
+    );
+    let dir = std::env::temp_dir().join(format!("sparklet-spark-tcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let job_path = dir.join("job.py");
+    let out = sparklet(&[
+        "export",
+        "--pipeline",
+        "split | count_by_value | update_state_by_key sum",
+        "--source",
+        &format!("tcp://127.0.0.1:{port}"),
+        "--output",
+        job_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut job = Job(Command::new(python())
+        .arg(&job_path)
+        .arg("--checkpoint")
+        .arg(dir.join("checkpoint"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the job starts"));
+    // Read on a thread of its own, so a job that hangs fails the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = job.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut batches, mut last) = (0, BTreeMap::new());
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let batch: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+        batches += 1;
+        last = batch["output"]
+            .as_array()
+            .expect("an output array")
+            .iter()
+            .map(|kv| (kv[0].as_str().unwrap().to_string(), kv[1].as_i64().unwrap()))
+            .collect();
+        if last == truth {
+            break;
+        }
+    }
+    assert_eq!(last, truth, "after {batches} batches of Spark's");
+    assert!(
+        batches >= 3,
+        "the words came in {batches} batches, not several"
+    );
+    drop(job);
     let _ = std::fs::remove_dir_all(&dir);
 }
