@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 
 
 def _ms(t):
@@ -39,6 +40,9 @@ def run(sc, spark_batch_ms=None, checkpoint=None, batches=None):
     the output is the same), and the call returns after the last; a live
     source runs until the job is stopped."""
     global SPARK_BATCH_MS, MALFORMED
+    # DStreams are deprecated, not going away in 4.x; the warning would
+    # land among the output lines under spark-submit.
+    warnings.filterwarnings("ignore", message="DStream is deprecated")
     from pyspark.streaming import StreamingContext
 
     kind = SOURCE[0]
