@@ -115,9 +115,10 @@ browser: native
 ## sink and downloads (results_out.rs, downloads.rs), HTTP feeds (http_feeds.rs),
 ## event time over the disorder feed (event_time.rs), and the embeddable
 ## module packed, installed with npm and run in a page of its own (package.rs),
-## and pipelines exported to PySpark run on real Spark (spark.rs).
+## pipelines exported to PySpark run on real Spark (spark.rs), and the page
+## watching such a job through `serve --spark` (spark_monitor.rs).
 e2e: dist native package
-	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time --test package --test spark -- --ignored --test-threads=1
+	SPARKLET_DIST=$(CURDIR)/dist cargo test -p sparklet --test e2e --test reliability --test overload --test hostile --test sources --test kafka --test results_out --test downloads --test http_feeds --test event_time --test package --test spark --test spark_monitor -- --ignored --test-threads=1
 
 ## Performance, in under a minute: fails below the throughput floor.
 bench-quick: dist native

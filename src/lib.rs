@@ -20,6 +20,7 @@ pub mod runtime;
 pub mod scheduler;
 pub mod settings;
 pub mod sink;
+pub mod spark;
 pub mod storage;
 pub mod stream;
 pub mod ui;

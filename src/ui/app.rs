@@ -13,6 +13,7 @@ use crate::checkpoint;
 use crate::listener::Listener;
 use crate::page_config::PageConfig;
 use crate::settings::{default_feed, feed_base, Settings};
+use crate::spark::SparkMonitor;
 use crate::stream::{Command, Stream};
 use crate::ui::batches::Batches;
 use crate::ui::board::Board;
@@ -48,7 +49,7 @@ pub fn App() -> impl IntoView {
     let (initial, mut problems) = Settings::from_query(&search, &default_feed(&location, &config));
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
     let view_param = params.as_ref().and_then(|p| p.get("view"));
-    if config.sink.is_none() && params.is_some_and(|p| p.has("sink_name")) {
+    if config.sink.is_none() && params.as_ref().is_some_and(|p| p.has("sink_name")) {
         problems.push(
             "sink_name= is set but this server has no sink, so no output is stored \
              (start it with `sparklet serve --sink DIR`)"
@@ -72,12 +73,32 @@ pub fn App() -> impl IntoView {
     if let Some(api) = api::install(listener.clone()) {
         keep_until_cleanup(api);
     }
-    let failed = move |why: String| crate::panic::show(&why);
-    let stream = match Stream::spawn(listener, Rc::new(move || board.notify()), Rc::new(failed)) {
-        Ok(stream) => Some(Rc::new(stream)),
-        Err(why) => {
-            crate::panic::show(&why);
+    // `?spark=1` (or an application id) watches a Spark job instead of
+    // running a stream: the same views, Spark's batches.
+    let spark = params
+        .as_ref()
+        .and_then(|p| p.get("spark"))
+        .filter(|v| !v.is_empty() && v != "0");
+    let watching_spark = spark.is_some();
+    let stream = match spark {
+        Some(wanted) => {
+            let wanted = (wanted != "1").then_some(wanted);
+            keep_until_cleanup(SparkMonitor::start(
+                wanted,
+                listener,
+                Rc::new(move || board.notify()),
+            ));
             None
+        }
+        None => {
+            let failed = move |why: String| crate::panic::show(&why);
+            match Stream::spawn(listener, Rc::new(move || board.notify()), Rc::new(failed)) {
+                Ok(stream) => Some(Rc::new(stream)),
+                Err(why) => {
+                    crate::panic::show(&why);
+                    None
+                }
+            }
         }
     };
     let settings_now = {
@@ -111,6 +132,7 @@ pub fn App() -> impl IntoView {
         }
     };
     match form.settings() {
+        Ok(_) if watching_spark => {}
         Ok(s) => start(s.clone()),
         Err(e) => form.error.set(Some(e)),
     }
@@ -169,7 +191,7 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <Header board on_clear=clear />
-        <SettingsForm form feed_base on_apply=apply />
+        {(!watching_spark).then(|| view! { <SettingsForm form feed_base on_apply=apply /> })}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <div class="views" class:with-detail=move || board.selected.get().is_some()>
             <main class="view">{shown}</main>

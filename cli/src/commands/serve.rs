@@ -36,6 +36,11 @@ pub struct Args {
     /// if missing.
     #[arg(long, value_name = "DIR")]
     sink: Option<PathBuf>,
+    /// A Spark driver's UI, e.g. http://127.0.0.1:4040: its REST API is
+    /// relayed at /spark/api/v1/, and the dashboard's ?spark=1 watches
+    /// its streaming application.
+    #[arg(long, value_name = "URL", value_parser = sparklet::spark_relay::check_url)]
+    spark: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -56,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         allowed_origins: args.allow_origin,
         sources: args.sources,
         sink,
+        spark: args.spark.clone(),
         ..ServerConfig::default()
     };
     super::serve_on(args.addr, Some(args.dist), config, |addr| {
@@ -65,6 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "source {}: {} at ws://{addr}/feed/{}",
                 spec.name, spec.uri, spec.name
             );
+        }
+        if let Some(spark) = &args.spark {
+            eprintln!("watching Spark at {spark}: http://{addr}/?spark=1");
         }
         format!("Sparklet dashboard: http://{addr}/")
     })

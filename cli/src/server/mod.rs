@@ -64,6 +64,9 @@ pub struct ServerConfig {
     /// Where sources keep what outlives the server (the Kafka journal);
     /// see [`source::default_state_dir`].
     pub state_dir: Option<PathBuf>,
+    /// A Spark driver's UI whose REST API is relayed at `/spark/api/v1/`
+    /// (`--spark URL`); see [`crate::spark_relay`].
+    pub spark: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +79,7 @@ impl Default for ServerConfig {
             sink: None,
             sources: Vec::new(),
             state_dir: source::default_state_dir(),
+            spark: None,
         }
     }
 }
@@ -87,7 +91,8 @@ pub fn router(dist: Option<PathBuf>, config: &ServerConfig, sources: &[Source]) 
     let policy = OriginPolicy::new(config.allowed_origins.clone());
     let feeds = feed::routes(policy.clone(), config.max_truth_recounts)
         .merge(source::routes(sources, std::sync::Arc::new(policy.clone())))
-        .merge(sink::routes(config.sink.clone(), policy));
+        .merge(sink::routes(config.sink.clone(), policy))
+        .merge(crate::spark_relay::routes(config.spark.clone()));
     let app = match dist {
         Some(dist) => feeds.merge(dashboard::router(dist, PageConfig::of(config))),
         None => feeds.fallback(dashboard::feeds_only),
