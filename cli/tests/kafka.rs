@@ -10,6 +10,7 @@ mod common;
 mod feeds;
 mod kafka_broker;
 mod texts;
+mod venv;
 
 use std::net::SocketAddr;
 use std::path::Path;

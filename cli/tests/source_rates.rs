@@ -19,6 +19,7 @@ mod feeds;
 mod kafka_broker;
 mod line_server;
 mod texts;
+mod venv;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;

@@ -12,15 +12,17 @@
 
 mod line_server;
 mod readme_examples;
+mod venv;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use readme_examples::{examples, readme};
+use venv::{python, Process};
 
 struct Case {
     /// Where it comes from, for messages: a README line or a seed.
@@ -242,16 +244,6 @@ fn random_case(seed: u64) -> Case {
     }
 }
 
-fn python() -> PathBuf {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.is_file(),
-        "no {}: make test makes it (python3 -m venv .venv; pip install pyspark)",
-        python.display()
-    );
-    python
-}
-
 #[test]
 #[ignore = "needs Java and PySpark (make test installs them); about three minutes"]
 fn exported_jobs_print_what_replay_prints_on_local_spark() {
@@ -320,16 +312,6 @@ fn exported_jobs_print_what_replay_prints_on_local_spark() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Kills the job (its JVM exits with it) however the test ends.
-struct Job(std::process::Child);
-
-impl Drop for Job {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs Java and PySpark (make test installs them)"]
 fn an_exported_job_on_a_tcp_source_totals_the_words_sent() {
@@ -370,14 +352,16 @@ fn an_exported_job_on_a_tcp_source_totals_the_words_sent() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut job = Job(Command::new(python())
-        .arg(&job_path)
-        .arg("--checkpoint")
-        .arg(dir.join("checkpoint"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the job starts"));
+    let mut job = Process(
+        Command::new(python())
+            .arg(&job_path)
+            .arg("--checkpoint")
+            .arg(dir.join("checkpoint"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the job starts"),
+    );
     // Read on a thread of its own, so a job that hangs fails the test.
     let (tx, rx) = std::sync::mpsc::channel();
     let stdout = job.0.stdout.take().unwrap();

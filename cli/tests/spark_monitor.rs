@@ -10,10 +10,10 @@ mod browser;
 mod common;
 mod feeds;
 mod line_server;
+mod venv;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -21,16 +21,7 @@ use browser::Browser;
 use feeds::free_port;
 use serde_json::Value;
 use sparklet::ServerConfig;
-
-/// Kills the job (its JVM exits with it) however the test ends.
-struct Job(std::process::Child);
-
-impl Drop for Job {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use venv::{python, Process};
 
 /// Spark's REST API read directly, not through the relay: HTTP/1.0, so
 /// the body comes whole.
@@ -46,16 +37,6 @@ fn spark_api(port: u16, path: &str) -> Option<Value> {
     let (head, body) = answer.split_once("\r\n\r\n")?;
     head.starts_with("HTTP/1.1 200")
         .then(|| serde_json::from_str(body).ok())?
-}
-
-fn python() -> std::path::PathBuf {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.is_file(),
-        "no {}: make test makes it",
-        python.display()
-    );
-    python
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,16 +72,18 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
         String::from_utf8_lossy(&out.stderr)
     );
     let ui = free_port();
-    let _job = Job(Command::new(python())
-        .arg(&job_path)
-        .env(
-            "PYSPARK_SUBMIT_ARGS",
-            format!("--conf spark.ui.port={ui} pyspark-shell"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the job starts"));
+    let _job = Process(
+        Command::new(python())
+            .arg(&job_path)
+            .env(
+                "PYSPARK_SUBMIT_ARGS",
+                format!("--conf spark.ui.port={ui} pyspark-shell"),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the job starts"),
+    );
 
     let config = ServerConfig {
         spark: Some(format!("http://127.0.0.1:{ui}")),

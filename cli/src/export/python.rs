@@ -4,7 +4,7 @@
 //! Python's own operators would disagree with Sparklet's (comparisons
 //! across types, `&&` on a non-boolean, paths into non-objects).
 
-use sparklet_engine::expr::{CmpOp, Expr, Func, Step};
+use sparklet_engine::expr::{Expr, Func, Step};
 use sparklet_engine::Value;
 
 /// `e` as a Python expression over the record `r`.
@@ -26,7 +26,8 @@ pub fn expr(e: &Expr) -> String {
         Expr::Not(e) => format!("not_({})", expr(e)),
         Expr::All(items) => format!("all_of({})", lazy(items)),
         Expr::Any(items) => format!("any_of({})", lazy(items)),
-        Expr::Cmp(op, a, b) => format!("compare({:?}, {}, {})", cmp(*op), expr(a), expr(b)),
+        // Python's operators are written as Sparklet's.
+        Expr::Cmp(op, a, b) => format!("compare(\"{op}\", {}, {})", expr(a), expr(b)),
         Expr::Call(f, args) => {
             let args: Vec<String> = args.iter().map(expr).collect();
             format!("call({:?}, {})", func(*f), args.join(", "))
@@ -41,17 +42,6 @@ fn lazy(items: &[Expr]) -> String {
         .map(|e| format!("lambda: {}", expr(e)))
         .collect();
     items.join(", ")
-}
-
-fn cmp(op: CmpOp) -> &'static str {
-    match op {
-        CmpOp::Eq => "==",
-        CmpOp::Ne => "!=",
-        CmpOp::Lt => "<",
-        CmpOp::Le => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::Ge => ">=",
-    }
 }
 
 fn func(f: Func) -> &'static str {

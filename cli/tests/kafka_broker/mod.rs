@@ -4,21 +4,11 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::feeds::free_port;
-
-/// A child process killed when dropped, so a failing test leaves none.
-pub struct Process(pub Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use crate::venv::{python, Process};
 
 pub fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -48,16 +38,6 @@ pub fn broker() -> (Process, u16) {
     let process = Process(child);
     wait_for_port(port, "tansu");
     (process, port)
-}
-
-fn python() -> PathBuf {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.is_file(),
-        "no {}: make test makes it (python3 -m venv .venv; pip install kafka-python)",
-        python.display()
-    );
-    python
 }
 
 /// Creates `topic` with `partitions` and produces each line of `text` as
