@@ -56,7 +56,7 @@ test-tools: tools
 		echo "installing tansu $(TANSU_VERSION), a Kafka-compatible broker (about 10 minutes, once)"; \
 		cargo install tansu --version $(TANSU_VERSION) --locked --features dynostore; }
 	@# The project's Python: tests' own clients and a real Spark.
-	@[ -x .venv/bin/python ] || python3 -m venv .venv 2>/dev/null || { \
+	@[ -x .venv/bin/pip ] || python3 -m venv .venv 2>/dev/null || { \
 		$(SUDO) apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; \
 		rm -rf .venv; python3 -m venv .venv; }
