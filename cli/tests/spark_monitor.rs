@@ -154,6 +154,11 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
     assert_eq!(page_stats["batches"].as_u64(), Some(rows.len() as u64));
     assert_eq!(page_stats["records"].as_u64(), Some(records));
     assert_eq!(page_stats["state"], "live", "{page_stats:#}");
+    assert_eq!(
+        browser.count("[data-testid='clear']").await,
+        0,
+        "no Clear button: there is no pipeline of the page's own"
+    );
     browser.screenshot("spark-monitor").await;
     browser.close().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -190,7 +190,7 @@ pub fn App() -> impl IntoView {
         _ => view! { <Results board /> }.into_any(),
     };
     view! {
-        <Header board on_clear=clear />
+        <Header board on_clear=clear can_clear=!watching_spark />
         {(!watching_spark).then(|| view! { <SettingsForm form feed_base on_apply=apply /> })}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <div class="views" class:with-detail=move || board.selected.get().is_some()>

@@ -16,6 +16,10 @@ pub fn Header(
     board: Board,
     /// Restarts the pipeline with empty state (the Clear button).
     on_clear: impl Fn() + 'static,
+    /// Whether there is a pipeline of the page's own to clear (not when
+    /// watching a Spark job).
+    #[prop(default = true)]
+    can_clear: bool,
 ) -> impl IntoView {
     let summary = move || {
         board.read(|l| {
@@ -121,10 +125,12 @@ pub fn Header(
                     title="Freeze the view; the stream keeps running">
                     {move || if board.paused.get() { "Resume view" } else { "Pause view" }}
                 </button>
-                <button type="button" class="secondary" data-testid="clear" on:click=move |_| on_clear()
-                    title="Restart the pipeline with empty state and history, on the same connection">
-                    "Clear"
-                </button>
+                {can_clear.then(|| view! {
+                    <button type="button" class="secondary" data-testid="clear" on:click=move |_| on_clear()
+                        title="Restart the pipeline with empty state and history, on the same connection">
+                        "Clear"
+                    </button>
+                })}
             </div>
             {move || board.read(|l| l.status.notice.clone()).map(|n| view! {
                 <div class="conn-detail notice" role="status" data-testid="notice">{n}</div>
