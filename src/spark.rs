@@ -188,12 +188,17 @@ impl Watch {
             .app
             .as_ref()
             .map_or(("", ""), |a| (a.id.as_str(), a.name.as_str()));
-        let mut settings = Settings::from_query("", "").0;
-        settings.feed = format!("spark:{id}");
-        settings.pipeline = name.to_string();
-        settings.batch = Duration::from_millis(self.interval);
+        // Until Spark's run is known there is no run to describe: the
+        // header says "Not running" and why.
+        let settings = self.zero_ms.map(|_| {
+            let mut settings = Settings::from_query("", "").0;
+            settings.feed = format!("spark:{id}");
+            settings.pipeline = name.to_string();
+            settings.batch = Duration::from_millis(self.interval);
+            settings
+        });
         ListenerEvent::Status(Box::new(Status {
-            settings: Some(settings),
+            settings,
             conn: Some(conn),
             received: self.records,
             source_status: receivers.map(|(active, all)| {
