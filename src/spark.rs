@@ -81,7 +81,6 @@ impl SparkMonitor {
                 zero_ms: None,
                 last_batch_id: 0,
                 interval: 1000,
-                batches: 0,
                 records: 0,
             };
             while !stopped.get() {
@@ -110,7 +109,7 @@ struct Watch {
     last_batch_id: u64,
     /// Spark's batch interval, ms.
     interval: u64,
-    batches: u64,
+    /// Records in Spark's completed batches so far (`stats().records`).
     records: u64,
 }
 
@@ -158,10 +157,9 @@ impl Watch {
             let before = stats.num_total_completed_batches.saturating_sub(kept);
             if before > 0 {
                 let kept_records: u64 = batches.iter().map(|b| b.input_size).sum();
-                self.batches = before;
                 self.records = stats.num_processed_records.saturating_sub(kept_records);
                 events.push(ListenerEvent::RunRestored {
-                    batches: self.batches,
+                    batches: before,
                     records: self.records,
                     late: None,
                     zero_ms,
@@ -170,7 +168,6 @@ impl Watch {
         }
         for b in batches {
             self.last_batch_id = b.batch_id;
-            self.batches += 1;
             self.records += b.input_size;
             events.push(ListenerEvent::BatchCompleted {
                 record: Box::new(record(&b, zero_ms, interval)),
