@@ -281,6 +281,32 @@ fn a_record_without_a_time_is_malformed_and_named() {
 }
 
 #[test]
+fn a_value_the_function_cannot_take_is_malformed_and_moves_no_watermark() {
+    for agg in ["event_window 5s sum", "session_window 5s sum"] {
+        let mut p = Pipeline::new(
+            &format!("json | with_watermark .ts 1s | map (.k, .n) | {agg}"),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let lines = [
+            r#"{"ts": 9000, "k": "a", "n": "nine"}"#,
+            r#"{"ts": 2000, "k": "a", "n": 2}"#,
+        ];
+        p.run(lines.into_iter().collect());
+        assert_eq!(p.malformed().count(), 1, "{agg}");
+        let reason = &p.malformed().samples().next().unwrap().reason;
+        assert!(
+            reason.contains("sum needs numbers, got a string"),
+            "{agg}: {reason}"
+        );
+        let figures = p.take_event_figures().unwrap();
+        // Only the row that reached the aggregation moved the watermark.
+        assert_eq!(figures.watermark_ms, 1000, "{agg}");
+        assert_eq!(figures.state_rows, 1, "{agg}");
+    }
+}
+
+#[test]
 fn misplaced_event_time_stages_are_refused_naming_the_stage() {
     let refused = [
         (

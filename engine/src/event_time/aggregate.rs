@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::windows::{windows_of, EventWindow};
-use super::{output_rows, EventBatch, OutputMode, TimedRow, Watermark};
+use super::{lifted, output_rows, EventBatch, OutputMode, TimedRow, Watermark};
 use crate::checkpoint::{decode, CheckpointError, Codec};
 use crate::dstream::Footprint;
 use crate::pipeline::reduce_fn::ReduceFn;
@@ -127,20 +127,14 @@ impl WindowAggregate {
     /// batch. A value `FN` cannot take comes back with the reason.
     pub fn run_batch(&mut self, rows: Vec<TimedRow>) -> (EventBatch, Vec<(Value, String)>) {
         let before = self.watermark.current_ms;
+        let (rows, refused) = lifted(rows, self.reduce);
         let max_ms = rows.iter().map(|r| r.time_ms).max();
-        let mut refused = Vec::new();
         // Spark's partial aggregation: (window, key) -> (partial, rows).
         let mut groups: HashMap<(EventWindow, Value), (Value, u64)> = HashMap::new();
         // Per row: whether any of its windows is open.
         let mut rows_late = 0;
         for row in rows {
-            let lifted = match self.reduce.lift(row.value) {
-                Ok(v) => v,
-                Err(bad) => {
-                    refused.push(bad);
-                    continue;
-                }
-            };
+            let lifted = row.value;
             let mut counted = false;
             for window in windows_of(row.time_ms, self.len_ms, self.slide_ms) {
                 counted |= self.mode == OutputMode::Complete || window.end > before;

@@ -73,6 +73,29 @@ pub struct EventBatch {
     pub state_rows: usize,
 }
 
+/// `rows` with each value lifted to `reduce`'s partial, and the values it
+/// cannot take with the reason. Such a row is malformed: like any other
+/// malformed record it neither moves the watermark nor counts as late, so
+/// an exported Structured Streaming job, which drops it before
+/// `withWatermark`, agrees.
+pub(crate) fn lifted(
+    rows: Vec<TimedRow>,
+    reduce: ReduceFn,
+) -> (Vec<TimedRow>, Vec<(Value, String)>) {
+    let mut refused = Vec::new();
+    let rows = rows
+        .into_iter()
+        .filter_map(|row| match reduce.lift(row.value) {
+            Ok(value) => Some(TimedRow { value, ..row }),
+            Err(bad) => {
+                refused.push(bad);
+                None
+            }
+        })
+        .collect();
+    (rows, refused)
+}
+
 /// The output of a batch from (window, key, partial) triples: ordered by
 /// window, then key, each partial finished (a mean from its sum and count).
 pub(crate) fn output_rows(

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::windows::EventWindow;
-use super::{output_rows, EventBatch, OutputMode, TimedRow, Watermark};
+use super::{lifted, output_rows, EventBatch, OutputMode, TimedRow, Watermark};
 use crate::checkpoint::{decode, CheckpointError, Codec};
 use crate::dstream::Footprint;
 use crate::pipeline::reduce_fn::ReduceFn;
@@ -178,8 +178,8 @@ impl SessionAggregate {
     /// batch. A value `FN` cannot take comes back with the reason.
     pub fn run_batch(&mut self, rows: Vec<TimedRow>) -> (EventBatch, Vec<(Value, String)>) {
         let before = self.watermark.current_ms;
+        let (rows, refused) = lifted(rows, self.reduce);
         let max_ms = rows.iter().map(|r| r.time_ms).max();
-        let mut refused = Vec::new();
         let mut batch = EventBatch::default();
         let mut late_groups: HashSet<(Value, i64)> = HashSet::new();
         let mut fresh: HashMap<Value, Vec<Session>> = HashMap::new();
@@ -190,16 +190,13 @@ impl SessionAggregate {
                 late_groups.insert((row.key, row.time_ms));
                 continue;
             }
-            match self.reduce.lift(row.value) {
-                Ok(partial) => fresh.entry(row.key).or_default().push(Session {
-                    span: EventWindow {
-                        start: row.time_ms,
-                        end,
-                    },
-                    partial,
-                }),
-                Err(bad) => refused.push(bad),
-            }
+            fresh.entry(row.key).or_default().push(Session {
+                span: EventWindow {
+                    start: row.time_ms,
+                    end,
+                },
+                partial: row.value,
+            });
         }
         batch.late = late_groups.len() as u64;
         for (key, mut new) in fresh {
