@@ -21,6 +21,7 @@ pub mod scheduler;
 pub mod settings;
 pub mod sink;
 pub mod spark;
+pub mod spark_query;
 pub mod storage;
 pub mod stream;
 pub mod ui;

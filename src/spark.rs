@@ -1,6 +1,7 @@
 //! Watching a Spark Streaming job instead of running a stream (`?spark=1`,
 //! or `?spark=APP_ID` for one application of several): Spark's REST API,
-//! relayed by `sparklet serve --spark URL`, read once a second. Each batch
+//! relayed by `sparklet serve --spark URL`, read once a second; or, once
+//! one has reported, a Structured Streaming query (`spark_query`). Each batch
 //! Spark completed becomes the `BatchCompleted` event the page's own
 //! stream sends, so the header, Statistics and Batches views show Spark's
 //! batches as they show the page's, and `stats()` reports them.
@@ -17,6 +18,7 @@ use crate::bus::ListenerEvent;
 use crate::listener::{BatchRecord, Listener, Status};
 use crate::runtime::ConnState;
 use crate::settings::Settings;
+use crate::spark_query::{QueryWatch, Reports, PROGRESS};
 
 /// Where `sparklet serve --spark` relays the API.
 const API: &str = "/spark/api/v1";
@@ -76,6 +78,7 @@ impl SparkMonitor {
         let stopped = stop.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let mut watch = Watch {
+                query: QueryWatch::new(wanted.clone()),
                 wanted,
                 app: None,
                 zero_ms: None,
@@ -102,6 +105,9 @@ impl SparkMonitor {
 
 /// What the watch has told the listener so far.
 struct Watch {
+    /// A Structured Streaming query, once one has reported: then watched
+    /// instead of the REST API's DStream application.
+    query: QueryWatch,
     wanted: Option<String>,
     app: Option<App>,
     /// Spark's zero time, once known: batch k is at `zero + k * interval`.
@@ -115,6 +121,13 @@ struct Watch {
 
 impl Watch {
     async fn poll(&mut self) -> Result<Vec<ListenerEvent>, String> {
+        let asked = format!("{PROGRESS}?after={}", self.query.seen);
+        if let Ok(reports) = get::<Reports>(&asked).await {
+            let events = self.query.events(reports);
+            if self.query.found() {
+                return Ok(events);
+            }
+        }
         if self.app.is_none() {
             let apps: Vec<App> = get(&format!("{API}/applications")).await?;
             let app = match &self.wanted {
@@ -208,7 +221,10 @@ impl Watch {
     /// Spark could not be read: said in the header, tried again.
     fn trouble(&self, why: String) -> Vec<ListenerEvent> {
         let conn = ConnState::Reconnecting {
-            reason: why,
+            reason: format!(
+                "{why} (a Structured Streaming query shows here once its listener posts \
+                 its progress to {PROGRESS})"
+            ),
             retry_at_wall_ms: js_sys::Date::now() + f64::from(POLL_MS),
         };
         vec![self.status(None, conn)]

@@ -30,6 +30,7 @@ pub mod origin;
 pub mod page_config;
 pub mod sink;
 pub mod source;
+pub mod spark_progress;
 pub mod spark_relay;
 
 mod dashboard;

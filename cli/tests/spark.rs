@@ -11,6 +11,7 @@
 //! against the same truth in `sources.rs`).
 
 mod line_server;
+mod random_cases;
 mod readme_examples;
 mod venv;
 
@@ -21,17 +22,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use random_cases::{event_case, random_case, Case};
 use readme_examples::{examples, readme};
 use venv::{python, Process};
-
-struct Case {
-    /// Where it comes from, for messages: a README line or a seed.
-    origin: String,
-    pipeline: String,
-    batch: String,
-    /// Replay's input: a JSON array of records per line.
-    input: String,
-}
 
 fn sparklet(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sparklet"))
@@ -104,146 +97,6 @@ fn readme_cases() -> Vec<Case> {
         .collect()
 }
 
-/// xorshift64*: the same cases on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
-}
-
-const FNS: &[&str] = &["sum", "min", "max", "count", "mean"];
-
-/// Records of each kind the random pipelines read. Floats are dyadic so a
-/// sum is exact in any order; 9223372036854775807 makes sums wrap.
-const TEXT: &[&str] = &[
-    r#""to be or not to be""#,
-    r#""Spark ÉCOLE straße""#,
-    r#""  a  b\tc ""#,
-    r#""b a b""#,
-    r#""""#,
-];
-const NUMBERS: &[&str] = &["1", "-3", "2.5", "0.25", "7", "9223372036854775807", "-1.0"];
-const PAIRS: &[&str] = &[
-    r#"["a",1]"#,
-    r#"["b",2.5]"#,
-    r#"["a",-4]"#,
-    r#"["c",true]"#,
-    r#"[1,2]"#,
-    r#"[1.0,3]"#,
-    r#"["b","x"]"#,
-    r#"[null,1]"#,
-    r#"[["k",1],0.5]"#,
-];
-const JSON: &[&str] = &[
-    r#""{\"k\":\"a\",\"v\":1}""#,
-    r#""{\"k\":\"b\",\"v\":2.5,\"w\":[1,2]}""#,
-    r#""{\"k\":\"a\",\"v\":true}""#,
-    r#""{\"v\":3}""#,
-    r#""{\"v\":1.5,\"k\":{\"z\":1,\"a\":[]},\"v\":2}""#,
-    r#""{\"k\":\"\\u00e9\",\"v\":-2}""#,
-    r#""not json""#,
-];
-/// The wrong kind for any stage now and then: dropped and counted.
-const STRAYS: &[&str] = &["null", "false", r#"{"k":1}"#, "[1,2,3]", r#""word""#, "4"];
-
-/// A window `LEN SLIDE` in whole batches, the slide a multiple of `unit`.
-fn window(rng: &mut Rng, batch_ms: u64, unit: u64) -> String {
-    let slide = unit * (1 + rng.below(2) as u64);
-    let len = slide * (1 + rng.below(3) as u64);
-    format!("{}ms {}ms", len * batch_ms, slide * batch_ms)
-}
-
-fn keyed_tail(rng: &mut Rng, batch_ms: u64) -> String {
-    let f = rng.pick(FNS);
-    match rng.below(8) {
-        0 => format!("reduce_by_key {f}"),
-        1 => format!("reduce_by_key {f} | top {}", 1 + rng.below(3)),
-        2 => format!("reduce_by_key_and_window {f} {}", window(rng, batch_ms, 1)),
-        3 | 4 => {
-            let f = rng.pick(&["sum", "count", "mean"]);
-            format!(
-                "reduce_by_key_and_window {f} {} inverse",
-                window(rng, batch_ms, 1)
-            )
-        }
-        5 => format!("update_state_by_key {f}"),
-        6 => "group_by_key".into(),
-        _ => format!("group_by_key_and_window {}", window(rng, batch_ms, 1)),
-    }
-}
-
-fn random_case(seed: u64) -> Case {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let batch_ms = [1000, 1000, 500, 2000][rng.below(4)];
-    let (records, pipeline) = match rng.below(4) {
-        0 => {
-            let prefix = rng.pick(&["", "lower | ", "upper | ", "trim | "]);
-            let tail = match rng.below(6) {
-                0 => "count".into(),
-                1 => format!("count_by_value | top {}", 1 + rng.below(3)),
-                2 => format!("count_by_window {}", window(&mut rng, batch_ms, 1)),
-                3 => format!(
-                    "count_by_value_and_window {}",
-                    window(&mut rng, batch_ms, 1)
-                ),
-                4 => format!("pair len(.) | {}", keyed_tail(&mut rng, batch_ms)),
-                _ => format!("pair | {}", keyed_tail(&mut rng, batch_ms)),
-            };
-            (TEXT, format!("{prefix}split | {tail}"))
-        }
-        1 => {
-            let f = rng.pick(FNS);
-            let tail = match rng.below(4) {
-                0 => format!("reduce {f}"),
-                1 => format!("reduce_by_window {f} {}", window(&mut rng, batch_ms, 1)),
-                2 => format!("window {} | count_by_value", window(&mut rng, batch_ms, 1)),
-                _ => format!(
-                    "filter . > 0 | map (. >= 2, .) | {}",
-                    keyed_tail(&mut rng, batch_ms)
-                ),
-            };
-            (NUMBERS, tail)
-        }
-        2 => (PAIRS, keyed_tail(&mut rng, batch_ms)),
-        _ => {
-            let map = rng.pick(&[
-                "map (.k, .v)",
-                "filter .v != null | map (.k, .v)",
-                "map (upper(.k), .v > 0)",
-            ]);
-            (
-                JSON,
-                format!("json | {map} | {}", keyed_tail(&mut rng, batch_ms)),
-            )
-        }
-    };
-    let mut input = String::new();
-    for _ in 0..4 + rng.below(5) {
-        let n = rng.below(7);
-        let batch: Vec<&str> = (0..n)
-            .map(|_| match rng.below(10) {
-                0 => rng.pick(STRAYS),
-                _ => rng.pick(records),
-            })
-            .collect();
-        writeln!(input, "[{}]", batch.join(",")).unwrap();
-    }
-    Case {
-        origin: format!("seed {seed}"),
-        pipeline,
-        batch: format!("{batch_ms}ms"),
-        input,
-    }
-}
-
 #[test]
 #[ignore = "needs Java and PySpark (make test installs them); about three minutes"]
 fn exported_jobs_print_what_replay_prints_on_local_spark() {
@@ -251,34 +104,30 @@ fn exported_jobs_print_what_replay_prints_on_local_spark() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut cases = Vec::new();
-    let mut refused = 0;
-    // More seeds for a deeper look: SPARKLET_SPARK_SEEDS=500.
-    let seeds: u64 = std::env::var("SPARKLET_SPARK_SEEDS").map_or(40, |n| n.parse().unwrap());
+    // More seeds for a deeper look: SPARKLET_SPARK_SEEDS=500 (DStream
+    // pipelines), SPARKLET_SPARK_EVENT_SEEDS=100 (Structured Streaming).
+    let seeds = |var, default| std::env::var(var).map_or(default, |n: String| n.parse().unwrap());
+    let event_seeds: u64 = seeds("SPARKLET_SPARK_EVENT_SEEDS", 12);
     for case in readme_cases()
         .into_iter()
-        .chain((1..=seeds).map(random_case))
+        .chain((1..=seeds("SPARKLET_SPARK_SEEDS", 40)).map(random_case))
+        .chain((1..=event_seeds).map(event_case))
     {
         let name = format!("case_{}", cases.len());
         let input = dir.join(format!("{name}.jsonl"));
         std::fs::write(&input, &case.input).unwrap();
-        match export(&case, &input, &dir.join(format!("{name}.py"))) {
-            Ok(()) => cases.push((name, case, input)),
-            // Event time is Structured Streaming's; no other stage of the
-            // README may be refused.
-            Err(why) => {
-                assert!(
-                    why.contains("event time"),
-                    "{}: refused: {why}",
-                    case.origin
-                );
-                refused += 1;
-            }
+        // Every stage of the language reference exports.
+        if let Err(why) = export(&case, &input, &dir.join(format!("{name}.py"))) {
+            panic!("{}: `{}` refused: {why}", case.origin, case.pipeline);
         }
+        cases.push((name, case, input));
     }
-    assert!(cases.len() >= 55, "only {} cases exported", cases.len());
+    let events = cases
+        .iter()
+        .filter(|(_, c, _)| c.pipeline.contains("with_watermark"));
     assert!(
-        refused >= 2,
-        "the README's event-time examples were exported?"
+        events.count() as u64 >= 3 + event_seeds,
+        "the README's event-time examples?"
     );
 
     let status = Command::new(python())

@@ -4,7 +4,10 @@
 //! (the project's `.venv`). Every batch the page shows equals the one
 //! Spark's own REST API reports at the same batch time (records,
 //! scheduling delay, processing time, total delay), none is missing, and
-//! `stats()` totals them.
+//! `stats()` totals them. And an exported Structured Streaming job, whose
+//! listener posts each micro-batch's progress to `sparklet serve`: every
+//! report shows in the page as a batch, with its rows, duration and
+//! event-time figures.
 
 mod browser;
 mod common;
@@ -160,6 +163,153 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
         "no Clear button: there is no pipeline of the page's own"
     );
     browser.screenshot("spark-monitor").await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `GET /spark/progress` of the test's server: its reports, oldest first.
+fn progress_reports(addr: std::net::SocketAddr) -> Vec<Value> {
+    let mut conn = TcpStream::connect(addr).expect("the server");
+    write!(conn, "GET /spark/progress HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    let (_, body) = answer.split_once("\r\n\r\n").expect("an answer");
+    let listed: Value = serde_json::from_str(body).expect("JSON");
+    assert_eq!(
+        listed["refused"], 0,
+        "every report the job posted was taken"
+    );
+    listed["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["progress"].clone())
+        .collect()
+}
+
+/// Spark's `2026-12-03T10:00:05.000Z` in ms.
+fn ms_of(iso: &Value) -> i64 {
+    let text = iso.as_str().unwrap_or_else(|| panic!("not a time: {iso}"));
+    sparklet_engine::event_time::event_time_ms(&sparklet_engine::Value::str(text))
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium, Java and PySpark (make test installs them)"]
+async fn an_exported_structured_streaming_jobs_progress_is_shown_in_the_page() {
+    // Events 100 ms apart in event time, sent in chunks a second apart.
+    let chunks: Vec<Vec<u8>> = (0..60)
+        .map(|c| {
+            (0..20)
+                .map(|i| {
+                    let t = 1_796_292_000_000u64 + (c * 20 + i) * 100;
+                    format!("{{\"ts\":{t},\"path\":\"/p{}\"}}\n", i % 3)
+                })
+                .collect::<String>()
+                .into_bytes()
+        })
+        .collect();
+    let source = line_server::line_server(chunks, Duration::from_millis(1000));
+    let addr = common::start_with(Some(browser::dist()), ServerConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sparklet-spark-ss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let job_path = dir.join("job.py");
+    let pipeline = "json | with_watermark .ts 1s | map (.path, 1) | event_window 2s count";
+    let out = Command::new(env!("CARGO_BIN_EXE_sparklet"))
+        .args(["export", "--pipeline", pipeline])
+        .args(["--source", &format!("tcp://127.0.0.1:{source}")])
+        .arg("--output")
+        .arg(&job_path)
+        .output()
+        .expect("sparklet runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _job = Process(
+        Command::new(python())
+            .arg(&job_path)
+            .args(["--sparklet", &format!("http://{addr}")])
+            .env(
+                "PYSPARK_SUBMIT_ARGS",
+                format!("--conf spark.ui.port={} pyspark-shell", free_port()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the job starts"),
+    );
+
+    let browser = Browser::start().await;
+    browser
+        .open(addr, &[("spark", "1"), ("view", "event-time")])
+        .await;
+    browser
+        .wait_for_stats(
+            180,
+            "five of the query's batches in the page, with rows",
+            |s| s["batches"].as_u64() >= Some(5) && s["records"].as_u64() > Some(0),
+        )
+        .await;
+    let both = browser
+        .client
+        .execute(
+            "return [window.sparklet.stats(), window.sparklet.batches()];",
+            vec![],
+        )
+        .await
+        .expect("stats() and batches()");
+    let (stats, rows) = (&both[0], both[1].as_array().unwrap());
+    assert_eq!(stats["pipeline"], pipeline, "the query's name: {stats:#}");
+    let reports = progress_reports(addr);
+    let last = rows.last().unwrap()["batch"].as_u64().unwrap();
+    let upto: Vec<&Value> = reports
+        .iter()
+        .filter(|r| r["batchId"].as_u64().unwrap() < last)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        upto.len(),
+        "every report up to batch {last} is a batch"
+    );
+    let mut watermark_moved = false;
+    for (row, report) in rows.iter().zip(&upto) {
+        assert_eq!(
+            row["batch"].as_u64(),
+            Some(report["batchId"].as_u64().unwrap() + 1)
+        );
+        assert_eq!(row["records"], report["numInputRows"], "{report:#}");
+        assert_eq!(
+            row["processing_ms"].as_f64(),
+            report["durationMs"]["triggerExecution"].as_f64(),
+            "batch duration"
+        );
+        let event = &row["event"];
+        let watermark = ms_of(&report["eventTime"]["watermark"]);
+        assert_eq!(
+            event["watermark_ms"].as_i64(),
+            Some(watermark),
+            "{report:#}"
+        );
+        let op = &report["stateOperators"][0];
+        assert_eq!(event["state_rows"], op["numRowsTotal"], "{report:#}");
+        assert_eq!(event["late"], op["numRowsDroppedByWatermark"], "{report:#}");
+        watermark_moved |= watermark > 0;
+    }
+    assert!(
+        watermark_moved,
+        "the watermark moved in Spark and in the page"
+    );
+    let status = browser.text_of("source-status").await.unwrap_or_default();
+    assert!(status.contains("Structured Streaming query"), "{status}");
+    assert!(status.contains("rows/s processed"), "{status}");
+    let watermark = browser.text_of("watermark").await.unwrap_or_default();
+    assert!(
+        !watermark.contains("not yet"),
+        "the Event time view: {watermark}"
+    );
+    browser.screenshot("spark-query").await;
     browser.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

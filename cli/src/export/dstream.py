@@ -3,6 +3,10 @@
 # the JVM's definition written out where it does not (see the README's
 # "Scale out to Spark").
 
+import shutil
+import tempfile
+import time
+import warnings
 from fractions import Fraction
 from functools import partial
 
@@ -203,3 +207,86 @@ def _TOP(pair):
 def top(s, n):
     pairs = each(s, lambda r: pair_of(r, "top"))
     return pairs.transform(lambda rdd: rdd.context.parallelize(rdd.takeOrdered(n, key=_TOP), 1))
+
+
+# --- Running it on DStreams -------------------------------------------------
+
+def _ms(t):
+    return int(round(t.timestamp() * 1000))
+
+
+def run(sc, spark_batch_ms=None, checkpoint=None, batches=None):
+    """Runs the pipeline on `sc`, printing one line per batch at which it
+    emits, as `sparklet replay` does, to whatever `sys.stdout` is then (a
+    callback that held a file could not be checkpointed). Recorded batches (`--input`) run one
+    per batch, as fast as `spark_batch_ms` allows (windows count batches, so
+    the output is the same), and the call returns after the last; a live
+    source runs until the job is stopped."""
+    global SPARK_BATCH_MS, MALFORMED
+    # DStreams are deprecated, not going away in 4.x; the warning would
+    # land among the output lines under spark-submit.
+    warnings.filterwarnings("ignore", message="DStream is deprecated")
+    from pyspark.streaming import StreamingContext
+
+    kind = SOURCE[0]
+    SPARK_BATCH_MS = spark_batch_ms if kind == "batches" and spark_batch_ms else BATCH_MS
+    MALFORMED = sc.accumulator(0)
+    last = None  # the number of recorded batches
+    if kind == "batches":
+        data = read_batches(SOURCE[1]) if batches is None else batches
+        if not data:
+            return 0
+        last = len(data)
+    ssc = StreamingContext(sc, D(BATCH_MS))
+    scratch = None
+    if checkpoint is None:
+        scratch = checkpoint = tempfile.mkdtemp(prefix="sparklet-export-")
+    ssc.checkpoint(checkpoint)
+    if kind == "batches":
+        empty = sc.parallelize([], 1)
+        rdds = [sc.parallelize(b, 1) for b in data]
+        stream = ssc.queueStream(rdds, oneAtATime=True, default=empty)
+    elif kind == "tcp":
+        stream = ssc.socketTextStream(SOURCE[1], SOURCE[2])
+    else:
+        stream = ssc.textFileStream(SOURCE[1])
+    # A batch's output operations run in the order they were registered:
+    # the first learns Spark's zero time, the last marks the batch done.
+    zero, done = [], []
+
+    def learn_zero(t, rdd):
+        if not zero:
+            zero.append(_ms(t) - SPARK_BATCH_MS)
+
+    def emit(t, rdd):
+        k = (_ms(t) - zero[0]) // SPARK_BATCH_MS
+        output = rdd.collect()
+        if kind == "batches" and k > last:
+            return  # computed for its records' sake, not printed
+        if KEYED_OUTPUT:
+            output.sort(key=ORDER)
+        sys.stdout.write(batch_line(k * BATCH_MS, output) + "\n")
+        sys.stdout.flush()
+
+    def mark_done(t, rdd):
+        done.append((_ms(t) - zero[0]) // SPARK_BATCH_MS)
+
+    stream.foreachRDD(learn_zero)
+    build(stream).foreachRDD(emit)
+    stream.foreachRDD(mark_done)
+    ssc.start()
+    try:
+        if kind != "batches":
+            ssc.awaitTermination()
+        else:
+            # Spark computes a windowed stream's batches when a window
+            # needs them: run on to the next slide so the last batches'
+            # records are looked at (and malformed ones counted) too.
+            end = -(-last // SLIDE_BATCHES) * SLIDE_BATCHES
+            while not done or done[-1] < end:
+                time.sleep(0.01)
+    finally:
+        ssc.stop(stopSparkContext=False, stopGraceFully=False)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return MALFORMED.value

@@ -7,17 +7,20 @@
 //! (`runtime.py`), and a record a stage cannot handle is dropped and
 //! counted, as in the page.
 
+mod dstream;
 mod python;
+mod structured;
 
 use std::path::PathBuf;
 
-use sparklet_engine::pipeline::{parse, ParsedStage, ReduceFn, Stage, WindowSpec};
+use sparklet_engine::pipeline::{parse, ParsedStage, Stage};
 use sparklet_engine::{Duration, Pipeline};
 
 use crate::source::SourceUri;
 
 const RUNTIME: &str = include_str!("runtime.py");
 const DSTREAM: &str = include_str!("dstream.py");
+const STRUCTURED: &str = include_str!("structured.py");
 const MAIN: &str = include_str!("main.py");
 
 /// Where the exported job reads its records.
@@ -44,42 +47,71 @@ pub enum ExportError {
     Source(String),
 }
 
-/// The PySpark program for `text` at batches of `batch`, reading `input`.
+/// The PySpark program for `text` at batches of `batch`, reading `input`:
+/// a DStream job, or for an event-time pipeline a Structured Streaming one.
 pub fn pyspark(text: &str, batch: Duration, input: &Input) -> Result<String, ExportError> {
     let pipeline = Pipeline::new(text, batch)?;
     let stages = parse(text)?;
-    let mut body = String::new();
-    let mut slide = batch.as_millis();
-    for (i, parsed) in stages.iter().enumerate() {
-        let line = stage(parsed, &mut slide).map_err(|why| ExportError::Stage {
-            index: i + 1,
-            name: parsed.name.clone(),
-            why,
-        })?;
-        body.push_str(&format!(
-            "    s = {line}  # {}\n",
-            one_line(&text[parsed.start..parsed.end])
-        ));
-    }
-    let source = source(input)?;
+    let event_time = pipeline.is_event_time();
+    let source = source(input, event_time)?;
+    let (kind, settings, body) = if event_time {
+        (
+            "Structured Streaming",
+            structured::settings(text, &stages)?,
+            STRUCTURED,
+        )
+    } else {
+        (
+            "Streaming (DStream)",
+            dstream::settings(text, batch, &stages, &pipeline)?,
+            DSTREAM,
+        )
+    };
     let header = format!(
         "#!/usr/bin/env python3\n\
-         # The Sparklet pipeline\n#   {}\n# at {} batches, as a PySpark Streaming job: written by `sparklet export`.\n\
+         # The Sparklet pipeline\n#   {}\n# at {} batches, as a PySpark {kind} job: written by `sparklet export`.\n\
          # Run it with `spark-submit THIS.py` (or `python3 THIS.py` with pyspark installed).\n\n",
         one_line(text),
         batch,
     );
-    let settings = format!(
-        "PIPELINE = {}\nBATCH_MS = {}\nSPARK_BATCH_MS = BATCH_MS\nSLIDE_BATCHES = {}\nKEYED_OUTPUT = {}\n{source}\n",
+    Ok(format!(
+        "{header}{RUNTIME}\n{body}\n\n# --- This pipeline ---------------------------------------------------------\n\n\
+         PIPELINE = {}\nBATCH_MS = {}\n{source}\n{settings}\n{MAIN}",
         python::string(text),
         batch.as_millis(),
-        slide / batch.as_millis(),
-        if pipeline.keyed_output() { "True" } else { "False" },
-    );
-    Ok(format!(
-        "{header}{RUNTIME}\n{DSTREAM}\n\n# --- This pipeline ---------------------------------------------------------\n\n\
-         {settings}\n\ndef build(s):\n{body}    return s\n\n{MAIN}"
     ))
+}
+
+/// A stage that gives each record its own records, as a Python
+/// expression over the record `r` and whether it gives a list (else one
+/// record); `None` for a stage that looks at more than one record.
+fn per_record(stage: &Stage) -> Option<(String, bool)> {
+    let e = python::expr;
+    Some(match stage {
+        Stage::Split(sep) => {
+            let sep = sep.as_deref().map_or("None".into(), python::string);
+            (format!("split(r, {sep})"), true)
+        }
+        Stage::Lower => ("text(r, \"lower\").lower()".into(), false),
+        Stage::Upper => ("text(r, \"upper\").upper()".into(), false),
+        Stage::Trim => ("text(r, \"trim\").strip(WS)".into(), false),
+        Stage::Json => ("parse_json(r)".into(), false),
+        Stage::Map(x) => (e(x), false),
+        Stage::FlatMap(x) => (format!("flat_items({})", e(x)), true),
+        Stage::Filter(x) => (format!("[r] if truth({}, \"filter\") else []", e(x)), true),
+        Stage::Pair(None) => ("(r, 1)".into(), false),
+        Stage::Pair(Some(x)) => (format!("(r, {})", e(x)), false),
+        _ => return None,
+    })
+}
+
+/// The error for stage `i` (0-based) of `stages`.
+fn refused(stages: &[ParsedStage], i: usize, why: impl Into<String>) -> ExportError {
+    ExportError::Stage {
+        index: i + 1,
+        name: stages[i].name.clone(),
+        why: why.into(),
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -87,7 +119,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// The source settings the job's `main` reads.
-fn source(input: &Input) -> Result<String, ExportError> {
+fn source(input: &Input, event_time: bool) -> Result<String, ExportError> {
     Ok(match input {
         Input::Batches(path) => format!(
             "SOURCE = (\"batches\", {})",
@@ -102,97 +134,28 @@ fn source(input: &Input) -> Result<String, ExportError> {
         ),
         Input::Source(SourceUri::File { .. }) => {
             return Err(ExportError::Source(
-                "Spark's DStreams read the new files of a directory (`dir:`), not one followed file".into(),
+                "Spark reads the new files of a directory (`dir:`), not one followed file".into(),
             ))
         }
         Input::Source(SourceUri::Stdin) => {
             return Err(ExportError::Source(
-                "a Spark job has no standard input to read; serve it with `nc -lk` and use `tcp:`".into(),
+                "a Spark job has no standard input to read; serve it with `nc -lk` and use `tcp:`"
+                    .into(),
             ))
         }
+        Input::Source(SourceUri::Kafka { brokers, topic }) if event_time => format!(
+            "SOURCE = (\"kafka\", {}, {})",
+            python::string(&brokers.join(",")),
+            python::string(topic)
+        ),
         Input::Source(SourceUri::Kafka { .. }) => {
             return Err(ExportError::Source(
-                "PySpark 4 has no Kafka DStream (Kafka is Structured Streaming's source), and Structured \
-                 Streaming jobs are not exported yet"
+                "PySpark 4 has no Kafka DStream: Kafka is a Structured Streaming source, which \
+                 `sparklet export` writes for event-time pipelines only"
                     .into(),
             ))
         }
     })
-}
-
-/// One stage as a Python expression on the stream `s`; `slide` is the
-/// stream's slide, which a window changes.
-fn stage(parsed: &ParsedStage, slide: &mut u64) -> Result<String, String> {
-    let e = python::expr;
-    let win = |w: &WindowSpec, slide: &mut u64| {
-        let len = w.len.as_millis();
-        *slide = w.slide.map_or(*slide, Duration::as_millis);
-        (len, *slide)
-    };
-    Ok(match &parsed.stage {
-        Stage::Split(sep) => {
-            let sep = sep.as_deref().map_or("None".into(), python::string);
-            format!("each_many(s, lambda r: split(r, {sep}))")
-        }
-        Stage::Lower => "each(s, lambda r: text(r, \"lower\").lower())".into(),
-        Stage::Upper => "each(s, lambda r: text(r, \"upper\").upper())".into(),
-        Stage::Trim => "each(s, lambda r: text(r, \"trim\").strip(WS))".into(),
-        Stage::Json => "each(s, parse_json)".into(),
-        Stage::Map(x) => format!("each(s, lambda r: {})", e(x)),
-        Stage::FlatMap(x) => format!("each_many(s, lambda r: flat_items({}))", e(x)),
-        Stage::Filter(x) => format!("keep(s, lambda r: truth({}, \"filter\"))", e(x)),
-        Stage::Pair(None) => "s.map(lambda r: (r, 1))".into(),
-        Stage::Pair(Some(x)) => format!("each(s, lambda r: (r, {}))", e(x)),
-        Stage::Count => "count(s)".into(),
-        Stage::CountByValue => "count_by_value(s)".into(),
-        Stage::Reduce(f) => format!("reduce(s, {})", name(*f)),
-        Stage::ReduceByKey(f) => format!("reduce_by_key(s, {})", name(*f)),
-        Stage::GroupByKey => "group_by_key(s)".into(),
-        Stage::Window(w) => {
-            let (len, slide) = win(w, slide);
-            format!("s.window(D({len}), D({slide}))")
-        }
-        Stage::CountByWindow(w) => {
-            let (len, slide) = win(w, slide);
-            format!("count_by_window(s, {len}, {slide})")
-        }
-        Stage::ReduceByWindow(f, w) => {
-            let (len, slide) = win(w, slide);
-            format!("reduce_by_window(s, {}, {len}, {slide})", name(*f))
-        }
-        Stage::ReduceByKeyAndWindow(f, w, inverse) => {
-            let (len, slide) = win(w, slide);
-            match inverse {
-                true => format!(
-                    "inverse_window(keyed(s, {f}, \"reduce_by_key_and_window\"), {f}, {len}, {slide})",
-                    f = name(*f)
-                ),
-                false => format!("reduce_by_key_and_window(s, {}, {len}, {slide})", name(*f)),
-            }
-        }
-        Stage::CountByValueAndWindow(w) => {
-            let (len, slide) = win(w, slide);
-            format!("count_by_value_and_window(s, {len}, {slide})")
-        }
-        Stage::GroupByKeyAndWindow(w) => {
-            let (len, slide) = win(w, slide);
-            format!("group_by_key(s, \"group_by_key_and_window\", ({len}, {slide}))")
-        }
-        Stage::UpdateStateByKey(f) => format!("update_state_by_key(s, {})", name(*f)),
-        Stage::Top(n) => format!("top(s, {n})"),
-        Stage::Union => return Err("`union` joins several sources (the Rust API)".into()),
-        Stage::WithWatermark(..) | Stage::EventWindow(..) | Stage::SessionWindow(..) => {
-            return Err(
-                "event time becomes a Structured Streaming job, which `sparklet export` \
-                        does not write yet"
-                    .into(),
-            )
-        }
-    })
-}
-
-fn name(f: ReduceFn) -> String {
-    python::string(f.name())
 }
 
 #[cfg(test)]
@@ -210,18 +173,65 @@ mod tests {
     #[test]
     fn a_stage_that_does_not_export_is_named_with_why() {
         let why = export(
-            "json | with_watermark .ts 2s | map (.path, 1) | event_window 5s count",
+            "json | window 2s | with_watermark .ts 2s | event_window 5s count",
             batches(),
         )
         .unwrap_err();
         assert!(
-            why.starts_with("stage 2 `with_watermark`: not exported: event time"),
+            why.starts_with("stage 2 `window`: not exported: before `with_watermark`"),
+            "{why}"
+        );
+        let why = export(
+            "json | with_watermark .ts 2s | event_window 5s count | filter .value > 1",
+            batches(),
+        )
+        .unwrap_err();
+        assert!(
+            why.starts_with("stage 4 `filter`: not exported: an exported Structured"),
             "{why}"
         );
         let why = export("split | union", batches()).unwrap_err();
         assert!(why.contains("union joins several sources"), "{why}");
         let why = export("split | windw 2s", batches()).unwrap_err();
         assert!(why.contains("did you mean `window`"), "{why}");
+    }
+
+    #[test]
+    fn event_time_becomes_structured_streaming() {
+        let job = export(
+            "json | with_watermark .ts 2s | map (.path, .ms) | event_window 10s 5s mean update",
+            batches(),
+        )
+        .unwrap();
+        for line in [
+            "as a PySpark Structured Streaming job",
+            "BEFORE_WATERMARK = [\n    lambda r: [parse_json(r)],  # json\n]",
+            "EVENT_TIME = lambda r: walk(r, (\"ts\",))  # with_watermark .ts 2s",
+            "DELAY_MS = 2000",
+            "AFTER_WATERMARK = [\n    lambda r: [(walk(r, (\"path\",)), walk(r, (\"ms\",)))],",
+            "AGG = (\"window\", 10000, 5000, \"mean\", \"update\")",
+            ".withWatermark(\"ts\", f\"{DELAY_MS} milliseconds\")",
+        ] {
+            assert!(job.contains(line), "no `{line}`");
+        }
+        let job = export(
+            "with_watermark .t 0s | session_window 5s count complete",
+            batches(),
+        )
+        .unwrap();
+        assert!(job.contains("AGG = (\"session\", 5000, \"count\", \"complete\")"));
+        let kafka = SourceUri::Kafka {
+            brokers: vec!["b1:9092".into(), "b2:9092".into()],
+            topic: "events".into(),
+        };
+        let job = export(
+            "json | with_watermark .ts 2s | event_window 5s count",
+            Input::Source(kafka.clone()),
+        )
+        .unwrap();
+        assert!(job.contains("SOURCE = (\"kafka\", \"b1:9092,b2:9092\", \"events\")"));
+        let why = export("split | count_by_value", Input::Source(kafka)).unwrap_err();
+        assert!(why.contains("no Kafka DStream"), "{why}");
     }
 
     #[test]

@@ -91,8 +91,9 @@ pub fn router(dist: Option<PathBuf>, config: &ServerConfig, sources: &[Source]) 
     let policy = OriginPolicy::new(config.allowed_origins.clone());
     let feeds = feed::routes(policy.clone(), config.max_truth_recounts)
         .merge(source::routes(sources, std::sync::Arc::new(policy.clone())))
-        .merge(sink::routes(config.sink.clone(), policy))
-        .merge(crate::spark_relay::routes(config.spark.clone()));
+        .merge(sink::routes(config.sink.clone(), policy.clone()))
+        .merge(crate::spark_relay::routes(config.spark.clone()))
+        .merge(crate::spark_progress::routes(policy));
     let app = match dist {
         Some(dist) => feeds.merge(dashboard::router(dist, PageConfig::of(config))),
         None => feeds.fallback(dashboard::feeds_only),

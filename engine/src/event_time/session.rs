@@ -17,8 +17,9 @@ use crate::pipeline::reduce_fn::ReduceFn;
 use crate::value::Value;
 
 /// A checkpoint's form: the watermark, then `[key, [[start, end, partial],
-/// ...]]` by key.
-type Saved = (i64, Vec<SavedKey>);
+/// ...]]` by key, then the watermark before the last batch (checkpoints
+/// written before it was kept lack it: it is then taken as the watermark).
+type Saved = (i64, Vec<SavedKey>, i64);
 type SavedKey = (Value, Vec<(i64, i64, Value)>);
 
 /// Spark's message for update mode on session windows.
@@ -140,7 +141,7 @@ impl SessionAggregate {
             .collect();
         keys.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut out = String::new();
-        (self.watermark.current_ms, keys).enc(&mut out);
+        (self.watermark.current_ms, keys, self.watermark.previous_ms).enc(&mut out);
         out
     }
 
@@ -148,7 +149,9 @@ impl SessionAggregate {
     /// sessions this operator cannot hold (empty, out of order, or ones
     /// that should have merged); nothing changes on refusal.
     pub fn restore(&mut self, text: &str, max_items: usize) -> Result<(), CheckpointError> {
-        let (watermark, keys): Saved = decode(text, max_items)?;
+        let (watermark, keys, previous): Saved = decode(text, max_items).or_else(|_| {
+            decode::<(i64, Vec<SavedKey>)>(text, max_items).map(|(w, keys)| (w, keys, w))
+        })?;
         let mut sessions = HashMap::with_capacity(keys.len());
         for (key, spans) in keys {
             let mut held: Vec<Session> = Vec::with_capacity(spans.len());
@@ -170,6 +173,7 @@ impl SessionAggregate {
             }
         }
         self.watermark.current_ms = watermark;
+        self.watermark.previous_ms = previous;
         self.sessions = sessions;
         Ok(())
     }
@@ -180,12 +184,21 @@ impl SessionAggregate {
         let before = self.watermark.current_ms;
         let (rows, refused) = lifted(rows, self.reduce);
         let max_ms = rows.iter().map(|r| r.time_ms).max();
+        // Spark's session restore drops late events in every output mode,
+        // by the previous micro-batch's watermark: in append mode that is
+        // the no-data batch's, the watermark from before this batch; in
+        // complete mode, which runs no no-data batches, the one from
+        // before the previous batch (found on Spark 4.3).
+        let late_mark = match self.mode {
+            OutputMode::Complete => self.watermark.previous_ms,
+            _ => before,
+        };
         let mut batch = EventBatch::default();
         let mut late_groups: HashSet<(Value, i64)> = HashSet::new();
         let mut fresh: HashMap<Value, Vec<Session>> = HashMap::new();
         for row in rows {
             let end = row.time_ms.saturating_add(self.gap_ms);
-            if self.mode != OutputMode::Complete && end <= before {
+            if end <= late_mark {
                 batch.late_rows += 1;
                 late_groups.insert((row.key, row.time_ms));
                 continue;

@@ -7,6 +7,11 @@
 pub struct Watermark {
     pub delay_ms: i64,
     pub current_ms: i64,
+    /// The watermark before the last batch: the one Spark judges a
+    /// session's late events by when no no-data batch runs between two
+    /// batches (complete mode), as its `eventTimeWatermarkForLateEvents`
+    /// is the previous micro-batch's.
+    pub previous_ms: i64,
 }
 
 impl Watermark {
@@ -14,6 +19,7 @@ impl Watermark {
         Watermark {
             delay_ms,
             current_ms: 0,
+            previous_ms: 0,
         }
     }
 
@@ -22,6 +28,7 @@ impl Watermark {
     /// `filter` dropped do not, as Spark pushes such filters below its
     /// `withWatermark` (see `docs/spark-event-time.md`, section 1.1).
     pub fn advance(&mut self, max_ms: Option<i64>) {
+        self.previous_ms = self.current_ms;
         if let Some(max) = max_ms {
             self.current_ms = self.current_ms.max(max.saturating_sub(self.delay_ms));
         }
