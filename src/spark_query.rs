@@ -64,10 +64,10 @@ pub struct QueryWatch {
     pub seen: u64,
     /// The run's zero: the first report's time, to the second.
     zero_ms: Option<u64>,
-    first_ms: u64,
-    reports: u64,
-    /// Between the first two reports: the trigger interval, for the header.
-    interval_ms: u64,
+    last_ms: u64,
+    /// The trigger interval, for the header: the least time between two
+    /// reports (a slow batch only delays the next).
+    interval_ms: Option<u64>,
     records: u64,
     last: Option<Progress>,
 }
@@ -76,7 +76,6 @@ impl QueryWatch {
     pub fn new(wanted: Option<String>) -> QueryWatch {
         QueryWatch {
             wanted,
-            interval_ms: 1000,
             ..QueryWatch::default()
         }
     }
@@ -108,16 +107,15 @@ impl QueryWatch {
                 self.query = Some((p.id.clone(), name));
                 let zero = at / 1000 * 1000;
                 self.zero_ms = Some(zero);
-                self.first_ms = at;
                 events.push(ListenerEvent::RunStarted {
                     started_wall_ms: at as f64,
                     zero_ms: zero,
                 });
-            } else if self.reports == 1 && at > self.first_ms {
-                // The first two reports are a trigger interval apart.
-                self.interval_ms = at - self.first_ms;
+            } else if at > self.last_ms {
+                let apart = at - self.last_ms;
+                self.interval_ms = Some(self.interval_ms.map_or(apart, |i| i.min(apart)));
             }
-            self.reports += 1;
+            self.last_ms = at;
             self.records += p.num_input_rows;
             let zero = self.zero_ms.unwrap_or(at);
             events.push(ListenerEvent::BatchCompleted {
@@ -138,7 +136,7 @@ impl QueryWatch {
         let mut settings = Settings::from_query("", "").0;
         settings.feed = format!("spark:{id}");
         settings.pipeline = name.clone();
-        settings.batch = Duration::from_millis(self.interval_ms.max(1));
+        settings.batch = Duration::from_millis(self.interval_ms.unwrap_or(1000).max(1));
         let rates = self.last.as_ref().map_or(String::new(), |p| {
             format!(
                 ": batch {}, {:.0} rows/s in, {:.0} rows/s processed",

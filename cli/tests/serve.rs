@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
-use common::{connect_from, fetch_feed, get, receive_all, start};
+use common::{connect_from, fetch_feed, get, get_json, post, receive_all, start};
 
 #[tokio::test]
 async fn serves_index_html_at_the_root_and_the_feeds_beside_it() {
@@ -145,4 +145,47 @@ fn a_malformed_allow_origin_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("'*' is not an origin"), "{stderr}");
+}
+
+/// What a Structured Streaming query's listener posts, and what is not.
+#[tokio::test]
+async fn query_progress_is_kept_and_anything_else_refused_with_why() {
+    let addr = start(None).await;
+    let report = |batch: u64| {
+        format!(
+            r#"{{"id":"q1","name":"n","batchId":{batch},"timestamp":"2026-12-04T10:00:0{batch}.000Z","numInputRows":7}}"#
+        )
+    };
+    for batch in 0..3 {
+        let r = post(addr, "/spark/progress", &[], report(batch).as_bytes()).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    for (body, says) in [
+        (&b"{\"id\":\"q1\"}"[..], "no `batchId`"),
+        (b"not json", "not JSON"),
+        (b"[]", "not a JSON object"),
+    ] {
+        let r = post(addr, "/spark/progress", &[], body).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains(says), "{}", r.body);
+    }
+    let big = vec![b' '; 300 * 1024];
+    assert_eq!(post(addr, "/spark/progress", &[], &big).await.status, 413);
+    let foreign = [("Origin", "https://elsewhere.example")];
+    let r = post(addr, "/spark/progress", &foreign, report(9).as_bytes()).await;
+    assert_eq!(r.status, 403, "a page of another origin may not post");
+
+    let all = get_json(addr, "/spark/progress").await;
+    assert_eq!(all["refused"], 3);
+    assert_eq!(all["next"], 4);
+    let batches: Vec<u64> = all["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["progress"]["batchId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(batches, [0, 1, 2]);
+    let newer = get_json(addr, "/spark/progress?after=2").await;
+    assert_eq!(newer["reports"].as_array().unwrap().len(), 1);
+    assert_eq!(newer["reports"][0]["seq"], 3);
 }

@@ -45,6 +45,10 @@ def main():
     conf = SparkConf().setAppName(f"sparklet: {PIPELINE}")
     conf.setIfMissing("spark.master", "local[2]")
     conf.setIfMissing("spark.ui.showConsoleProgress", "false")
+    if conf.get("spark.master").startswith("local"):
+        # Spark's 200 shuffle (and state) partitions are for a cluster; on
+        # one machine each would cost a task every micro-batch.
+        conf.setIfMissing("spark.sql.shuffle.partitions", "4")
     sc = SparkContext(conf=conf)
     sc.setLogLevel("ERROR")
     try:
