@@ -125,8 +125,8 @@ bench-quick: dist native
 	./target/release/sparklet bench --quick --dist dist
 
 ## The full performance run (about 4 minutes), as in the README.
-bench: dist native
-	./target/release/sparklet bench --dist dist --json target/bench.json --profile target/profiles
+bench: dist native test-tools
+	./target/release/sparklet bench --dist dist --json target/bench.json --profile target/profiles --peer spark
 
 ## Regenerates the README's screenshots into docs/ (a real run, real feed).
 screenshots: dist native

@@ -13,6 +13,7 @@ mod compute;
 mod feed;
 mod native;
 mod page;
+mod peer;
 mod profile;
 mod report;
 
@@ -45,6 +46,10 @@ pub struct Args {
     /// Chrome DevTools) and print where the main thread's time went.
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// Also run the word count and the JSON example, exported, on local
+    /// PySpark (`.venv`, or $SPARKLET_PYTHON) and print the page's ratio.
+    #[arg(long, value_parser = ["spark"])]
+    peer: Option<String>,
 }
 
 /// The page's sustained word count, flat out, below which `--quick` fails.
@@ -107,6 +112,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         runtime.block_on(page_figures(&mut report, &args))?;
+    }
+    if args.peer.is_some() {
+        peer::figures(&mut report, args.quick)?;
     }
     report.print();
     if let Some(path) = &args.json {
