@@ -258,6 +258,23 @@ impl Listener {
 }
 
 impl BatchRecord {
+    /// A batch another engine ran (Spark's): its figures, input rate and
+    /// event-time figures; no samples, stages or output.
+    pub fn observed(info: BatchInfo, input_rate: f64, event: Option<EventFigures>) -> BatchRecord {
+        BatchRecord {
+            info,
+            input_rate,
+            input_sample: Vec::new(),
+            output_len: None,
+            output_sample: Vec::new(),
+            scalar: None,
+            latency: None,
+            stages: Vec::new(),
+            sink: None,
+            event,
+        }
+    }
+
     /// The record of a completed batch: samples its input and output.
     pub fn new<'a>(
         info: BatchInfo,

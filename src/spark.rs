@@ -122,11 +122,16 @@ struct Watch {
 impl Watch {
     async fn poll(&mut self) -> Result<Vec<ListenerEvent>, String> {
         let asked = format!("{PROGRESS}?after={}", self.query.seen);
-        if let Ok(reports) = get::<Reports>(&asked).await {
-            let events = self.query.events(reports);
-            if self.query.found() {
-                return Ok(events);
+        match get::<Reports>(&asked).await {
+            Ok(reports) => {
+                let events = self.query.events(reports);
+                if self.query.found() {
+                    return Ok(events);
+                }
             }
+            // Watching a query: its reports are all there is to read.
+            Err(why) if self.query.found() => return Err(why),
+            Err(_) => {}
         }
         if self.app.is_none() {
             let apps: Vec<App> = get(&format!("{API}/applications")).await?;
@@ -220,6 +225,13 @@ impl Watch {
 
     /// Spark could not be read: said in the header, tried again.
     fn trouble(&self, why: String) -> Vec<ListenerEvent> {
+        if self.query.found() {
+            let conn = ConnState::Reconnecting {
+                reason: why,
+                retry_at_wall_ms: js_sys::Date::now() + f64::from(POLL_MS),
+            };
+            return vec![self.query.status(conn)];
+        }
         let conn = ConnState::Reconnecting {
             reason: format!(
                 "{why} (a Structured Streaming query shows here once its listener posts \
@@ -236,8 +248,8 @@ fn record(b: &Batch, zero_ms: u64, interval: u64) -> BatchRecord {
     let time_ms = b.batch_id.saturating_sub(zero_ms);
     let scheduling = b.scheduling_delay.unwrap_or(0.0);
     let processing = b.processing_time.unwrap_or(0.0);
-    BatchRecord {
-        info: BatchInfo {
+    BatchRecord::observed(
+        BatchInfo {
             batch: time_ms / interval,
             time_ms,
             records: b.input_size,
@@ -247,16 +259,9 @@ fn record(b: &Batch, zero_ms: u64, interval: u64) -> BatchRecord {
             malformed: 0,
             evicted: 0,
         },
-        input_rate: b.input_size as f64 * 1000.0 / interval as f64,
-        input_sample: Vec::new(),
-        output_len: None,
-        output_sample: Vec::new(),
-        scalar: None,
-        latency: None,
-        stages: Vec::new(),
-        sink: None,
-        event: None,
-    }
+        b.input_size as f64 * 1000.0 / interval as f64,
+        None,
+    )
 }
 
 /// GET `url` as JSON; an answer other than 200 is its text.

@@ -16,16 +16,13 @@ use crate::settings::Settings;
 /// Where the reports are read.
 pub const PROGRESS: &str = "/spark/progress";
 
-/// `GET /spark/progress?after=SEQ`.
+/// `GET /spark/progress?after=SEQ`: each report is read alone, so one
+/// the page cannot read is skipped, not the rest.
 #[derive(Deserialize)]
 pub struct Reports {
-    reports: Vec<Report>,
-}
-
-#[derive(Deserialize)]
-struct Report {
-    seq: u64,
-    progress: Progress,
+    /// The number the server gives its next report.
+    next: u64,
+    reports: Vec<serde_json::Value>,
 }
 
 /// A `StreamingQueryProgress`, the fields used.
@@ -51,6 +48,7 @@ struct Progress {
 #[serde(rename_all = "camelCase")]
 struct StateOperator {
     num_rows_total: u64,
+    #[serde(default)]
     num_rows_dropped_by_watermark: u64,
 }
 
@@ -69,6 +67,9 @@ pub struct QueryWatch {
     /// reports (a slow batch only delays the next).
     interval_ms: Option<u64>,
     records: u64,
+    /// The newest event time any report gave (`eventTime.max` is the
+    /// batch's own, absent when it had no rows).
+    newest_ms: Option<i64>,
     last: Option<Progress>,
 }
 
@@ -88,8 +89,16 @@ impl QueryWatch {
     /// The events for `reports` (the newer ones the server holds).
     pub fn events(&mut self, reports: Reports) -> Vec<ListenerEvent> {
         let mut events = Vec::new();
-        for Report { seq, progress: p } in reports.reports {
+        if reports.next <= self.seen {
+            // A restarted server numbers from 1 again.
+            self.seen = 0;
+        }
+        for report in reports.reports {
+            let seq = report["seq"].as_u64().unwrap_or(0);
             self.seen = self.seen.max(seq);
+            let Ok(p) = serde_json::from_value::<Progress>(report["progress"].clone()) else {
+                continue;
+            };
             let ours = match (&self.query, &self.wanted) {
                 (Some((id, _)), _) => *id == p.id,
                 (None, Some(w)) => *w == p.id || p.name.as_deref() == Some(w.as_str()),
@@ -118,20 +127,24 @@ impl QueryWatch {
             self.last_ms = at;
             self.records += p.num_input_rows;
             let zero = self.zero_ms.unwrap_or(at);
+            if let Some(max) = p.event_time.get("max") {
+                let max = ms_of(max) as i64;
+                self.newest_ms = Some(self.newest_ms.map_or(max, |n| n.max(max)));
+            }
             events.push(ListenerEvent::BatchCompleted {
-                record: Box::new(record(&p, at.saturating_sub(zero))),
+                record: Box::new(record(&p, at.saturating_sub(zero), self.newest_ms)),
                 output: None,
             });
             self.last = Some(p);
         }
         if self.found() {
-            events.push(self.status());
+            events.push(self.status(ConnState::Live));
         }
         events
     }
 
     /// The header's line: the query and its latest rates.
-    fn status(&self) -> ListenerEvent {
+    pub fn status(&self, conn: ConnState) -> ListenerEvent {
         let (id, name) = self.query.clone().unwrap_or_default();
         let mut settings = Settings::from_query("", "").0;
         settings.feed = format!("spark:{id}");
@@ -147,7 +160,7 @@ impl QueryWatch {
         });
         ListenerEvent::Status(Box::new(Status {
             settings: Some(settings),
-            conn: Some(ConnState::Live),
+            conn: Some(conn),
             received: self.records,
             source_status: Some(format!("Structured Streaming query {name} ({id}){rates}")),
             ..Status::default()
@@ -161,8 +174,9 @@ fn ms_of(iso: &str) -> u64 {
 }
 
 /// A report as the page's own batch record; batch N is Spark's batchId
-/// N - 1 (the page counts from 1).
-fn record(p: &Progress, time_ms: u64) -> BatchRecord {
+/// N - 1 (the page counts from 1). The watermark is the one the
+/// micro-batch ran with, as Spark reports it.
+fn record(p: &Progress, time_ms: u64, newest_ms: Option<i64>) -> BatchRecord {
     let duration = p
         .duration_ms
         .get("triggerExecution")
@@ -180,11 +194,11 @@ fn record(p: &Progress, time_ms: u64) -> BatchRecord {
             .iter()
             .map(|o| o.num_rows_total as usize)
             .sum(),
-        newest_ms: p.event_time.get("max").map(|m| ms_of(m) as i64),
+        newest_ms,
         ..EventFigures::default()
     });
-    BatchRecord {
-        info: BatchInfo {
+    BatchRecord::observed(
+        BatchInfo {
             batch: p.batch_id + 1,
             time_ms,
             records: p.num_input_rows,
@@ -194,14 +208,7 @@ fn record(p: &Progress, time_ms: u64) -> BatchRecord {
             malformed: 0,
             evicted: 0,
         },
-        input_rate: p.input_rows_per_second.unwrap_or(0.0),
-        input_sample: Vec::new(),
-        output_len: None,
-        output_sample: Vec::new(),
-        scalar: None,
-        latency: None,
-        stages: Vec::new(),
-        sink: None,
+        p.input_rows_per_second.unwrap_or(0.0),
         event,
-    }
+    )
 }

@@ -6,7 +6,9 @@
 //! dashboard at `?spark=1` reads them back from `GET /spark/progress`.
 //!
 //! The server keeps the newest [`KEPT`] reports, each numbered, so a page
-//! asks only for what it has not seen (`?after=SEQ`); a report that is not
+//! asks only for what it has not seen (`?after=SEQ`). It keeps only the
+//! fields the page reads, each checked: what it holds stays small whatever
+//! is posted, and what the page reads always parses. A report that is not
 //! a query's progress is refused with why, and counted.
 
 use std::collections::VecDeque;
@@ -18,7 +20,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::origin::OriginPolicy;
 
@@ -27,7 +29,12 @@ pub const PROGRESS_PATH: &str = "/spark/progress";
 /// Reports kept: Spark's own UI keeps as many batches.
 pub const KEPT: usize = 1000;
 /// A report is a few KiB; one far larger is not one.
-const MAX_BODY: usize = 256 * 1024;
+const MAX_BODY: usize = 64 * 1024;
+/// Entries of a report's `durationMs` and `eventTime` maps, and state
+/// operators, kept at most.
+const MAX_ENTRIES: usize = 32;
+/// The longest string kept (a query's name may be its pipeline).
+const MAX_TEXT: usize = 4096;
 
 #[derive(Default)]
 struct Reports {
@@ -69,8 +76,9 @@ async fn receive(State(p): State<Progress>, headers: HeaderMap, body: Bytes) -> 
     if let Err(refused) = p.origins.check(&headers) {
         return refused.into_response();
     }
+    let checked = check(&body);
     let mut reports = p.reports.lock().unwrap_or_else(|e| e.into_inner());
-    match check(&body) {
+    match checked {
         Ok(report) => {
             let seq = reports.next;
             reports.next += 1;
@@ -89,31 +97,80 @@ async fn receive(State(p): State<Progress>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
-/// A report as a query's progress: a JSON object with the fields the page
-/// reads, each of its type.
+/// A report as a query's progress: the fields the page reads, each of
+/// its type and bounded; the rest of the report is not kept.
 fn check(body: &[u8]) -> Result<Value, String> {
     let report: Value =
         serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))?;
-    let Some(fields) = report.as_object() else {
-        return Err("the body is not a JSON object".into());
-    };
-    for (name, ok) in [
-        ("id", fields.get("id").is_some_and(Value::is_string)),
-        ("batchId", fields.get("batchId").is_some_and(Value::is_u64)),
-        (
-            "timestamp",
-            fields.get("timestamp").is_some_and(Value::is_string),
-        ),
-        (
-            "numInputRows",
-            fields.get("numInputRows").is_some_and(Value::is_u64),
-        ),
-    ] {
-        if !ok {
-            return Err(format!("no `{name}` of the right type"));
+    let fields = report.as_object().ok_or("the body is not a JSON object")?;
+    let mut kept = Map::new();
+    let wrong = |name: &str| format!("no `{name}` of the right type");
+    for name in ["id", "timestamp"] {
+        let text = fields.get(name).and_then(Value::as_str);
+        kept.insert(
+            name.into(),
+            json!(text.filter(|t| t.len() <= 100).ok_or_else(|| wrong(name))?),
+        );
+    }
+    for name in ["batchId", "numInputRows"] {
+        kept.insert(
+            name.into(),
+            json!(fields
+                .get(name)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| wrong(name))?),
+        );
+    }
+    match fields.get("name") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(n)) if n.len() <= MAX_TEXT => {
+            kept.insert("name".into(), json!(n));
+        }
+        Some(_) => return Err(wrong("name")),
+    }
+    for name in ["inputRowsPerSecond", "processedRowsPerSecond"] {
+        if let Some(rate) = fields.get(name).and_then(Value::as_f64) {
+            kept.insert(name.into(), json!(rate));
         }
     }
-    Ok(report)
+    for (name, of_strings) in [("durationMs", false), ("eventTime", true)] {
+        let Some(map) = fields.get(name) else {
+            continue;
+        };
+        let map = map
+            .as_object()
+            .filter(|m| m.len() <= MAX_ENTRIES)
+            .ok_or_else(|| wrong(name))?;
+        let mut entries = Map::new();
+        for (key, value) in map {
+            let ok = match of_strings {
+                true => value.as_str().is_some_and(|t| t.len() <= 100),
+                false => value.is_number(),
+            };
+            if !ok || key.len() > 100 {
+                return Err(wrong(name));
+            }
+            entries.insert(key.clone(), value.clone());
+        }
+        kept.insert(name.into(), Value::Object(entries));
+    }
+    if let Some(ops) = fields.get("stateOperators") {
+        let ops = ops
+            .as_array()
+            .filter(|o| o.len() <= MAX_ENTRIES)
+            .ok_or_else(|| wrong("stateOperators"))?;
+        let mut checked = Vec::new();
+        for op in ops {
+            let count = |name: &str| op.get(name).and_then(Value::as_u64);
+            let total =
+                count("numRowsTotal").ok_or_else(|| wrong("stateOperators[].numRowsTotal"))?;
+            // Spark before 3.1 does not report it.
+            let dropped = count("numRowsDroppedByWatermark").unwrap_or(0);
+            checked.push(json!({"numRowsTotal": total, "numRowsDroppedByWatermark": dropped}));
+        }
+        kept.insert("stateOperators".into(), Value::Array(checked));
+    }
+    Ok(Value::Object(kept))
 }
 
 async fn list(State(p): State<Progress>, Query(after): Query<After>) -> Response {
@@ -148,8 +205,20 @@ mod tests {
         assert!(check(ok).is_ok());
         let why = check(b"[1]").unwrap_err();
         assert!(why.contains("not a JSON object"), "{why}");
-        let why = check(br#"{"id":"q","batchId":-1}"#).unwrap_err();
+        let why = check(br#"{"id":"q","timestamp":"t","batchId":-1}"#).unwrap_err();
         assert!(why.contains("`batchId`"), "{why}");
+        let ops =
+            br#"{"id":"q","batchId":3,"timestamp":"t","numInputRows":5,"stateOperators":[{}]}"#;
+        let why = check(ops).unwrap_err();
+        assert!(why.contains("numRowsTotal"), "{why}");
+        let full = br#"{"id":"q","batchId":3,"timestamp":"t","numInputRows":5,"sources":[{"x":1}],
+            "eventTime":{"watermark":"w"},"stateOperators":[{"numRowsTotal":2,"memoryUsedBytes":9}]}"#;
+        let kept = check(full).unwrap();
+        assert!(
+            kept.get("sources").is_none(),
+            "only what the page reads is kept"
+        );
+        assert_eq!(kept["stateOperators"][0]["numRowsDroppedByWatermark"], 0);
         let why = check(b"{\"id\":").unwrap_err();
         assert!(why.contains("not JSON"), "{why}");
     }

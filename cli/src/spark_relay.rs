@@ -110,6 +110,25 @@ async fn relay_get(
     }
 }
 
+/// `GET /api/v1/PATH` of the Spark UI on this machine's `port`, read
+/// directly (HTTP/1.0, so the body comes whole), for the bench and tests
+/// that run a driver beside the server; `None` for no 200 within 10 s.
+pub fn read_api(port: u16, path: &str) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    conn.set_read_timeout(Some(TIMEOUT)).ok()?;
+    write!(
+        conn,
+        "GET /api/v1/{path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200")
+        .then(|| serde_json::from_str(body).ok())?
+}
+
 /// Segments of letters, digits, `-`, `_` and `.`, none of them `.` or `..`.
 fn plain_path(rest: &str) -> bool {
     !rest.is_empty()

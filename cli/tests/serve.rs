@@ -161,7 +161,7 @@ async fn query_progress_is_kept_and_anything_else_refused_with_why() {
         assert_eq!(r.status, 201, "{}", r.body);
     }
     for (body, says) in [
-        (&b"{\"id\":\"q1\"}"[..], "no `batchId`"),
+        (&b"{\"id\":\"q1\",\"timestamp\":\"t\"}"[..], "no `batchId`"),
         (b"not json", "not JSON"),
         (b"[]", "not a JSON object"),
     ] {

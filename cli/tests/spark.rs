@@ -1,10 +1,12 @@
-//! `sparklet export --to pyspark` checked on real Spark: every DStream
-//! example of the README's language reference, and seeded random pipelines
-//! over random input (text, numbers, pairs, JSON, and records of the wrong
-//! kind), exported, run on local PySpark (the project's `.venv`, which
-//! `make test` fills, with Debian's Java), must print exactly what
-//! `sparklet replay` prints on the same batches, and skip as many
-//! malformed records. One JVM runs every job, one after another
+//! `sparklet export --to pyspark` checked on real Spark: every example of
+//! the README's language reference, seeded random DStream pipelines over
+//! random input (text, numbers, pairs, JSON, and records of the wrong
+//! kind), and seeded random event-time pipelines (Structured Streaming:
+//! windows, sessions, every output mode, over disordered and late events),
+//! exported, run on local PySpark (the project's `.venv`, which `make test`
+//! fills, with Debian's Java), must print exactly what `sparklet replay`
+//! prints on the same batches, event-time figures included, and skip as
+//! many malformed records. One JVM runs every job, one after another
 //! (`python/spark_cases.py`). And a job exported on a `tcp:` source,
 //! reading a line server over several of Spark's batches, totals exactly
 //! the words sent (the page's own totals on such a server are checked

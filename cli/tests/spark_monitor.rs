@@ -17,29 +17,44 @@ mod venv;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use browser::Browser;
 use feeds::free_port;
 use serde_json::Value;
+use sparklet::spark_relay::read_api;
 use sparklet::ServerConfig;
 use venv::{python, Process};
 
-/// Spark's REST API read directly, not through the relay: HTTP/1.0, so
-/// the body comes whole.
-fn spark_api(port: u16, path: &str) -> Option<Value> {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        conn,
-        "GET /api/v1/{path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+/// `pipeline` exported by `sparklet export` on the line server at
+/// `source` into `dir`, and started with `args`, its UI on port `ui`: the
+/// job runs until the returned process drops.
+fn start_job(dir: &Path, pipeline: &str, source: u16, ui: u16, args: &[&str]) -> Process {
+    let job_path = dir.join("job.py");
+    let out = Command::new(env!("CARGO_BIN_EXE_sparklet"))
+        .args(["export", "--pipeline", pipeline, "--batch", "1s"])
+        .args(["--source", &format!("tcp://127.0.0.1:{source}")])
+        .arg("--output")
+        .arg(&job_path)
+        .output()
+        .expect("sparklet runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    Process(
+        Command::new(python())
+            .arg(&job_path)
+            .args(args)
+            .env(
+                "PYSPARK_SUBMIT_ARGS",
+                format!("--conf spark.ui.port={ui} pyspark-shell"),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the job starts"),
     )
-    .ok()?;
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).ok()?;
-    let (head, body) = answer.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200")
-        .then(|| serde_json::from_str(body).ok())?
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -55,38 +70,8 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
     let source = line_server::line_server(chunks, Duration::from_millis(500));
     let dir = std::env::temp_dir().join(format!("sparklet-spark-ui-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let job_path = dir.join("job.py");
-    let out = Command::new(env!("CARGO_BIN_EXE_sparklet"))
-        .args([
-            "export",
-            "--pipeline",
-            "split | count_by_value",
-            "--batch",
-            "1s",
-        ])
-        .args(["--source", &format!("tcp://127.0.0.1:{source}")])
-        .arg("--output")
-        .arg(&job_path)
-        .output()
-        .expect("sparklet runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let ui = free_port();
-    let _job = Process(
-        Command::new(python())
-            .arg(&job_path)
-            .env(
-                "PYSPARK_SUBMIT_ARGS",
-                format!("--conf spark.ui.port={ui} pyspark-shell"),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the job starts"),
-    );
+    let _job = start_job(&dir, "split | count_by_value", source, ui, &[]);
 
     let config = ServerConfig {
         spark: Some(format!("http://127.0.0.1:{ui}")),
@@ -121,9 +106,9 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
         .expect("stats() and batches()");
     let (page_stats, rows) = (&both[0], both[1].as_array().unwrap());
 
-    let apps = spark_api(ui, "applications").expect("Spark's applications");
+    let apps = read_api(ui, "applications").expect("Spark's applications");
     let id = apps[0]["id"].as_str().unwrap();
-    let spark = spark_api(ui, &format!("applications/{id}/streaming/batches")).unwrap();
+    let spark = read_api(ui, &format!("applications/{id}/streaming/batches")).unwrap();
     let completed: Vec<&Value> = spark
         .as_array()
         .unwrap()
@@ -213,32 +198,14 @@ async fn an_exported_structured_streaming_jobs_progress_is_shown_in_the_page() {
     let addr = common::start_with(Some(browser::dist()), ServerConfig::default()).await;
     let dir = std::env::temp_dir().join(format!("sparklet-spark-ss-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let job_path = dir.join("job.py");
     let pipeline = "json | with_watermark .ts 1s | map (.path, 1) | event_window 2s count";
-    let out = Command::new(env!("CARGO_BIN_EXE_sparklet"))
-        .args(["export", "--pipeline", pipeline])
-        .args(["--source", &format!("tcp://127.0.0.1:{source}")])
-        .arg("--output")
-        .arg(&job_path)
-        .output()
-        .expect("sparklet runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _job = Process(
-        Command::new(python())
-            .arg(&job_path)
-            .args(["--sparklet", &format!("http://{addr}")])
-            .env(
-                "PYSPARK_SUBMIT_ARGS",
-                format!("--conf spark.ui.port={} pyspark-shell", free_port()),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the job starts"),
+    let server = format!("http://{addr}");
+    let _job = start_job(
+        &dir,
+        pipeline,
+        source,
+        free_port(),
+        &["--sparklet", &server],
     );
 
     let browser = Browser::start().await;

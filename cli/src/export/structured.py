@@ -39,9 +39,20 @@ _RFC3339 = re.compile(
     re.ASCII)
 
 
+FIRST_MS, LAST_MS = -62135596800000, 253402300799999  # the years 1 to 9999
+
+
 def event_time(v):
     """Sparklet's event time of a value: ms since the epoch, or an RFC 3339
-    string (fractions past the ms dropped toward the past)."""
+    string (fractions past the ms dropped toward the past), in the years 1
+    to 9999."""
+    t = _event_time(v)
+    if not FIRST_MS <= t <= LAST_MS:
+        raise Bad(f"with_watermark: not a time: {t} ms since the epoch is outside the years 1 to 9999")
+    return t
+
+
+def _event_time(v):
     if is_num(v) and isinstance(v, int):
         return v
     if isinstance(v, float) and math.isfinite(v) and abs(v) < 9.0e15:
@@ -338,8 +349,9 @@ def run(sc, spark_batch_ms=None, checkpoint=None, batches=None):
         if SOURCE[0] == "batches":
             data = read_batches(SOURCE[1]) if batches is None else batches
             # A few records a batch: Spark's 200 state partitions would
-            # cost more than the rows.
-            spark.conf.set("spark.sql.shuffle.partitions", "2")
+            # cost more than the rows (a partition count given is kept).
+            if sc.getConf().get("spark.sql.shuffle.partitions") is None:
+                spark.conf.set("spark.sql.shuffle.partitions", "2")
             return _run_batches(spark, data, scratch)
         MALFORMED = sc.accumulator(0)
         query = (aggregated(spark, _live_lines(spark)).writeStream.outputMode(AGG[-1])

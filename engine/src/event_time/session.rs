@@ -149,9 +149,19 @@ impl SessionAggregate {
     /// sessions this operator cannot hold (empty, out of order, or ones
     /// that should have merged); nothing changes on refusal.
     pub fn restore(&mut self, text: &str, max_items: usize) -> Result<(), CheckpointError> {
-        let (watermark, keys, previous): Saved = decode(text, max_items).or_else(|_| {
-            decode::<(i64, Vec<SavedKey>)>(text, max_items).map(|(w, keys)| (w, keys, w))
-        })?;
+        // A two-part checkpoint is one from before the previous watermark
+        // was kept; any other is read as three parts, its errors its own.
+        let two_parts = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text)
+            .is_ok_and(|parts| parts.len() == 2);
+        let (watermark, keys, previous): Saved = match two_parts {
+            true => decode::<(i64, Vec<SavedKey>)>(text, max_items).map(|(w, k)| (w, k, w))?,
+            false => decode(text, max_items)?,
+        };
+        if previous > watermark {
+            return Err(CheckpointError::EventTime(format!(
+                "a watermark of {watermark} ms after one of {previous} ms: it never goes back"
+            )));
+        }
         let mut sessions = HashMap::with_capacity(keys.len());
         for (key, spans) in keys {
             let mut held: Vec<Session> = Vec::with_capacity(spans.len());

@@ -16,21 +16,36 @@ use crate::value::Value;
 /// assert_eq!(event_time_ms(&Value::str("1970-01-01T00:00:01.5Z")), Ok(1_500));
 /// assert_eq!(event_time_ms(&Value::str("1970-01-01T02:00:00+02:00")), Ok(0));
 /// assert!(event_time_ms(&Value::str("yesterday")).unwrap_err().contains("RFC 3339"));
+/// // Past the year 9999 Spark's timestamps overflow or print unparsed.
+/// assert!(event_time_ms(&Value::Int(i64::MAX)).unwrap_err().contains("years 1 to 9999"));
 /// ```
 pub fn event_time_ms(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Int(ms) => Ok(*ms),
-        Value::Float(ms) if ms.is_finite() && ms.abs() < 9.0e15 => Ok(ms.floor() as i64),
+    let ms = match v {
+        Value::Int(ms) => *ms,
+        Value::Float(ms) if ms.is_finite() && ms.abs() < 9.0e15 => ms.floor() as i64,
         Value::Str(s) => rfc3339_ms(s).ok_or_else(|| {
             let shown: String = s.chars().take(40).collect();
             format!("not a time: \"{shown}\" is not an RFC 3339 time like 2026-12-03T16:30:40Z")
-        }),
-        other => Err(format!(
-            "not a time: a {} (expected ms since the epoch or an RFC 3339 string)",
-            other.type_name()
-        )),
+        })?,
+        other => {
+            return Err(format!(
+                "not a time: a {} (expected ms since the epoch or an RFC 3339 string)",
+                other.type_name()
+            ))
+        }
+    };
+    if !(FIRST_MS..=LAST_MS).contains(&ms) {
+        return Err(format!(
+            "not a time: {ms} ms since the epoch is outside the years 1 to 9999"
+        ));
     }
+    Ok(ms)
 }
+
+/// The times an event may have: the years 1 to 9999, as RFC 3339 writes
+/// them and as Spark formats and converts a timestamp without overflow.
+pub const FIRST_MS: i64 = -62_135_596_800_000;
+pub const LAST_MS: i64 = 253_402_300_799_999;
 
 /// `YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM)`.
 fn rfc3339_ms(s: &str) -> Option<i64> {

@@ -97,6 +97,7 @@ fn one_million_words(words_per_record: f64) -> u64 {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let python = args.peer.as_ref().map(|_| peer::python()).transpose()?;
     let mut report = Report {
         machine: report::machine(),
         quick: args.quick,
@@ -113,8 +114,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         runtime.block_on(page_figures(&mut report, &args))?;
     }
-    if args.peer.is_some() {
-        peer::figures(&mut report, args.quick)?;
+    if let Some(python) = &python {
+        // Spark failing loses its rows, not the page's.
+        if let Err(why) = peer::figures(&mut report, python, args.quick) {
+            eprintln!("sparklet bench: the Spark peer: {why:#}");
+        }
     }
     report.print();
     if let Some(path) = &args.json {
