@@ -95,16 +95,7 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
             .contains("split | count_by_value"),
         "the application's name: {stats:#}"
     );
-    // Both at one moment: a batch may arrive between two scripts.
-    let both = browser
-        .client
-        .execute(
-            "return [window.sparklet.stats(), window.sparklet.batches()];",
-            vec![],
-        )
-        .await
-        .expect("stats() and batches()");
-    let (page_stats, rows) = (&both[0], both[1].as_array().unwrap());
+    let (page_stats, rows) = browser.stats_and_batches().await;
 
     let apps = read_api(ui, "applications").expect("Spark's applications");
     let id = apps[0]["id"].as_str().unwrap();
@@ -122,7 +113,7 @@ async fn the_page_shows_a_spark_jobs_batches_as_sparks_api_reports_them() {
         .collect();
     assert_eq!(rows.len(), spark_upto.len(), "batches up to {last}");
     let mut records = 0;
-    for row in rows {
+    for row in &rows {
         let time = row["batch_time_ms"].as_u64().unwrap();
         let b = completed
             .iter()
@@ -199,6 +190,14 @@ async fn an_exported_structured_streaming_jobs_progress_is_shown_in_the_page() {
     let dir = std::env::temp_dir().join(format!("sparklet-spark-ss-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pipeline = "json | with_watermark .ts 1s | map (.path, 1) | event_window 2s count";
+    let browser = Browser::start().await;
+    browser
+        .open(addr, &[("spark", "1"), ("view", "event-time")])
+        .await;
+    // Before any query reports, the page says what it waits for.
+    browser
+        .wait_for_text("conn-detail", "posts its progress to /spark/progress", 30)
+        .await;
     let server = format!("http://{addr}");
     let _job = start_job(
         &dir,
@@ -207,11 +206,6 @@ async fn an_exported_structured_streaming_jobs_progress_is_shown_in_the_page() {
         free_port(),
         &["--sparklet", &server],
     );
-
-    let browser = Browser::start().await;
-    browser
-        .open(addr, &[("spark", "1"), ("view", "event-time")])
-        .await;
     browser
         .wait_for_stats(
             180,
@@ -219,15 +213,7 @@ async fn an_exported_structured_streaming_jobs_progress_is_shown_in_the_page() {
             |s| s["batches"].as_u64() >= Some(5) && s["records"].as_u64() > Some(0),
         )
         .await;
-    let both = browser
-        .client
-        .execute(
-            "return [window.sparklet.stats(), window.sparklet.batches()];",
-            vec![],
-        )
-        .await
-        .expect("stats() and batches()");
-    let (stats, rows) = (&both[0], both[1].as_array().unwrap());
+    let (stats, rows) = browser.stats_and_batches().await;
     assert_eq!(stats["pipeline"], pipeline, "the query's name: {stats:#}");
     let reports = progress_reports(addr);
     let last = rows.last().unwrap()["batch"].as_u64().unwrap();

@@ -52,6 +52,21 @@ impl Browser {
             .expect("run a script in the page")
     }
 
+    /// `stats()` and `batches()` at one moment (a batch may arrive between
+    /// two scripts).
+    pub async fn stats_and_batches(&self) -> (Value, Vec<Value>) {
+        let both = self
+            .client
+            .execute(
+                "return [window.sparklet.stats(), window.sparklet.batches()];",
+                vec![],
+            )
+            .await
+            .expect("stats() and batches()");
+        let rows = both[1].as_array().expect("batches() is a list").clone();
+        (both[0].clone(), rows)
+    }
+
     /// `window.sparklet.batches()`: the figures of every batch kept.
     pub async fn batches(&self) -> Vec<Value> {
         let rows = self
